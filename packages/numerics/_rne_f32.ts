@@ -11,6 +11,8 @@ export interface RneParams {
   readonly normalFrom: number;
   /** (127 − bias)·2^23: moves the float32 exponent to the format's bias. */
   readonly rebias: number;
+  /** Float32 bits of 2^(emin − m + 23): adding it rounds a subnormal result onto its grid. */
+  readonly magicBits: number;
   /** emin − m + 150: shift that takes a float32 significand to units of the min subnormal. */
   readonly subShiftBase: number;
   /** The sign bit of the format's pattern. */

@@ -36,15 +36,22 @@ import {
 import { assertRoundingMode } from "@lowbit/rounding/modes";
 import { exponentOf, f32Bits, f32FromBits } from "./_bits.ts";
 import { rneF32, type RneParams } from "./_rne_f32.ts";
+import { encodeRneWasm, minifloatWasmAvailable } from "./_minifloat_wasm.ts";
 
 const CHUNK = 16384;
 let scratch: Int32Array | undefined;
 
 /** Runs the bit-level RNE kernel in chunks through an int32 scratch buffer, Eq. (7). */
-function encodeRneChunked(src: Float32Array, dst: BitsArray, p: RneParams, name: string): void {
+function encodeRneChunked(
+  src: Float32Array,
+  dst: BitsArray,
+  p: RneParams,
+  name: string,
+  from: number,
+): void {
   const bits = new Int32Array(src.buffer, src.byteOffset, src.length);
   const tmp = scratch ??= new Int32Array(CHUNK);
-  for (let s = 0; s < bits.length; s += CHUNK) {
+  for (let s = from; s < bits.length; s += CHUNK) {
     const e = Math.min(bits.length, s + CHUNK);
     const bad = rneF32(bits, s, e, tmp, p);
     if (bad >= 0) throw new RangeError(`src[${bad}] is NaN, which ${name} cannot encode`);
@@ -78,6 +85,12 @@ export interface EncodeOptions {
   rounding?: RoundingMode;
   /** Seeded uniform source, required when `rounding` is `"stochastic"`. */
   random?: RandomSource;
+  /**
+   * Which array kernel to use for Float32Array input with round-to-nearest-even: `"auto"`
+   * (default: WebAssembly SIMD when available, else TypeScript), `"wasm"` (throws if
+   * unavailable) or `"ts"`. All give identical bits; this exists for tests and benchmarks.
+   */
+  kernel?: "auto" | "wasm" | "ts";
 }
 
 /** Typed array holding bit patterns: one element per value. */
@@ -220,6 +233,7 @@ export class FloatFormat<T extends BitsArray = BitsArray> {
         overflowFrom: f32Bits(this.max + half) + (significandOdd ? 0 : 1),
         normalFrom: f32Bits(this.minNormal),
         rebias: (127 - bias) * 2 ** 23,
+        magicBits: f32Bits(2 ** (this.#emin - m + 23)),
         subShiftBase: this.#emin - m + 150,
         signBit: this.#signBit,
         keepNegZero: this.hasNegativeZero ? 1 : 0,
@@ -417,7 +431,18 @@ export class FloatFormat<T extends BitsArray = BitsArray> {
     const saturate = options?.saturate ?? false;
     const rne = saturate ? this.#rneSat : this.#rne;
     if (mode === "nearest-even" && rne !== null && src instanceof Float32Array) {
-      encodeRneChunked(src, dst, rne, this.name);
+      const kernel = options?.kernel ?? "auto";
+      if (kernel !== "auto" && kernel !== "wasm" && kernel !== "ts") {
+        throw new RangeError(`kernel must be "auto", "wasm" or "ts"; got ${String(kernel)}`);
+      }
+      if (kernel === "wasm" && !minifloatWasmAvailable()) {
+        throw new RangeError('kernel "wasm" requested but WebAssembly SIMD is unavailable here');
+      }
+      const done = kernel === "ts" ? 0 : encodeRneWasm(src, dst, rne);
+      if (done < 0) {
+        throw new RangeError(`src[${-1 - done}] is NaN, which ${this.name} cannot encode`);
+      }
+      encodeRneChunked(src, dst, rne, this.name, done);
       return dst;
     }
     if (mode !== "nearest-even") assertRoundingMode(mode);

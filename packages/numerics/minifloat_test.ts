@@ -384,3 +384,34 @@ Deno.test("bad parameters and patterns are RangeErrors naming the argument", () 
   throws(() => FP16.encodeArray(new Float32Array(4), {}, new Uint16Array(2)), /out must hold/);
   throws(() => TF32.values(), /up to 16 bits/);
 });
+
+Deno.test("Wasm SIMD and TypeScript kernels agree bit for bit on every format", () => {
+  const n = 200_003; // not a multiple of 4 or of the chunk size: exercises the tails
+  const src = new Float32Array(n);
+  new Philox(34).fillUint32(new Uint32Array(src.buffer));
+  // A third of the values in each format's interesting range, plus exact specials.
+  const rng = new Philox(35);
+  for (const f of [...SMALL, TF32]) {
+    const x = src.slice();
+    for (let i = 0; i < n; i += 3) x[i] = (rng.uniform() - 0.5) * 4 * f.max * rng.uniform() ** 8;
+    x.set([0, -0, Infinity, -Infinity, f.max, -f.max, f.minSubnormal / 2, -f.minNormal], 0);
+    const hasNaN = f.hasNaN;
+    if (!hasNaN) { for (let i = 0; i < n; i++) if (Number.isNaN(x[i])) x[i] = 1; }
+    for (const saturate of [false, true]) {
+      const ts = f.encodeArray(x, { saturate, kernel: "ts" });
+      const wasm = f.encodeArray(x, { saturate, kernel: "wasm" });
+      for (let i = 0; i < n; i++) {
+        if (ts[i] !== wasm[i]) equal(wasm[i], ts[i], `${f.name} sat=${saturate} x=${x[i]}`);
+      }
+    }
+  }
+  throws(
+    () => FP4_E2M1.encodeArray(new Float32Array([1, 2, 3, 4, 5, NaN]), { kernel: "wasm" }),
+    /src\[5\] is NaN/,
+  );
+  throws(
+    () => FP4_E2M1.encodeArray(new Float32Array([1, NaN]), { kernel: "ts" }),
+    /src\[1\] is NaN/,
+  );
+  throws(() => FP16.encodeArray(new Float32Array(1), { kernel: "gpu" as never }), /kernel must be/);
+});
