@@ -5,7 +5,11 @@ Deno.test("every embedded WebAssembly module is up to date with its WAT source",
   const targets = await listTargets();
   ok(targets.length > 0, "no wasm/*.wat sources found");
   for (const t of targets) {
-    equal(await Deno.readTextFile(t.out), await generate(t), `${t.out} is stale: deno task build:wasm`);
+    equal(
+      await Deno.readTextFile(t.out),
+      await generate(t),
+      `${t.out} is stale: deno task build:wasm`,
+    );
   }
 });
 
