@@ -19,7 +19,7 @@ export interface RneParams {
   readonly signBit: number;
   /** 1 if −0 exists (the sign of a zero result is kept), else 0. */
   readonly keepNegZero: number;
-  /** Full pattern written for NaN input, or −1 when the format has no NaN. */
+  /** Canonical (positive) NaN pattern, or −1 when the format has no NaN. */
   readonly nan: number;
   /** Magnitude pattern for finite overflow (∞, NaN or max). */
   readonly overflow: number;
@@ -64,7 +64,9 @@ export function rneF32(
       mag = (a - rebias + roundBias + ((a >>> shift) & 1)) >>> shift;
     } else if (a > 0x7f800000) {
       if (nan < 0) return i;
-      out[j] = nan << storageShift; // the canonical NaN pattern, sign included
+      // The canonical NaN with the input's sign (as native Float16Array); fnuz's NaN is the
+      // sign bit itself, so the OR leaves it unchanged.
+      out[j] = (nan | ((u >> 31) & signBit)) << storageShift;
       continue;
     } else {
       mag = a === 0x7f800000 ? infinity : overflow;

@@ -64,6 +64,10 @@
         ;; finite one, and the normal-path result grows monotonically with a, so an unsigned
         ;; min clamps every overflowing lane at once
         (local.set $mag (i32x4.min_u (local.get $mag) (local.get $overflow)))
+        ;; NaN lanes get the canonical pattern (the sign is added below, as native Float16Array)
+        (local.set $nan (i32x4.gt_s (local.get $a) (local.get $inf)))
+        (local.set $seen (v128.or (local.get $seen) (local.get $nan)))
+        (local.set $mag (v128.bitselect (local.get $nanPattern) (local.get $mag) (local.get $nan)))
         ;; sign, unless the result is a zero in a format without -0 (keepNegZero = all ones)
         (local.set $mag
           (v128.or (local.get $mag)
@@ -71,12 +75,7 @@
               (v128.and (i32x4.shr_s (local.get $u) (i32.const 31)) (local.get $signBit))
               (v128.or (v128.not (i32x4.eq (local.get $mag) (local.get $zero)))
                 (local.get $keepNegZero)))))
-        ;; NaN lanes get the canonical pattern
-        (local.set $nan (i32x4.gt_s (local.get $a) (local.get $inf)))
-        (local.set $seen (v128.or (local.get $seen) (local.get $nan)))
-        (local.set $mag
-          (i32x4.shl (v128.bitselect (local.get $nanPattern) (local.get $mag) (local.get $nan))
-            (local.get $storageShift)))
+        (local.set $mag (i32x4.shl (local.get $mag) (local.get $storageShift)))
         (if (i32.eq (local.get $width) (i32.const 4))
           (then
             (v128.store (local.get $dst) (local.get $mag))
