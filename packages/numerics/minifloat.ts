@@ -28,12 +28,12 @@
  */
 
 import {
+  assertRoundingMode,
   type RandomSource,
   requireRandom,
   type RoundingMode,
   roundInteger,
 } from "@lowbit/rounding/modes";
-import { assertRoundingMode } from "@lowbit/rounding/modes";
 import { exponentOf, f32Bits, f32FromBits } from "./_bits.ts";
 import { rneF32, type RneParams } from "./_rne_f32.ts";
 import { encodeRneWasm, minifloatWasmAvailable } from "./_minifloat_wasm.ts";

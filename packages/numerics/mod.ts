@@ -27,3 +27,7 @@ export * from "./formats.ts";
 export * from "./e8m0.ts";
 export * from "./mx.ts";
 export * from "./block_fp.ts";
+export * from "./fixed_point.ts";
+export * from "./integer.ts";
+export * from "./packing.ts";
+export * from "./f16_wasm.ts";
