@@ -36,9 +36,8 @@
  */
 
 import {
-  assertRoundingMode,
   type RandomSource,
-  requireRandom,
+  resolveRounding,
   roundHalfEven,
   type RoundingMode,
   roundInteger,
@@ -133,8 +132,7 @@ export function blockFloatQuantize(src: Float32Array, options: BlockFloatOptions
   }
   const bs = checkInt(options.blockSize, "blockSize", 1, Number.MAX_SAFE_INTEGER);
   const b = checkInt(options.mantissaBits, "mantissaBits", 2, 16);
-  const mode = assertRoundingMode(options.rounding ?? "nearest-even", "rounding");
-  const random = mode === "stochastic" ? requireRandom(options.random, "random") : undefined;
+  const { mode, random } = resolveRounding(options);
   const hiM = 2 ** (b - 1) - 1;
   const loM = (options.symmetric ?? true) ? -hiM : -hiM - 1;
   const n = src.length;

@@ -5,12 +5,7 @@
  * @module
  */
 
-import {
-  assertRoundingMode,
-  requireRandom,
-  type RoundingMode,
-  roundInteger,
-} from "@lowbit/rounding/modes";
+import { resolveRounding, roundInteger } from "@lowbit/rounding/modes";
 import { exponentOf } from "./_bits.ts";
 import type { EncodeOptions } from "./minifloat.ts";
 
@@ -71,8 +66,7 @@ export class E8M0Format {
     if (typeof x !== "number") throw new TypeError(`x must be a number; got ${typeof x}`);
     if (x !== x) return 0xff;
     if (!(x > 0)) throw new RangeError(`x must be positive for E8M0 (a scale); got ${x}`);
-    const mode: RoundingMode = options?.rounding ?? "nearest-even";
-    if (mode !== "nearest-even") assertRoundingMode(mode);
+    const { mode, random } = resolveRounding(options);
     const saturate = options?.saturate ?? false;
     if (x === Infinity) return saturate ? 0xfe : 0xff;
     const k = exponentOf(x);
@@ -80,7 +74,7 @@ export class E8M0Format {
     let e: number;
     if (frac === 0) e = k;
     else if (mode === "stochastic") {
-      e = k + roundInteger(frac, mode, requireRandom(options?.random));
+      e = k + roundInteger(frac, mode, random);
     } else if (mode === "nearest-even" || mode === "nearest-away") {
       const up = frac > 0.5 || (frac === 0.5 && (mode === "nearest-away" || ((k + 127) & 1) === 1));
       e = up ? k + 1 : k;

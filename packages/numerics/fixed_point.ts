@@ -9,13 +9,7 @@
  * @module
  */
 
-import {
-  assertRoundingMode,
-  type RandomSource,
-  requireRandom,
-  type RoundingMode,
-  roundInteger,
-} from "@lowbit/rounding/modes";
+import { resolveRounding, type RoundingOptions, roundInteger } from "@lowbit/rounding/modes";
 
 /** Parameters of {@linkcode fixedPoint}. */
 export interface FixedPointSpec {
@@ -28,13 +22,9 @@ export interface FixedPointSpec {
 }
 
 /** Options of {@linkcode FixedPointFormat.encode}. */
-export interface FixedPointEncodeOptions {
+export interface FixedPointEncodeOptions extends RoundingOptions {
   /** Clamp out-of-range values (default `true`); `false` makes them a RangeError. */
   saturate?: boolean;
-  /** Rounding mode, default `"nearest-even"`. */
-  rounding?: RoundingMode;
-  /** Seeded uniform source, required for `"stochastic"`. */
-  random?: RandomSource;
 }
 
 /** How a value is stored, for teaching: the bits split into sign | integer | fraction. */
@@ -129,9 +119,7 @@ export class FixedPointFormat {
   toInteger(x: number, options?: FixedPointEncodeOptions): number {
     if (typeof x !== "number") throw new TypeError(`x must be a number; got ${typeof x}`);
     if (x !== x) throw new RangeError(`x must not be NaN (${this.name} has no NaN)`);
-    const mode = options?.rounding ?? "nearest-even";
-    if (mode !== "nearest-even") assertRoundingMode(mode);
-    const random = mode === "stochastic" ? requireRandom(options?.random) : undefined;
+    const { mode, random } = resolveRounding(options);
     const q = Number.isFinite(x) ? roundInteger(x * 2 ** this.fractionBits, mode, random) : x;
     if (q < this.#qmin || q > this.#qmax) {
       if (options?.saturate === false) {

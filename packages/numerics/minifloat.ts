@@ -28,10 +28,10 @@
  */
 
 import {
-  assertRoundingMode,
   type RandomSource,
-  requireRandom,
+  resolveRounding,
   type RoundingMode,
+  type RoundingOptions,
   roundInteger,
 } from "@lowbit/rounding/modes";
 import { exponentOf, f32Bits, f32FromBits } from "./_bits.ts";
@@ -83,13 +83,9 @@ export interface MinifloatSpec {
 }
 
 /** Options of {@linkcode FloatFormat.encode} and friends. */
-export interface EncodeOptions {
+export interface EncodeOptions extends RoundingOptions {
   /** Clamp overflow (and ±∞) to ±max instead of ∞/NaN. Default `false`. */
   saturate?: boolean;
-  /** Rounding mode, default `"nearest-even"`. */
-  rounding?: RoundingMode;
-  /** Seeded uniform source, required when `rounding` is `"stochastic"`. */
-  random?: RandomSource;
   /**
    * Which array kernel to use for Float32Array input with round-to-nearest-even: `"auto"`
    * (default: WebAssembly SIMD when available, else TypeScript), `"wasm"` (throws if
@@ -290,9 +286,7 @@ export class FloatFormat<T extends BitsArray = BitsArray> {
    */
   encode(x: number, options?: EncodeOptions): number {
     if (typeof x !== "number") throw new TypeError(`x must be a number; got ${typeof x}`);
-    const mode = options?.rounding ?? "nearest-even";
-    if (mode !== "nearest-even") assertRoundingMode(mode);
-    const random = mode === "stochastic" ? requireRandom(options?.random) : undefined;
+    const { mode, random } = resolveRounding(options);
     return this.#encodeOne(x, mode, options?.saturate ?? false, random);
   }
 
@@ -460,8 +454,7 @@ export class FloatFormat<T extends BitsArray = BitsArray> {
       encodeRneChunked(src, dst, rne, this.name, done);
       return dst;
     }
-    if (mode !== "nearest-even") assertRoundingMode(mode);
-    const random = mode === "stochastic" ? requireRandom(options?.random) : undefined;
+    const { random } = resolveRounding(options);
     for (let i = 0; i < n; i++) {
       const x = src[i];
       if (x !== x && this.#nanBits < 0) {

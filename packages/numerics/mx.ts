@@ -60,9 +60,8 @@
  */
 
 import {
-  assertRoundingMode,
   type RandomSource,
-  requireRandom,
+  resolveRounding,
   type RoundingMode,
   roundInteger,
 } from "@lowbit/rounding/modes";
@@ -377,8 +376,7 @@ export function mxQuantize(
   }
   const fmt = resolveFormat(format);
   const bs = checkBlockSize(options.blockSize ?? fmt.blockSize);
-  const mode = assertRoundingMode(options.rounding ?? "nearest-even", "rounding");
-  const random = mode === "stochastic" ? requireRandom(options.random, "random") : undefined;
+  const { mode, random } = resolveRounding(options);
   const n = src.length;
   const nb = Math.ceil(n / bs);
   const scales = new Uint8Array(nb);

@@ -234,3 +234,43 @@ export function requireRandom(random: RandomSource | undefined, name = "random")
   }
   return random;
 }
+
+/** The rounding part of an options object, shared by every lowbit API that rounds. */
+export interface RoundingOptions {
+  /** Rounding mode, default `"nearest-even"`. */
+  rounding?: RoundingMode;
+  /** Seeded uniform source, required when `rounding` is `"stochastic"`. */
+  random?: RandomSource;
+}
+
+/** A validated rounding mode with the random source it needs. */
+export interface ResolvedRounding {
+  /** The mode (`"nearest-even"` when none was given). */
+  mode: RoundingMode;
+  /** The source for `"stochastic"`; `undefined` for deterministic modes. */
+  random: RandomSource | undefined;
+}
+
+/**
+ * Validates the rounding fields of an options object once, before a loop uses them.
+ *
+ * @param options An object with optional `rounding` and `random`.
+ * @returns The mode (default `"nearest-even"`) and, for `"stochastic"`, the random source.
+ * @throws {RangeError} If `rounding` is not a {@linkcode RoundingMode}.
+ * @throws {TypeError} If `rounding` is `"stochastic"` and `random` is missing.
+ *
+ * @example
+ * ```ts
+ * import { Philox, resolveRounding } from "@lowbit/rounding";
+ * import { equal, throws } from "node:assert/strict";
+ * equal(resolveRounding().mode, "nearest-even");
+ * equal(resolveRounding({ rounding: "floor" }).random, undefined);
+ * equal(resolveRounding({ rounding: "stochastic", random: new Philox(1) }).mode, "stochastic");
+ * throws(() => resolveRounding({ rounding: "stochastic" }), TypeError);
+ * ```
+ */
+export function resolveRounding(options?: RoundingOptions): ResolvedRounding {
+  const mode = options?.rounding ?? "nearest-even";
+  if (mode !== "nearest-even") assertRoundingMode(mode);
+  return { mode, random: mode === "stochastic" ? requireRandom(options?.random) : undefined };
+}
