@@ -1,0 +1,21 @@
+/**
+ * Quantizers and calibration (survey §III): uniform affine/symmetric quantization at any
+ * granularity (per-tensor, per-channel, per-group) with PyTorch semantics, quantization
+ * parameters from ranges, and the calibration observer contract.
+ *
+ * @example Calibrate a range, quantize to uint8, measure the error
+ * ```ts
+ * import { fakeQuantize, qparamsFromRange } from "@lowbit/quantize";
+ * import { ok } from "node:assert/strict";
+ * const x = new Float32Array([-0.7, 0.1, 0.9, 2.2]);
+ * const { scale, zeroPoint } = qparamsFromRange(-0.7, 2.2, { qmin: 0, qmax: 255 });
+ * const y = fakeQuantize(x, { scale, zeroPoint, qmin: 0, qmax: 255 });
+ * ok(y.every((v, i) => Math.abs(v - x[i]) <= scale / 2));
+ * ```
+ *
+ * @module
+ */
+
+export * from "./params.ts";
+export * from "./observer.ts";
+export * from "./uniform.ts";
