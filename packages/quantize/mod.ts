@@ -19,3 +19,4 @@
 export * from "./params.ts";
 export * from "./observer.ts";
 export * from "./uniform.ts";
+export * from "./dynamic.ts";

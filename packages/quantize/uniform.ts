@@ -79,59 +79,80 @@ export interface ParamLayout {
  */
 export function paramLayout(shape: readonly number[], params: QuantParams): ParamLayout {
   checkParams(params);
-  const size = shape.reduce((a, b) => a * b, 1);
-  if (params.axis === undefined) {
-    if (params.groupSize !== undefined) {
-      throw new RangeError("params.groupSize needs params.axis (the axis the groups run along)");
-    }
+  if (params.axis === undefined && params.groupSize === undefined) {
     if (typeof params.scale !== "number" || typeof params.zeroPoint !== "number") {
       throw new RangeError(
         "per-tensor params (no axis) need a number scale and zeroPoint; give params.axis for arrays",
       );
     }
-    return { outer: 1, dim: 1, inner: size, groupSize: 1, groups: 1, perInner: false, count: 1 };
   }
-  const nd = shape.length;
-  if (!Number.isInteger(params.axis) || params.axis < -nd || params.axis >= nd) {
-    throw new RangeError(
-      `params.axis must be an integer in [${-nd}, ${nd - 1}]; got ${params.axis}`,
-    );
-  }
-  const axis = params.axis < 0 ? params.axis + nd : params.axis;
-  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const dim = shape[axis];
-  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  let layout: ParamLayout;
-  if (params.groupSize === undefined) {
-    layout = { outer, dim, inner, groupSize: 1, groups: dim, perInner: false, count: dim };
-  } else {
-    const g = params.groupSize;
-    if (!Number.isInteger(g) || g < 1) {
-      throw new RangeError(`params.groupSize must be a positive integer; got ${g}`);
-    }
-    const groups = Math.ceil(dim / g);
-    layout = {
-      outer,
-      dim,
-      inner,
-      groupSize: g,
-      groups,
-      perInner: true,
-      count: outer * groups * inner,
-    };
-  }
+  const layout = granularityLayout(shape, params.axis, params.groupSize, "params.");
+  if (layout.count === 1 && params.axis === undefined) return layout;
   const ns = typeof params.scale === "number" ? -1 : params.scale.length;
   const nz = typeof params.zeroPoint === "number" ? -1 : params.zeroPoint.length;
   if (ns !== layout.count || nz !== layout.count) {
     throw new RangeError(
       `params.scale and params.zeroPoint must be arrays of ${layout.count} entries for shape [${
         shape.join(", ")
-      }] (axis ${axis}${params.groupSize ? `, groupSize ${params.groupSize}` : ""}); got ${
+      }] (axis ${params.axis}${params.groupSize ? `, groupSize ${params.groupSize}` : ""}); got ${
         ns < 0 ? "a number" : ns
       } and ${nz < 0 ? "a number" : nz}`,
     );
   }
   return layout;
+}
+
+/**
+ * The layout of per-tensor (no axis), per-channel (axis) or per-group (axis + groupSize)
+ * parameters over a tensor of `shape`.
+ *
+ * @param shape The tensor shape.
+ * @param axis The channel axis, or `undefined` for per-tensor (negative counts from the end).
+ * @param groupSize Group size along `axis`, or `undefined` for per-channel.
+ * @param prefix Prefix for argument names in error messages.
+ * @returns The layout.
+ * @throws {RangeError} If `axis` is out of range or `groupSize` is not a positive integer.
+ *
+ * @example Per-channel along axis 0 of a [8, 3, 3, 3] conv weight
+ * ```ts
+ * import { granularityLayout } from "@lowbit/quantize/uniform";
+ * import { equal } from "node:assert/strict";
+ * const l = granularityLayout([8, 3, 3, 3], 0);
+ * equal(l.count, 8);
+ * equal(l.inner, 27);
+ * ```
+ */
+export function granularityLayout(
+  shape: readonly number[],
+  axis?: number,
+  groupSize?: number,
+  prefix = "",
+): ParamLayout {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (axis === undefined) {
+    if (groupSize !== undefined) {
+      throw new RangeError(
+        `${prefix}groupSize needs ${prefix}axis (the axis the groups run along)`,
+      );
+    }
+    return { outer: 1, dim: 1, inner: size, groupSize: 1, groups: 1, perInner: false, count: 1 };
+  }
+  const nd = shape.length;
+  if (!Number.isInteger(axis) || axis < -nd || axis >= nd) {
+    throw new RangeError(`${prefix}axis must be an integer in [${-nd}, ${nd - 1}]; got ${axis}`);
+  }
+  const a = axis < 0 ? axis + nd : axis;
+  const outer = shape.slice(0, a).reduce((x, y) => x * y, 1);
+  const dim = shape[a];
+  const inner = shape.slice(a + 1).reduce((x, y) => x * y, 1);
+  if (groupSize === undefined) {
+    return { outer, dim, inner, groupSize: 1, groups: dim, perInner: false, count: dim };
+  }
+  if (!Number.isInteger(groupSize) || groupSize < 1) {
+    throw new RangeError(`${prefix}groupSize must be a positive integer; got ${groupSize}`);
+  }
+  const groups = Math.ceil(dim / groupSize);
+  return { outer, dim, inner, groupSize, groups, perInner: true, count: outer * groups * inner };
 }
 
 function checkParams(p: QuantParams): void {
@@ -200,10 +221,25 @@ export function allocateCodes(qmin: number, qmax: number, length: number): Quant
 const f = Math.fround;
 
 /**
- * Visits every element with its parameter index: calls `run(start, end, paramIndex)` for each
- * maximal run of consecutive elements that share parameters.
+ * Visits every element of a row-major tensor with its parameter index: calls
+ * `run(start, end, paramIndex)` for each run of consecutive elements that share parameters.
+ *
+ * @param l The layout from {@linkcode granularityLayout} or {@linkcode paramLayout}.
+ * @param run Called with [start, end) element indices and the parameter index.
+ *
+ * @example
+ * ```ts
+ * import { forEachRun, granularityLayout } from "@lowbit/quantize/uniform";
+ * import { deepEqual } from "node:assert/strict";
+ * const runs: number[][] = [];
+ * forEachRun(granularityLayout([2, 3], 0), (s, e, p) => runs.push([s, e, p]));
+ * deepEqual(runs, [[0, 3, 0], [3, 6, 1]]);
+ * ```
  */
-function forEachRun(l: ParamLayout, run: (start: number, end: number, p: number) => void): void {
+export function forEachRun(
+  l: ParamLayout,
+  run: (start: number, end: number, p: number) => void,
+): void {
   if (l.count === 1) {
     run(0, l.outer * l.dim * l.inner, 0);
     return;
