@@ -34,7 +34,8 @@ export interface QuantParams {
   axis?: number;
   /**
    * Group (block) size along `axis`: consecutive runs of this many elements share parameters.
-   * Parameters then have the input's shape with the axis dimension ⌈dim / groupSize⌉.
+   * It must divide the axis size; parameters then have the input's shape with the axis
+   * dimension dim / groupSize.
    */
   groupSize?: number;
 }

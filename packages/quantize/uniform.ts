@@ -11,13 +11,13 @@
  *
  * where fl(·) rounds to float32. Multiplying by the float32 reciprocal (not dividing by S) is
  * PyTorch's choice; ONNX QuantizeLinear divides instead, and the two differ on rare ties
- * (the ONNX form lives in `@lowbit/runtime`). Other rounding modes, stochastic included, are
+ * (`scaling: "divide"` selects the ONNX form). Other rounding modes, stochastic included, are
  * available through the `rounding` option.
  *
  * Parameter layout: per-tensor parameters are numbers; per-channel parameters have one entry
  * per index along `axis`; per-group parameters have the input's shape with the `axis` dimension
- * replaced by ⌈dim / groupSize⌉ (row-major), e.g. a [out, in] weight with groups of 128 along
- * axis 1 has [out, ⌈in/128⌉] scales.
+ * replaced by dim / groupSize (row-major; the group size must divide the axis), e.g. a
+ * [out, in] weight with groups of 128 along axis 1 has [out, in/128] scales.
  *
  * @module
  */
@@ -39,8 +39,15 @@ export interface QuantizedTensor {
   params: QuantParams;
 }
 
-/** Options of {@linkcode quantize} and {@linkcode fakeQuantize}: the rounding mode. */
-export type QuantizeOptions = RoundingOptions;
+/** Options of {@linkcode quantize} and {@linkcode fakeQuantize}: rounding and scaling. */
+export interface QuantizeOptions extends RoundingOptions {
+  /**
+   * How x is scaled: `"reciprocal"` (default) multiplies by fl(1/S) like PyTorch; `"divide"`
+   * computes fl(x / S) like ONNX QuantizeLinear. They differ when x·fl(1/S) and x/S fall on
+   * different sides of a rounding boundary.
+   */
+  scaling?: "reciprocal" | "divide";
+}
 
 /** How parameters map onto a row-major tensor: [outer, dim, inner] around `axis`. */
 export interface ParamLayout {
@@ -151,7 +158,12 @@ export function granularityLayout(
   if (!Number.isInteger(groupSize) || groupSize < 1) {
     throw new RangeError(`${prefix}groupSize must be a positive integer; got ${groupSize}`);
   }
-  const groups = Math.ceil(dim / groupSize);
+  if (dim % groupSize !== 0) {
+    throw new RangeError(
+      `${prefix}groupSize must divide the axis size ${dim} (axis ${a}); got ${groupSize}`,
+    );
+  }
+  const groups = dim / groupSize;
   return { outer, dim, inner, groupSize, groups, perInner: true, count: outer * groups * inner };
 }
 
@@ -286,6 +298,11 @@ export function quantize(
   const t = asTensorLike(x);
   const layout = paramLayout(t.shape, params);
   const { mode, random } = resolveRounding(options);
+  const scaling = options?.scaling ?? "reciprocal";
+  if (scaling !== "reciprocal" && scaling !== "divide") {
+    throw new RangeError(`scaling must be "reciprocal" or "divide"; got ${String(scaling)}`);
+  }
+  const divide = scaling === "divide";
   const { qmin, qmax } = params;
   const src = t.data;
   const q = allocateCodes(qmin, qmax, src.length);
@@ -295,7 +312,7 @@ export function quantize(
     const z = typeof zps === "number" ? zps : zps[p];
     const inv = f(1 / s);
     for (let i = start; i < end; i++) {
-      const v = f(src[i] * inv);
+      const v = divide ? f(src[i] / s) : f(src[i] * inv);
       if (v !== v) throw new RangeError(`x[${i}] is NaN; quantization needs a number`);
       let r: number;
       if (mode === "nearest-even") {

@@ -95,9 +95,9 @@ Deno.test("per-channel equals per-tensor applied to each slice along the axis (3
   }
 });
 
-Deno.test("per-group: groups of g along an axis share parameters, last group partial", () => {
-  const shape = [2, 7], g = 3, groups = 3; // 7 = 3 + 3 + 1
-  const x = randomData(14, 8);
+Deno.test("per-group: groups of g along an axis share parameters", () => {
+  const shape = [2, 9], g = 3, groups = 3;
+  const x = randomData(18, 8);
   const scale = new Float32Array(2 * groups).map((_, i) => f(0.05 * (i + 1)));
   const zeroPoint = new Int32Array(2 * groups);
   const t = quantize({ data: x, shape }, {
@@ -109,9 +109,9 @@ Deno.test("per-group: groups of g along an axis share parameters, last group par
     groupSize: g,
   });
   for (let r = 0; r < 2; r++) {
-    for (let c = 0; c < 7; c++) {
+    for (let c = 0; c < 9; c++) {
       const p = r * groups + Math.floor(c / g);
-      equal(t.q[r * 7 + c], refQuantize(x[r * 7 + c], scale[p], 0, -8, 7));
+      equal(t.q[r * 9 + c], refQuantize(x[r * 9 + c], scale[p], 0, -8, 7));
     }
   }
   // Groups along axis 0 of a [4, 3] tensor: parameters [2, 3] vary with the inner index.
@@ -189,3 +189,66 @@ Deno.test("bad input is a typed error naming the argument", () => {
     /groupSize needs params.axis/,
   );
 });
+
+Deno.test("a group size that does not divide the axis is a RangeError", () => {
+  throws(
+    () =>
+      quantize({ data: new Float32Array(14), shape: [2, 7] }, {
+        scale: new Float32Array(6).fill(1),
+        zeroPoint: new Int32Array(6),
+        qmin: -8,
+        qmax: 7,
+        axis: 1,
+        groupSize: 3,
+      }),
+    /params.groupSize must divide the axis size 7/,
+  );
+});
+
+Deno.test("fakeQuantize is idempotent (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 500 }),
+      fc.double({ min: 1e-3, max: 2, noNaN: true }),
+      (seed, s) => {
+        const p = { scale: f(s), zeroPoint: 3, qmin: -16, qmax: 15 };
+        const once = fakeQuantize(randomData(100, seed, 40 * s), p);
+        deepEqual(fakeQuantize(once, p), once);
+      },
+    ),
+    { numRuns: 300, seed: 42 },
+  );
+});
+
+Deno.test('scaling "divide" is ONNX QuantizeLinear: fl(x / S), and can differ from the reciprocal', () => {
+  const s = f(0.3), p = { scale: s, zeroPoint: 0, qmin: -128, qmax: 127 };
+  // Probe the float32 neighbours of every tie (k + 1/2)·S, where the two scalings can land on
+  // different sides of the rounding boundary.
+  const probes: number[] = [];
+  const bits = new Uint32Array(1), fl = new Float32Array(bits.buffer);
+  for (let k = 0; k < 127; k++) {
+    fl[0] = (k + 0.5) * s;
+    for (let d = -2; d <= 2; d++) {
+      const b = bits[0];
+      bits[0] = b + d;
+      probes.push(fl[0]);
+      bits[0] = b;
+    }
+  }
+  const x = Float32Array.from(probes);
+  const mul = quantize(x, p).q, div = quantize(x, p, { scaling: "divide" }).q;
+  let differ = 0;
+  for (let i = 0; i < x.length; i++) {
+    equal(div[i], refQuantizeDivide(x[i], s, 0, -128, 127));
+    equal(mul[i], refQuantize(x[i], s, 0, -128, 127));
+    if (mul[i] !== div[i]) differ++;
+  }
+  ok(differ > 0, "the two scalings never differed near ties");
+  throws(() => quantize(x, p, { scaling: "exact" as never }), /scaling must be/);
+});
+
+function refQuantizeDivide(x: number, s: number, z: number, qmin: number, qmax: number): number {
+  const v = f(x / s);
+  const r = v + (v < 0 ? -(2 ** 52) : 2 ** 52) - (v < 0 ? -(2 ** 52) : 2 ** 52);
+  return Math.min(Math.max(r + z, qmin), qmax);
+}
