@@ -8,7 +8,7 @@
 import { asTensorLike, type ObserverOptions, type QuantInput, resolveQRange } from "./observer.ts";
 import { qparamsFromRange, qparamsFromRanges, type QuantParams } from "./params.ts";
 import {
-  forEachRun,
+  forEachSegment,
   granularityLayout,
   quantize,
   type QuantizedTensor,
@@ -49,16 +49,15 @@ export function minMaxQParams(x: QuantInput, options: MinMaxQParamsOptions = {})
   const mins = new Float64Array(layout.count).fill(Infinity);
   const maxs = new Float64Array(layout.count).fill(-Infinity);
   const d = t.data;
-  forEachRun(layout, (start, end, p) => {
-    let lo = mins[p], hi = maxs[p];
-    for (let i = start; i < end; i++) {
-      const v = d[i];
-      if (!Number.isFinite(v)) throw new RangeError(`x[${i}] is ${v}; ranges need finite values`);
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
+  forEachSegment(layout, (start, length, p, step) => {
+    for (let j = 0, k = p; j < length; j++, k += step) {
+      const v = d[start + j];
+      if (!Number.isFinite(v)) {
+        throw new RangeError(`x[${start + j}] is ${v}; ranges need finite values`);
+      }
+      if (v < mins[k]) mins[k] = v;
+      if (v > maxs[k]) maxs[k] = v;
     }
-    mins[p] = lo;
-    maxs[p] = hi;
   });
   const scheme = { qmin, qmax, symmetric: options.symmetric ?? false };
   if (options.axis === undefined) {

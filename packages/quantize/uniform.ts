@@ -22,7 +22,13 @@
  * @module
  */
 
-import { resolveRounding, type RoundingOptions, roundInteger } from "@lowbit/rounding/modes";
+import {
+  type RandomSource,
+  resolveRounding,
+  type RoundingMode,
+  type RoundingOptions,
+  roundInteger,
+} from "@lowbit/rounding/modes";
 import { asTensorLike, type QuantInput } from "./observer.ts";
 import type { QuantParams } from "./params.ts";
 
@@ -233,11 +239,60 @@ export function allocateCodes(qmin: number, qmax: number, length: number): Quant
 const f = Math.fround;
 
 /**
- * Visits every element of a row-major tensor with its parameter index: calls
- * `run(start, end, paramIndex)` for each run of consecutive elements that share parameters.
+ * Visits a row-major tensor in segments of consecutive elements whose parameter indices are
+ * either constant (`step` 0) or consecutive (`step` 1): element `start + j` uses parameter
+ * `param + j·step`. Long constant segments let kernels hoist the scale out of the loop.
  *
  * @param l The layout from {@linkcode granularityLayout} or {@linkcode paramLayout}.
- * @param run Called with [start, end) element indices and the parameter index.
+ * @param visit Called with (start, length, param, step) for each segment, in order.
+ *
+ * @example Per-channel along the last axis: one segment per row, parameters stepping
+ * ```ts
+ * import { forEachSegment, granularityLayout } from "@lowbit/quantize/uniform";
+ * import { deepEqual } from "node:assert/strict";
+ * const segs: number[][] = [];
+ * forEachSegment(granularityLayout([2, 3], 1), (s, n, p, k) => segs.push([s, n, p, k]));
+ * deepEqual(segs, [[0, 3, 0, 1], [3, 3, 0, 1]]);
+ * ```
+ */
+export function forEachSegment(
+  l: ParamLayout,
+  visit: (start: number, length: number, param: number, step: 0 | 1) => void,
+): void {
+  const { outer, dim, inner } = l;
+  if (l.count === 1) {
+    visit(0, outer * dim * inner, 0, 0);
+    return;
+  }
+  let i = 0;
+  for (let o = 0; o < outer; o++) {
+    if (!l.perInner) {
+      // Per-channel: constant over each (o, d) row of `inner`, or stepping over d when inner = 1.
+      if (inner === 1) {
+        visit(i, dim, 0, 1);
+        i += dim;
+      } else {
+        for (let d = 0; d < dim; d++, i += inner) visit(i, inner, d, 0);
+      }
+    } else if (inner === 1) {
+      // Per-group along the last axis: constant over each group of `groupSize`.
+      for (let g = 0; g < l.groups; g++, i += l.groupSize) {
+        visit(i, l.groupSize, o * l.groups + g, 0);
+      }
+    } else {
+      for (let d = 0; d < dim; d++, i += inner) {
+        visit(i, inner, (o * l.groups + Math.floor(d / l.groupSize)) * inner, 1);
+      }
+    }
+  }
+}
+
+/**
+ * Like {@linkcode forEachSegment}, one call per run of elements sharing one parameter index:
+ * `run(start, end, param)` for element indices [start, end).
+ *
+ * @param l The layout.
+ * @param run Called for each run, in order.
  *
  * @example
  * ```ts
@@ -250,32 +305,100 @@ const f = Math.fround;
  */
 export function forEachRun(
   l: ParamLayout,
-  run: (start: number, end: number, p: number) => void,
+  run: (start: number, end: number, param: number) => void,
 ): void {
-  if (l.count === 1) {
-    run(0, l.outer * l.dim * l.inner, 0);
-    return;
-  }
-  let i = 0;
-  for (let o = 0; o < l.outer; o++) {
-    for (let d = 0; d < l.dim; d++) {
-      if (!l.perInner) {
-        run(i, i + l.inner, d);
-      } else {
-        const base = (o * l.groups + Math.floor(d / l.groupSize)) * l.inner;
-        for (let k = 0; k < l.inner; k++) run(i + k, i + k + 1, base + k);
-      }
-      i += l.inner;
-    }
-  }
+  forEachSegment(l, (start, length, p, step) => {
+    if (step === 0) run(start, start + length, p);
+    else for (let j = 0; j < length; j++) run(start + j, start + j + 1, p + j);
+  });
 }
+
+let codes: Int32Array = new Int32Array(4096);
+
+/** A reusable int32 scratch buffer of at least n elements. */
+function scratchCodes(n: number): Int32Array {
+  if (codes.length < n) codes = new Int32Array(Math.max(n, codes.length * 2));
+  return codes;
+}
+
+/**
+ * Eq. U.1 with round half to even over one segment into int32 `out[0..n)`; `inv`/`zp` are
+ * indexed `p + j·step`. Returns −1, or the index of the first NaN.
+ */
+function quantizeSegmentRne(
+  src: Float32Array,
+  start: number,
+  n: number,
+  out: Int32Array,
+  scale: Float32Array,
+  inv: Float32Array,
+  zp: Int32Array,
+  p: number,
+  step: number,
+  qmin: number,
+  qmax: number,
+  divide: boolean,
+): number {
+  for (let j = 0, k = p; j < n; j++, k += step) {
+    const x = src[start + j];
+    const v = divide ? f(x / scale[k]) : f(x * inv[k]);
+    if (v !== v) return start + j;
+    // v is a float32 value, so v + 0.5 is exact in binary64 and floor gives round-half-up
+    // (Math.floor is a single instruction where Math.round is a runtime call on this host);
+    // a tie (|v| < 2^23, so r fits int32) then steps back to even.
+    let r = Math.floor(v + 0.5);
+    if (r - v === 0.5) r -= r & 1;
+    const c = r + zp[k];
+    out[j] = c < qmin ? qmin : c > qmax ? qmax : c;
+  }
+  return -1;
+}
+
+/** Any rounding mode, one segment (the slow path for modes other than round-half-even). */
+function quantizeSegmentAny(
+  src: Float32Array,
+  start: number,
+  n: number,
+  out: Int32Array,
+  scale: Float32Array,
+  inv: Float32Array,
+  zp: Int32Array,
+  p: number,
+  step: number,
+  qmin: number,
+  qmax: number,
+  divide: boolean,
+  mode: RoundingMode,
+  random: RandomSource | undefined,
+): number {
+  for (let j = 0, k = p; j < n; j++, k += step) {
+    const x = src[start + j];
+    const v = divide ? f(x / scale[k]) : f(x * inv[k]);
+    if (v !== v) return start + j;
+    const c = roundInteger(v, mode, random) + zp[k];
+    out[j] = c < qmin ? qmin : c > qmax ? qmax : c;
+  }
+  return -1;
+}
+
+/** Parameters as arrays (a per-tensor number becomes a 1-element array). */
+function paramArrays(params: QuantParams): { scale: Float32Array; zp: Int32Array } {
+  const scale = typeof params.scale === "number" ? Float32Array.of(params.scale) : params.scale;
+  const zp = typeof params.zeroPoint === "number"
+    ? Int32Array.of(params.zeroPoint)
+    : params.zeroPoint;
+  return { scale, zp };
+}
+
+/** Longest segment processed at once through the scratch buffer. */
+const SEGMENT = 16384;
 
 /**
  * Quantizes real values to integer codes (Eq. U.1).
  *
  * @param x A Float32Array (per-tensor only) or a tensor `{ data, shape }`.
  * @param params Scale, zero point, code range and granularity.
- * @param options Rounding mode (default round half to even) and random source.
+ * @param options Rounding mode (default round half to even), random source and scaling.
  * @returns The codes, the shape and the parameters.
  * @throws {RangeError} If an element is NaN (the message names its index) or the parameters
  *   are invalid for the shape.
@@ -306,24 +429,62 @@ export function quantize(
   const { qmin, qmax } = params;
   const src = t.data;
   const q = allocateCodes(qmin, qmax, src.length);
-  const scales = params.scale, zps = params.zeroPoint;
-  forEachRun(layout, (start, end, p) => {
-    const s = typeof scales === "number" ? scales : scales[p];
-    const z = typeof zps === "number" ? zps : zps[p];
-    const inv = f(1 / s);
-    for (let i = start; i < end; i++) {
-      const v = divide ? f(src[i] / s) : f(src[i] * inv);
-      if (v !== v) throw new RangeError(`x[${i}] is NaN; quantization needs a number`);
-      let r: number;
-      if (mode === "nearest-even") {
-        r = Math.round(v);
-        if (r - v === 0.5 && r % 2 !== 0) r -= 1;
-      } else r = roundInteger(v, mode, random);
-      const c = r + z;
-      q[i] = c < qmin ? qmin : c > qmax ? qmax : c;
+  const { scale, zp } = paramArrays(params);
+  const inv = scale.map((s) => 1 / s); // Float32Array: fl(1/S), PyTorch's inv_scale
+  forEachSegment(layout, (start, length, p, step) => {
+    for (let s = 0; s < length; s += SEGMENT) {
+      const n = Math.min(SEGMENT, length - s);
+      const out = scratchCodes(n);
+      const bad = mode === "nearest-even"
+        ? quantizeSegmentRne(
+          src,
+          start + s,
+          n,
+          out,
+          scale,
+          inv,
+          zp,
+          p + s * step,
+          step,
+          qmin,
+          qmax,
+          divide,
+        )
+        : quantizeSegmentAny(
+          src,
+          start + s,
+          n,
+          out,
+          scale,
+          inv,
+          zp,
+          p + s * step,
+          step,
+          qmin,
+          qmax,
+          divide,
+          mode,
+          random,
+        );
+      if (bad >= 0) throw new RangeError(`x[${bad}] is NaN; quantization needs a number`);
+      q.set(out.length === n ? out : out.subarray(0, n), start + s);
     }
   });
   return { q, shape: [...t.shape], params };
+}
+
+/** Eq. U.2 over one segment of int32 codes. */
+function dequantizeSegment(
+  codes: Int32Array,
+  n: number,
+  dst: Float32Array,
+  start: number,
+  scale: Float32Array,
+  zp: Int32Array,
+  p: number,
+  step: number,
+): void {
+  for (let j = 0, k = p; j < n; j++, k += step) dst[start + j] = (codes[j] - zp[k]) * scale[k];
 }
 
 /**
@@ -349,11 +510,14 @@ export function dequantize(t: QuantizedTensor, out?: Float32Array): Float32Array
   if (dst.length < n) {
     throw new RangeError(`out must hold at least ${n} elements; got ${dst.length}`);
   }
-  const scales = t.params.scale, zps = t.params.zeroPoint, q = t.q;
-  forEachRun(layout, (start, end, p) => {
-    const s = typeof scales === "number" ? scales : scales[p];
-    const z = typeof zps === "number" ? zps : zps[p];
-    for (let i = start; i < end; i++) dst[i] = (q[i] - z) * s;
+  const { scale, zp } = paramArrays(t.params);
+  forEachSegment(layout, (start, length, p, step) => {
+    for (let s = 0; s < length; s += SEGMENT) {
+      const m = Math.min(SEGMENT, length - s);
+      const c = scratchCodes(m);
+      c.set(t.q.subarray(start + s, start + s + m));
+      dequantizeSegment(c, m, dst, start + s, scale, zp, p + s * step, step);
+    }
   });
   return dst;
 }
