@@ -20,3 +20,7 @@ export * from "./params.ts";
 export * from "./observer.ts";
 export * from "./uniform.ts";
 export * from "./dynamic.ts";
+export * from "./observers/minmax.ts";
+export * from "./observers/percentile.ts";
+export * from "./observers/mse.ts";
+export * from "./aciq.ts";

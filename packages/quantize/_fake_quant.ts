@@ -1,0 +1,43 @@
+/**
+ * Private helper: the squared error of per-tensor fake quantization without allocating, for
+ * calibration searches that try many candidate parameters over the same values.
+ *
+ * Bit for bit the same arithmetic as `fakeQuantize` in `uniform.ts` (Eqs. U.1, U.2, PyTorch
+ * semantics in float32): q = clamp(round_half_even(fl(x · fl(1/S))) + Z, qmin, qmax),
+ * x̂ = fl((q − Z) · S).
+ *
+ * @module
+ */
+
+const f = Math.fround;
+
+/**
+ * Sum over i of (x̂ᵢ − xᵢ)² (accumulated in float64) for per-tensor parameters.
+ *
+ * @param x The values (finite; not checked).
+ * @param scale Step size S > 0.
+ * @param zeroPoint Integer zero point Z.
+ * @param qmin Smallest code.
+ * @param qmax Largest code.
+ * @returns The sum of squared errors.
+ */
+export function fakeQuantSquaredError(
+  x: Float32Array,
+  scale: number,
+  zeroPoint: number,
+  qmin: number,
+  qmax: number,
+): number {
+  const inv = f(1 / scale);
+  let sse = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = f(x[i] * inv);
+    let r = Math.round(v);
+    if (r - v === 0.5 && r % 2 !== 0) r -= 1;
+    let c = r + zeroPoint;
+    c = c < qmin ? qmin : c > qmax ? qmax : c;
+    const e = f((c - zeroPoint) * scale) - x[i];
+    sse += e * e;
+  }
+  return sse;
+}
