@@ -9,7 +9,8 @@
  *     q  = clamp(round_half_even(fl(x · fl(1/S))) + Z, qmin, qmax)      (U.1)
  *     x̂ = fl((q − Z) · S)                                                (U.2)
  *
- * where fl(·) rounds to float32. Multiplying by the float32 reciprocal (not dividing by S) is
+ * where fl(·) rounds to float32 and S is taken as a float32 value (PyTorch stores per-channel
+ * scales as float32; `qparamsFromRange` returns float32 scales). Multiplying by the float32 reciprocal (not dividing by S) is
  * PyTorch's choice; ONNX QuantizeLinear divides instead, and the two differ on rare ties
  * (`scaling: "divide"` selects the ONNX form). Other rounding modes, stochastic included, are
  * available through the `rounding` option.
