@@ -9,7 +9,10 @@
 
 import { type QRange, qrange, type QuantParams } from "./params.ts";
 
-/** A tensor as quantizers see it: float32 data in row-major order and its shape. */
+/**
+ * A tensor as quantizers see it: float32 data in row-major order and its shape. An
+ * `@lowbit/tensor` `Tensor<"f32">` is one (strided views are copied to row-major order).
+ */
 export interface TensorLike {
   /** The values, row-major, contiguous. */
   readonly data: Float32Array;
@@ -99,9 +102,25 @@ export function resolveQRange(options: ObserverOptions = {}): QRange {
 export function asTensorLike(x: QuantInput, name = "x"): TensorLike {
   if (x instanceof Float32Array) return { data: x, shape: [x.length] };
   if (x === null || typeof x !== "object" || !(x.data instanceof Float32Array)) {
-    throw new TypeError(`${name} must be a Float32Array or { data: Float32Array, shape }`);
+    throw new TypeError(
+      `${name} must be a Float32Array, an f32 Tensor or { data: Float32Array, shape }`,
+    );
   }
   const size = x.shape.reduce((a, b) => a * b, 1);
+  // A strided view (an @lowbit/tensor Tensor after transpose/slice) is copied to row-major
+  // order first: its `data` is the whole base storage, not the view's elements.
+  const view = x as TensorLike & {
+    isContiguous?: boolean;
+    offset?: number;
+    toTypedArray?: () => unknown;
+  };
+  if (
+    typeof view.toTypedArray === "function" &&
+    (view.isContiguous === false || (view.offset ?? 0) !== 0 || x.data.length !== size)
+  ) {
+    const data = view.toTypedArray();
+    if (data instanceof Float32Array) return { data, shape: [...x.shape] };
+  }
   if (!x.shape.every((d) => Number.isInteger(d) && d >= 0) || size !== x.data.length) {
     throw new RangeError(
       `${name}.shape [${
