@@ -52,7 +52,7 @@ import {
   type QuantInput,
   resolveQRange,
 } from "./observer.ts";
-import { qparamsFromRange, type QRange, type QuantParams } from "./params.ts";
+import { perTensorQParams, type QRange, type QuantParams } from "./params.ts";
 
 /** The value distributions ACIQ has closed forms for. */
 export type AciqDistribution = "laplace" | "gaussian";
@@ -277,10 +277,7 @@ export class AciqObserver implements Observer {
    * @throws {RangeError} If nothing has been observed.
    */
   qparams(): QuantParams {
-    const { min, max } = this.range();
-    const { qmin, qmax } = this.#range;
-    const p = qparamsFromRange(min, max, { qmin, qmax, symmetric: true });
-    return { scale: p.scale, zeroPoint: p.zeroPoint, qmin, qmax };
+    return perTensorQParams(this.range(), { ...this.#range, symmetric: true });
   }
 
   /** Forgets everything observed. */

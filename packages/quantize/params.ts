@@ -198,3 +198,32 @@ export function qparamsFromRanges(
   }
   return { scale, zeroPoint };
 }
+
+/**
+ * Per-tensor {@linkcode QuantParams} for a range: {@linkcode qparamsFromRange} plus the code
+ * range, ready for `quantize` (what every per-tensor observer's `qparams()` returns).
+ *
+ * @param range The observed `{ min, max }`.
+ * @param options The code range, symmetric or affine, eps.
+ * @returns `{ scale, zeroPoint, qmin, qmax }`.
+ * @throws {RangeError} As {@linkcode qparamsFromRange}.
+ *
+ * @example
+ * ```ts
+ * import { perTensorQParams } from "@lowbit/quantize/params";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(perTensorQParams({ min: -1, max: 1 }, { qmin: -128, qmax: 127, symmetric: true }), {
+ *   scale: Math.fround(1 / 127.5),
+ *   zeroPoint: 0,
+ *   qmin: -128,
+ *   qmax: 127,
+ * });
+ * ```
+ */
+export function perTensorQParams(
+  range: { min: number; max: number },
+  options: RangeToParamsOptions,
+): QuantParams {
+  const { scale, zeroPoint } = qparamsFromRange(range.min, range.max, options);
+  return { scale, zeroPoint, qmin: options.qmin, qmax: options.qmax };
+}

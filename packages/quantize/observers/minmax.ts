@@ -44,7 +44,7 @@ import {
   type QuantInput,
   resolveQRange,
 } from "../observer.ts";
-import { qparamsFromRange, qparamsFromRanges, type QRange, type QuantParams } from "../params.ts";
+import { perTensorQParams, qparamsFromRanges, type QRange, type QuantParams } from "../params.ts";
 import { granularityLayout } from "../uniform.ts";
 
 const f = Math.fround;
@@ -134,10 +134,7 @@ export class MinMaxObserver implements Observer {
    * @throws {RangeError} If nothing has been observed.
    */
   qparams(): QuantParams {
-    const { min, max } = this.range();
-    const { qmin, qmax } = this.#range;
-    const p = qparamsFromRange(min, max, { qmin, qmax, symmetric: this.#symmetric });
-    return { scale: p.scale, zeroPoint: p.zeroPoint, qmin, qmax };
+    return perTensorQParams(this.range(), { ...this.#range, symmetric: this.#symmetric });
   }
 
   /** Forgets everything observed. */
@@ -238,10 +235,7 @@ export class MovingAverageMinMaxObserver implements Observer {
    * @throws {RangeError} If nothing has been observed.
    */
   qparams(): QuantParams {
-    const { min, max } = this.range();
-    const { qmin, qmax } = this.#range;
-    const p = qparamsFromRange(min, max, { qmin, qmax, symmetric: this.#symmetric });
-    return { scale: p.scale, zeroPoint: p.zeroPoint, qmin, qmax };
+    return perTensorQParams(this.range(), { ...this.#range, symmetric: this.#symmetric });
   }
 
   /** Forgets everything observed (the next batch sets the range again). */

@@ -43,7 +43,7 @@ import {
   type QuantInput,
   resolveQRange,
 } from "../observer.ts";
-import { qparamsFromRange, type QRange, type QuantParams } from "../params.ts";
+import { perTensorQParams, type QRange, type QuantParams } from "../params.ts";
 
 /**
  * The p-th percentile of sorted values by linear interpolation between order statistics
@@ -252,10 +252,7 @@ export class PercentileObserver implements Observer {
    * @throws {RangeError} If nothing has been observed.
    */
   qparams(): QuantParams {
-    const { min, max } = this.range();
-    const { qmin, qmax } = this.#range;
-    const p = qparamsFromRange(min, max, { qmin, qmax, symmetric: this.#symmetric });
-    return { scale: p.scale, zeroPoint: p.zeroPoint, qmin, qmax };
+    return perTensorQParams(this.range(), { ...this.#range, symmetric: this.#symmetric });
   }
 
   /** Forgets everything observed (the random source keeps its position). */
