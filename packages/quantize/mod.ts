@@ -23,4 +23,6 @@ export * from "./dynamic.ts";
 export * from "./observers/minmax.ts";
 export * from "./observers/percentile.ts";
 export * from "./observers/mse.ts";
+export * from "./observers/histogram.ts";
+export * from "./observers/entropy.ts";
 export * from "./aciq.ts";
