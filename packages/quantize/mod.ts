@@ -1,7 +1,9 @@
 /**
  * Quantizers and calibration (survey §III): uniform affine/symmetric quantization at any
  * granularity (per-tensor, per-channel, per-group) with PyTorch semantics, quantization
- * parameters from ranges, and the calibration observer contract.
+ * parameters from ranges, calibration observers (min-max, moving average, per-channel,
+ * percentile, MSE, histogram, entropy, ACIQ), non-uniform quantizers (log2, APoT, codebook,
+ * binary codes), straight-through-estimator gradients (STE, LSQ, PACT) and error metrics.
  *
  * @example Calibrate a range, quantize to uint8, measure the error
  * ```ts
@@ -26,3 +28,9 @@ export * from "./observers/mse.ts";
 export * from "./observers/histogram.ts";
 export * from "./observers/entropy.ts";
 export * from "./aciq.ts";
+export * from "./nonuniform/log2.ts";
+export * from "./nonuniform/apot.ts";
+export * from "./nonuniform/codebook.ts";
+export * from "./nonuniform/binary_code.ts";
+export * from "./ste.ts";
+export * from "./metrics.ts";
