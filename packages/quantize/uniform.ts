@@ -31,6 +31,7 @@ import {
   roundInteger,
 } from "@lowbit/rounding/modes";
 import { asTensorLike, type QuantInput } from "./observer.ts";
+import { quantizeSegmentWasm, quantizeWasmAvailable } from "./_quantize_wasm.ts";
 import type { QuantParams } from "./params.ts";
 
 /** Integer storage for codes: the smallest typed array that holds [qmin, qmax]. */
@@ -54,6 +55,12 @@ export interface QuantizeOptions extends RoundingOptions {
    * different sides of a rounding boundary.
    */
   scaling?: "reciprocal" | "divide";
+  /**
+   * Kernel for round-half-even segments with constant parameters: `"auto"` (default: WebAssembly
+   * SIMD when available), `"wasm"` (throws if unavailable) or `"ts"`. All give identical codes;
+   * this exists for tests and benchmarks.
+   */
+  kernel?: "auto" | "wasm" | "ts";
 }
 
 /** How parameters map onto a row-major tensor: [outer, dim, inner] around `axis`. */
@@ -427,13 +434,39 @@ export function quantize(
     throw new RangeError(`scaling must be "reciprocal" or "divide"; got ${String(scaling)}`);
   }
   const divide = scaling === "divide";
+  const kernel = options?.kernel ?? "auto";
+  if (kernel !== "auto" && kernel !== "wasm" && kernel !== "ts") {
+    throw new RangeError(`kernel must be "auto", "wasm" or "ts"; got ${String(kernel)}`);
+  }
+  if (kernel === "wasm" && !quantizeWasmAvailable()) {
+    throw new RangeError('kernel "wasm" requested but WebAssembly SIMD is unavailable here');
+  }
+  // The Wasm kernel clamps in int32 around Z; code ranges beyond ±2^24 stay on the TS path.
+  const useWasm = kernel !== "ts" && mode === "nearest-even" &&
+    params.qmin >= -(2 ** 24) && params.qmax <= 2 ** 24;
   const { qmin, qmax } = params;
   const src = t.data;
   const q = allocateCodes(qmin, qmax, src.length);
   const { scale, zp } = paramArrays(params);
   const inv = scale.map((s) => 1 / s); // Float32Array: fl(1/S), PyTorch's inv_scale
   forEachSegment(layout, (start, length, p, step) => {
-    for (let s = 0; s < length; s += SEGMENT) {
+    let done = 0;
+    if (useWasm && step === 0 && length >= 64) {
+      done = quantizeSegmentWasm(
+        src,
+        start,
+        length,
+        q,
+        scale[p],
+        inv[p],
+        zp[p],
+        qmin,
+        qmax,
+        divide,
+      );
+      if (done < 0) throw new RangeError(`x[${-1 - done}] is NaN; quantization needs a number`);
+    }
+    for (let s = done; s < length; s += SEGMENT) {
       const n = Math.min(SEGMENT, length - s);
       const out = scratchCodes(n);
       const bad = mode === "nearest-even"

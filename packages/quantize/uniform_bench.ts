@@ -23,6 +23,9 @@ Deno.bench(
 Deno.bench("quantize per-channel int8", { group: "per-channel q8" }, () => {
   quantize(w, params);
 });
+Deno.bench("quantize per-channel int8 (TypeScript kernel)", { group: "per-channel q8" }, () => {
+  quantize(w, params, { kernel: "ts" });
+});
 Deno.bench("fakeQuantize per-channel int8", { group: "per-channel q8" }, () => {
   fakeQuantize(w, params);
 });

@@ -252,3 +252,45 @@ function refQuantizeDivide(x: number, s: number, z: number, qmin: number, qmax: 
   const r = v + (v < 0 ? -(2 ** 52) : 2 ** 52) - (v < 0 ? -(2 ** 52) : 2 ** 52);
   return Math.min(Math.max(r + z, qmin), qmax);
 }
+
+Deno.test("Wasm SIMD and TypeScript quantize kernels agree on every storage type and scaling", () => {
+  const ranges: [number, number, number][] = [
+    [-128, 127, 3],
+    [0, 255, 128],
+    [-8, 7, -1],
+    [-32768, 32767, 100],
+    [0, 65535, 30000],
+    [-(2 ** 20), 2 ** 20, 5],
+  ];
+  for (const [qmin, qmax, z] of ranges) {
+    for (const scaling of ["reciprocal", "divide"] as const) {
+      const s = f(0.37 * (qmax - qmin) / 255);
+      const x = randomData(1003, qmax, s * (qmax - qmin)); // odd length: the TS tail runs too
+      for (let k = 0; k < 200; k++) x[k] = f((k - 100 + 0.5) * s); // exact ties
+      x[300] = Infinity;
+      x[301] = -Infinity;
+      const p = { scale: s, zeroPoint: z, qmin, qmax };
+      const ts = quantize(x, p, { scaling, kernel: "ts" }).q;
+      const wasm = quantize(x, p, { scaling, kernel: "wasm" }).q;
+      deepEqual(wasm, ts, `[${qmin}, ${qmax}] ${scaling}`);
+    }
+  }
+  // Per-channel along axis 0 (constant segments) goes through the Wasm kernel as well.
+  const x = randomData(8 * 100, 9, 3);
+  const scale = new Float32Array(8).map((_, i) => f(0.01 * (i + 1)));
+  const pc = { scale, zeroPoint: new Int32Array(8), qmin: -128, qmax: 127, axis: 0 };
+  deepEqual(
+    quantize({ data: x, shape: [8, 100] }, pc, { kernel: "wasm" }).q,
+    quantize({ data: x, shape: [8, 100] }, pc, { kernel: "ts" }).q,
+  );
+  const bad = new Float32Array(100);
+  bad[77] = NaN;
+  throws(
+    () => quantize(bad, { scale: 1, zeroPoint: 0, qmin: -8, qmax: 7 }, { kernel: "wasm" }),
+    /x\[77\] is NaN/,
+  );
+  throws(
+    () => quantize(bad, { scale: 1, zeroPoint: 0, qmin: -8, qmax: 7 }, { kernel: "gpu" as never }),
+    /kernel must be/,
+  );
+});
