@@ -61,6 +61,12 @@ export interface QuantizeOptions extends RoundingOptions {
    * this exists for tests and benchmarks.
    */
   kernel?: "auto" | "wasm" | "ts";
+  /**
+   * Where to write the codes (reused across calls to avoid allocating): must be the storage
+   * type {@linkcode allocateCodes} picks for [qmin, qmax] and hold at least as many elements as
+   * the input. A new array when omitted.
+   */
+  out?: QuantizedData;
 }
 
 /** How parameters map onto a row-major tensor: [outer, dim, inner] around `axis`. */
@@ -446,7 +452,15 @@ export function quantize(
     params.qmin >= -(2 ** 24) && params.qmax <= 2 ** 24;
   const { qmin, qmax } = params;
   const src = t.data;
-  const q = allocateCodes(qmin, qmax, src.length);
+  const q = options?.out ?? allocateCodes(qmin, qmax, src.length);
+  if (options?.out !== undefined) {
+    const want = allocateCodes(qmin, qmax, 0).constructor;
+    if (q.constructor !== want || q.length < src.length) {
+      throw new RangeError(
+        `options.out must be a ${want.name} of at least ${src.length} elements for codes in [${qmin}, ${qmax}]; got a ${q.constructor.name} of ${q.length}`,
+      );
+    }
+  }
   const { scale, zp } = paramArrays(params);
   const inv = scale.map((s) => 1 / s); // Float32Array: fl(1/S), PyTorch's inv_scale
   forEachSegment(layout, (start, length, p, step) => {

@@ -23,6 +23,10 @@ Deno.bench(
 Deno.bench("quantize per-channel int8", { group: "per-channel q8" }, () => {
   quantize(w, params);
 });
+const codes = new Int8Array(R * C);
+Deno.bench("quantize per-channel int8 into a reused output", { group: "per-channel q8" }, () => {
+  quantize(w, params, { out: codes });
+});
 Deno.bench("quantize per-channel int8 (TypeScript kernel)", { group: "per-channel q8" }, () => {
   quantize(w, params, { kernel: "ts" });
 });

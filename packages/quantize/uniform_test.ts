@@ -294,3 +294,14 @@ Deno.test("Wasm SIMD and TypeScript quantize kernels agree on every storage type
     /kernel must be/,
   );
 });
+
+Deno.test("options.out receives the codes and is validated", () => {
+  const x = randomData(100, 12, 2);
+  const p = { scale: 0.05, zeroPoint: 1, qmin: -128, qmax: 127 };
+  const out = new Int8Array(128);
+  const t = quantize(x, p, { out });
+  equal(t.q, out);
+  deepEqual(out.subarray(0, 100), quantize(x, p).q);
+  throws(() => quantize(x, p, { out: new Uint8Array(100) }), /options.out must be a Int8Array/);
+  throws(() => quantize(x, p, { out: new Int8Array(99) }), /at least 100 elements/);
+});
