@@ -25,6 +25,18 @@ interface Kernel {
     divide: number,
     width: number,
   ) => number;
+  run16: (
+    src: number,
+    dst: number,
+    n: number,
+    inv: number,
+    scale: number,
+    zp: number,
+    qmin: number,
+    qmax: number,
+    divide: number,
+    unsigned: number,
+  ) => number;
   src: Float32Array;
   buffer: ArrayBufferLike;
 }
@@ -42,6 +54,7 @@ function getKernel(): Kernel | null {
   const memory = instance.exports.memory as WebAssembly.Memory;
   const k: Kernel = {
     run: instance.exports.quantize_f32 as Kernel["run"],
+    run16: instance.exports.quantize_f32_x16 as Kernel["run16"],
     src: new Float32Array(memory.buffer, SRC, CHUNK),
     buffer: memory.buffer,
   };
@@ -92,7 +105,17 @@ export function quantizeSegmentWasm(
   for (let s = 0; s < m; s += CHUNK) {
     const len = Math.min(CHUNK, m - s);
     k.src.set(src.subarray(start + s, start + s + len));
-    if (k.run(SRC, DST, len, inv, scale, zp, qmin, qmax, divide ? 1 : 0, width) !== 0) {
+    const d = divide ? 1 : 0;
+    // 8-bit codes: the unrolled kernel takes the multiple-of-16 prefix.
+    const m16 = width === 1 || width === 5 ? len - (len % 16) : 0;
+    let nan = m16 > 0
+      ? k.run16(SRC, DST, m16, inv, scale, zp, qmin, qmax, d, width === 5 ? 1 : 0)
+      : 0;
+    if (m16 < len) {
+      const off = m16 * (width === 5 ? 1 : width);
+      nan |= k.run(SRC + m16 * 4, DST + off, len - m16, inv, scale, zp, qmin, qmax, d, width);
+    }
+    if (nan !== 0) {
       for (let i = start + s; i < start + s + len; i++) if (src[i] !== src[i]) return -1 - i;
     }
     q.set(view(q, k.buffer, len), start + s);
