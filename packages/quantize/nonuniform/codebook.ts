@@ -26,7 +26,16 @@ import { asTensorLike, type QuantInput } from "../observer.ts";
 /** Codes of a codebook: Uint8Array for ≤ 256 levels, Uint16Array for ≤ 65 536. */
 export type CodebookCodes = Uint8Array | Uint16Array;
 
-/** The largest codebook size (codes are at most 16 bits). */
+/**
+ * The largest codebook size (codes are at most 16 bits).
+ *
+ * @example
+ * ```ts
+ * import { MAX_CODEBOOK_SIZE } from "@lowbit/quantize/nonuniform/codebook";
+ * import { equal } from "node:assert/strict";
+ * equal(MAX_CODEBOOK_SIZE, 2 ** 16);
+ * ```
+ */
 export const MAX_CODEBOOK_SIZE = 65536;
 
 /**
