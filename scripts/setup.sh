@@ -16,4 +16,11 @@ fi
 # 2. npm dependencies of the workspace, exactly as locked in deno.lock.
 "$DENO" install --frozen --quiet
 
+# 3. Debian data sets (DESIGN.md §6), installed only when missing: Fashion-MNIST for @lowbit/nn.
+if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  echo "setup: installing dataset-fashion-mnist from Debian apt" >&2
+  apt-get install -y --no-install-recommends dataset-fashion-mnist >/dev/null ||
+    { apt-get update -qq && apt-get install -y --no-install-recommends dataset-fashion-mnist >/dev/null; }
+fi
+
 echo "setup: ready ($("$DENO" --version | head -n 1))" >&2
