@@ -62,10 +62,12 @@ export async function generate(target: WasmTarget): Promise<string> {
   const wabt = await wabtInit();
   const text = await Deno.readTextFile(target.wat);
   const file = target.wat.split("/").pop() ?? target.wat;
-  const module = wabt.parseWat(file, text, { simd: true, relaxed_simd: true, threads: true });
+  const features = { simd: true, relaxed_simd: true, threads: true };
+  const module = wabt.parseWat(file, text, features);
   try {
     module.resolveNames();
-    module.validate();
+    // wabt's typings omit validate's feature argument; without it shared memories are rejected.
+    (module as unknown as { validate(f: typeof features): void }).validate(features);
     const { buffer } = module.toBinary({ log: false, write_debug_names: false });
     let binary = "";
     for (const b of buffer) binary += String.fromCharCode(b);

@@ -44,7 +44,7 @@ export function gemmF32Reference(c: GemmF32Call): Float32Array {
       let v = row[j] + (bias ? bias[j] : 0);
       if (c.accumulate) v += out[o + j];
       v = Math.fround(v);
-      if (activation !== "none" && v < 0) v = 0;
+      if (activation !== "none" && !(v > 0) && v === v) v = 0; // max(v, +0), NaN kept
       if (activation === "relu6" && v > 6) v = 6;
       out[o + j] = v;
     }

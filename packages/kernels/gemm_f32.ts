@@ -23,11 +23,9 @@
 
 import { checkDim, checkLength, checkType } from "./_validate.ts";
 import { type GemmF32Call, gemmF32Reference } from "./_gemm_f32_ref.ts";
-
-// The WebAssembly kernel is being added; until then the chooser has only the reference.
-function wasmAvailable(): boolean {
-  return false;
-}
+import { wasmAvailable } from "./_wasm.ts";
+import { gemmF32Wasm } from "./_gemm_f32_wasm.ts";
+import { isPackedF32, type PackedF32, unpackF32 } from "./pack.ts";
 
 /** Which implementation runs: the chooser (`"auto"`), or one forced. */
 export type KernelChoice = "auto" | "wasm" | "ts";
@@ -62,7 +60,7 @@ const ACTIVATIONS: readonly Activation[] = ["none", "relu", "relu6"];
  * @param n Columns of op(B) and C.
  * @param k Columns of op(A) = rows of op(B).
  * @param a A, row-major m×k (k×m when `transA`).
- * @param b B, row-major k×n (n×k when `transB`).
+ * @param b B, row-major k×n (n×k when `transB`), or packed once with `packF32`.
  * @param options Transposes, bias, activation, accumulation, output, kernel.
  * @returns C (the `out` array when given).
  * @throws {RangeError} On a non-integer or non-positive dimension, a buffer too small, a bias
@@ -84,7 +82,7 @@ export function gemmF32(
   n: number,
   k: number,
   a: Float32Array,
-  b: Float32Array,
+  b: Float32Array | PackedF32,
   options: GemmF32Options = {},
 ): Float32Array {
   checkDim("m", m);
@@ -118,11 +116,20 @@ export function gemmF32(
   if (kernel === "wasm" && !wasmAvailable()) {
     throw new RangeError('options.kernel is "wasm" but this runtime does not validate Wasm SIMD');
   }
+  if (isPackedF32(b)) {
+    if (b.k !== k || b.n !== n) {
+      throw new RangeError(`b is packed as ${b.k}×${b.n}, the call needs k×n = ${k}×${n}`);
+    }
+    const call: GemmF32Call = { ...common(), b: b.data, transB: false };
+    if (useWasm) gemmF32Wasm(call, b);
+    else gemmF32Reference({ ...call, b: unpackF32(b) });
+    return out;
+  }
   checkType("b", b, [Float32Array]);
   checkLength("b", b, k * n, `${options.transB ? "n×k" : "k×n"} = ${k * n}`);
   const call: GemmF32Call = { ...common(), b, transB: options.transB ?? false };
-  if (useWasm) throw new RangeError("unreachable: no Wasm kernel yet");
-  gemmF32Reference(call);
+  if (useWasm) gemmF32Wasm(call, null);
+  else gemmF32Reference(call);
   return out;
 
   function common() {

@@ -18,6 +18,7 @@
  */
 
 export * from "./gemm_f32.ts";
+export * from "./pack.ts";
 export * from "./gemm_int8.ts";
 export * from "./requantize.ts";
 export * from "./output_stage.ts";

@@ -1,0 +1,20 @@
+// Private: the worker pool the kernels dispatch to, when one is enabled (see pool.ts). Kept
+// apart from pool.ts so kernels do not import the worker machinery.
+
+/** What a kernel needs from the pool: run row ranges of a GEMM on all threads and wait. */
+export interface PoolRunner {
+  /** Splits rows [0, m) of an f32 GEMM (operands already in the shared memory). */
+  runGemmF32(a: number, bp: number, c: number, k: number, n: number, m: number, load: number): void;
+}
+
+let current: PoolRunner | null = null;
+
+/** The enabled pool, or null. */
+export function activePool(): PoolRunner | null {
+  return current;
+}
+
+/** Enables (or, with null, disables) a pool. */
+export function setActivePool(p: PoolRunner | null): void {
+  current = p;
+}
