@@ -1,0 +1,19 @@
+/**
+ * A small, readable training engine: reverse-mode autograd over float32 tensors with the
+ * gradient rules as one table (`ops.ts`), layers, losses, optimizers, learning-rate schedules,
+ * real datasets (MNIST, Fashion-MNIST), a training loop, safetensors state dicts and
+ * quantization-aware training modules (fake quant with STE, LSQ, PACT).
+ *
+ * @example
+ * ```ts
+ * import { linear, Variable } from "@lowbit/nn";
+ * import { deepEqual } from "node:assert/strict";
+ * const y = linear(Variable.from([1, 2], [1, 2]), Variable.from([1, 1], [1, 2]));
+ * deepEqual([...y.data], [3]);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./autograd.ts";
+export * from "./ops.ts";
