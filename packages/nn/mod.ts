@@ -17,3 +17,6 @@
 
 export * from "./autograd.ts";
 export * from "./ops.ts";
+export * from "./ops_pool.ts";
+export * from "./ops_norm.ts";
+export * from "./losses.ts";
