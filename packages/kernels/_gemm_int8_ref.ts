@@ -3,6 +3,8 @@
 import { checkDim, checkIntRange, checkLength, checkType } from "./_validate.ts";
 import type { KernelChoice } from "./gemm_f32.ts";
 import type { GemmInt8Options, Int8Operand } from "./gemm_int8.ts";
+import { PackedInt8 } from "./pack_int8.ts";
+import { wasmAvailable } from "./_wasm.ts";
 
 /** A validated int8 GEMM call. */
 export interface GemmInt8Call {
@@ -10,8 +12,13 @@ export interface GemmInt8Call {
   n: number;
   k: number;
   a: Int8Operand;
+  /** B codes (for a packed B: read back lazily by the reference path). */
   b: Int8Operand;
+  /** The packed B, when B came packed. */
+  packed: PackedInt8 | null;
   transB: boolean;
+  /** Whether the Wasm kernel runs. */
+  useWasm: boolean;
   aZeroPoint: number;
   bZeroPoint: Int32Array;
   bias: Int32Array | undefined;
@@ -28,19 +35,28 @@ export function resolveGemmInt8(
   n: number,
   k: number,
   a: Int8Operand,
-  b: Int8Operand,
+  b: Int8Operand | PackedInt8,
   options: Omit<GemmInt8Options, "out">,
 ): GemmInt8Call {
   checkDim("m", m);
   checkDim("n", n);
   checkDim("k", k);
   checkType("a", a, [Int8Array, Uint8Array]);
-  checkType("b", b, [Int8Array, Uint8Array]);
   checkLength("a", a, m * k, `m×k = ${m * k}`);
-  checkLength("b", b, k * n, `${options.transB ? "n×k" : "k×n"} = ${k * n}`);
+  let packed: PackedInt8 | null = null;
+  if (b instanceof PackedInt8) {
+    if (b.k !== k || b.n !== n) {
+      throw new RangeError(`b is packed as ${b.k}×${b.n}, the call needs k×n = ${k}×${n}`);
+    }
+    if (b.disposed) throw new RangeError("b (a PackedInt8) was disposed");
+    packed = b;
+  } else {
+    checkType("b", b, [Int8Array, Uint8Array]);
+    checkLength("b", b, k * n, `${options.transB ? "n×k" : "k×n"} = ${k * n}`);
+  }
   const [alo, ahi] = rangeOf(a);
   const aZeroPoint = checkIntRange("options.aZeroPoint", options.aZeroPoint ?? 0, alo, ahi);
-  const [blo, bhi] = rangeOf(b);
+  const [blo, bhi] = packed ? (packed.signed ? [-128, 127] : [0, 255]) : rangeOf(b as Int8Operand);
   const bz = options.bZeroPoint ?? 0;
   let bZeroPoint: Int32Array;
   if (typeof bz === "number") {
@@ -63,16 +79,20 @@ export function resolveGemmInt8(
   if (kernel !== "auto" && kernel !== "wasm" && kernel !== "ts") {
     throw new RangeError(`options.kernel must be "auto", "wasm" or "ts", got ${String(kernel)}`);
   }
-  if (kernel === "wasm") {
-    throw new RangeError('options.kernel is "wasm" but no Wasm int8 kernel is available');
+  if (kernel === "wasm" && !wasmAvailable()) {
+    throw new RangeError('options.kernel is "wasm" but this runtime does not validate Wasm SIMD');
   }
+  const useWasm = kernel === "wasm" || (kernel === "auto" && wasmAvailable());
   return {
     m,
     n,
     k,
     a,
-    b,
-    transB: options.transB ?? false,
+    // a packed B is row-major once read back
+    b: packed ? (useWasm ? new Int8Array(0) : packed.toRowMajor()) : b as Int8Operand,
+    packed,
+    transB: packed ? false : options.transB ?? false,
+    useWasm,
     aZeroPoint,
     bZeroPoint,
     bias: options.bias,

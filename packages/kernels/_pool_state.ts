@@ -5,6 +5,10 @@
 export interface PoolRunner {
   /** Splits rows [0, m) of an f32 GEMM (operands already in the shared memory). */
   runGemmF32(a: number, bp: number, c: number, k: number, n: number, m: number, load: number): void;
+  /** Splits rows [0, m) of an int8 GEMM (raw products). */
+  runGemmInt8(a16: number, kp: number, bp: number, c: number, n: number, m: number): void;
+  /** Splits the columns of one int8 GEMV row. */
+  runGemvInt8(a16: number, kp: number, bp: number, c: number, n: number): void;
 }
 
 let current: PoolRunner | null = null;

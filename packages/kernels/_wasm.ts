@@ -4,6 +4,7 @@
 // scratch areas; calls are synchronous, so the arena is reused from its start by every call.
 
 import { GEMM_F32_WASM_BASE64 } from "./_gemm_f32_wasm_bytes.ts";
+import { GEMM_INT8_WASM_BASE64 } from "./_gemm_int8_wasm_bytes.ts";
 
 /** Bytes of private scratch per thread (a 6×8 f32 tile + a 6×256 f32 slice, rounded up). */
 export const SCRATCH_BYTES = 16384;
@@ -30,11 +31,86 @@ export interface F32Exports {
   bias_act(c: number, n: number, i0: number, i1: number, bias: number, act: number): void;
 }
 
-/** The compiled modules (shared by the pool's workers) and the memory. */
+/** Exports of gemm_int8.wat. */
+export interface Int8Exports {
+  pack_a16(
+    src: number,
+    m: number,
+    k: number,
+    kp: number,
+    signed: number,
+    za: number,
+    dst: number,
+    rs: number,
+  ): void;
+  pack_b8(
+    src: number,
+    k: number,
+    n: number,
+    trans: number,
+    flip: number,
+    dst: number,
+    pairs: number,
+  ): void;
+  gemm(
+    a: number,
+    kp: number,
+    bp: number,
+    c: number,
+    n: number,
+    i0: number,
+    i1: number,
+    scratch: number,
+  ): void;
+  gemv(
+    a: number,
+    kp: number,
+    bp: number,
+    c: number,
+    n: number,
+    j0: number,
+    j1: number,
+    scratch: number,
+  ): void;
+  finish(c: number, n: number, i0: number, i1: number, rs: number, bias: number, zb: number): void;
+  requant_float(
+    c: number,
+    n: number,
+    i0: number,
+    i1: number,
+    mult: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    dst: number,
+    unsigned: number,
+  ): void;
+  requant_fixed(
+    c: number,
+    n: number,
+    i0: number,
+    i1: number,
+    mult: number,
+    shift: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    dst: number,
+  ): void;
+}
+
+/** The compiled modules (shared by the pool's workers). */
+export interface CompiledModules {
+  f32: WebAssembly.Module;
+  int8: WebAssembly.Module;
+}
+
+/** The compiled modules, their instances over the memory, and the memory. */
 export interface KernelModules {
   memory: WebAssembly.Memory;
-  modules: { f32: WebAssembly.Module };
+  modules: CompiledModules;
   f32: F32Exports;
+  int8: Int8Exports;
 }
 
 /** Decodes a base64 module. */
@@ -47,21 +123,28 @@ let state: KernelModules | null | undefined;
 /** Instantiates the modules over a memory (used by the main thread and by each worker). */
 export function instantiate(
   memory: WebAssembly.Memory,
-  modules: KernelModules["modules"],
+  modules: CompiledModules,
 ): KernelModules {
   const env = { env: { memory } };
   const f32 = new WebAssembly.Instance(modules.f32, env).exports as unknown as F32Exports;
-  return { memory, modules, f32 };
+  const int8 = new WebAssembly.Instance(modules.int8, env).exports as unknown as Int8Exports;
+  return { memory, modules, f32, int8 };
 }
 
 /** The kernels, or null when this runtime lacks Wasm SIMD, relaxed SIMD or shared memory. */
 export function kernels(): KernelModules | null {
   if (state !== undefined) return state;
   try {
-    const bytes = decode(GEMM_F32_WASM_BASE64);
-    if (typeof WebAssembly === "undefined" || !WebAssembly.validate(bytes)) return state = null;
+    const f32 = decode(GEMM_F32_WASM_BASE64), int8 = decode(GEMM_INT8_WASM_BASE64);
+    if (
+      typeof WebAssembly === "undefined" || !WebAssembly.validate(f32) ||
+      !WebAssembly.validate(int8)
+    ) return state = null;
     const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    state = instantiate(memory, { f32: new WebAssembly.Module(bytes) });
+    state = instantiate(memory, {
+      f32: new WebAssembly.Module(f32),
+      int8: new WebAssembly.Module(int8),
+    });
   } catch {
     state = null; // no SharedArrayBuffer (e.g. a page without cross-origin isolation)
   }
@@ -93,7 +176,7 @@ export function reserve(k: KernelModules, end: number): ArrayBufferLike {
  * 2 KiB into a 4 KiB page (copies between two page-aligned buffers are much slower here).
  */
 export class Arena {
-  #next = ARENA;
+  #next = heapTop();
   /** Returns the address of a new region of `bytes` bytes. */
   alloc(bytes: number, offsetPage = false): number {
     let at = Math.ceil(this.#next / 64) * 64;
@@ -110,4 +193,40 @@ export class Arena {
 /** Address of thread `t`'s scratch area (thread 0 is the calling thread). */
 export function scratchAt(t: number): number {
   return 65536 + t * SCRATCH_BYTES;
+}
+
+// Persistent blocks (packed weights that stay in kernel memory between calls), first fit,
+// sorted by address. The per-call arena starts above the highest block.
+const blocks: { at: number; bytes: number }[] = [];
+
+function heapTop(): number {
+  return blocks.length === 0
+    ? ARENA
+    : blocks[blocks.length - 1].at + blocks[blocks.length - 1].bytes;
+}
+
+/** Allocates a persistent 64-byte-aligned block; returns its address. */
+export function allocPersistent(k: KernelModules, bytes: number): number {
+  let at = ARENA;
+  let idx = 0;
+  for (; idx < blocks.length; idx++) {
+    const aligned = Math.ceil(at / 64) * 64;
+    if (aligned + bytes <= blocks[idx].at) break;
+    at = blocks[idx].at + blocks[idx].bytes;
+  }
+  at = Math.ceil(at / 64) * 64;
+  reserve(k, at + bytes);
+  blocks.splice(idx, 0, { at, bytes });
+  return at;
+}
+
+/** Frees a persistent block (no-op for an unknown address). */
+export function freePersistent(at: number): void {
+  const i = blocks.findIndex((b) => b.at === at);
+  if (i >= 0) blocks.splice(i, 1);
+}
+
+/** Bytes held by persistent blocks. */
+export function persistentBytes(): number {
+  return blocks.reduce((s, b) => s + b.bytes, 0);
 }

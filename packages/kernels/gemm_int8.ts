@@ -26,6 +26,8 @@ import type { KernelChoice } from "./gemm_f32.ts";
 import type { OutputStage } from "./output_stage.ts";
 import { requantizeResolved, resolveOutputStage } from "./_output_stage.ts";
 import { gemmInt8Reference, resolveGemmInt8 } from "./_gemm_int8_ref.ts";
+import { gemmInt8Wasm } from "./_gemm_int8_wasm.ts";
+import type { PackedInt8 } from "./pack_int8.ts";
 
 /** An 8-bit operand: signed or unsigned codes. */
 export type Int8Operand = Int8Array | Uint8Array;
@@ -61,7 +63,7 @@ export interface GemmInt8RequantizedOptions extends Omit<GemmInt8Options, "out">
  * @param n Columns of B and C.
  * @param k Columns of A = rows of B.
  * @param a A codes, row-major m×k (Uint8Array or Int8Array).
- * @param b B codes, row-major k×n (n×k when `transB`).
+ * @param b B codes, row-major k×n (n×k when `transB`), or packed once with `packInt8`.
  * @param options Zero points, transpose, bias, output, kernel.
  * @returns The accumulators.
  * @throws {RangeError} On bad dimensions, short buffers, zero points outside the operand's
@@ -83,14 +85,16 @@ export function gemmInt8(
   n: number,
   k: number,
   a: Int8Operand,
-  b: Int8Operand,
+  b: Int8Operand | PackedInt8,
   options: GemmInt8Options = {},
 ): Int32Array {
   const call = resolveGemmInt8(m, n, k, a, b, options);
   const out = options.out ?? new Int32Array(m * n);
   checkType("options.out", out, [Int32Array]);
   checkLength("options.out", out, m * n, `m×n = ${m * n}`);
-  return gemmInt8Reference(call, out);
+  if (call.useWasm) gemmInt8Wasm(call, call.packed, { kind: "acc", out });
+  else gemmInt8Reference(call, out);
+  return out;
 }
 
 /**
@@ -101,7 +105,7 @@ export function gemmInt8(
  * @param n Columns of B and C.
  * @param k Columns of A = rows of B.
  * @param a A codes, row-major m×k.
- * @param b B codes, row-major k×n (n×k when `transB`).
+ * @param b B codes, row-major k×n (n×k when `transB`), or a `PackedInt8`.
  * @param options GEMM options plus `outputStage` and the code output.
  * @returns The output codes.
  * @throws {RangeError} As {@link gemmInt8}, plus a bad output stage or output buffer.
@@ -121,7 +125,7 @@ export function gemmInt8Requantized(
   n: number,
   k: number,
   a: Int8Operand,
-  b: Int8Operand,
+  b: Int8Operand | PackedInt8,
   options: GemmInt8RequantizedOptions,
 ): Int8Array | Uint8Array {
   if (options === null || typeof options !== "object") {
@@ -137,6 +141,10 @@ export function gemmInt8Requantized(
         stage.dtype === "int8" ? "n Int8Array" : " Uint8Array"
       } of length ≥ m×n = ${m * n}`,
     );
+  }
+  if (call.useWasm) {
+    gemmInt8Wasm(call, call.packed, { kind: "codes", stage, out });
+    return out;
   }
   // Row blocks keep the int32 scratch small.
   const rows = Math.max(1, Math.min(m, Math.floor(65536 / n)));

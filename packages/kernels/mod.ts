@@ -19,6 +19,7 @@
 
 export * from "./gemm_f32.ts";
 export * from "./pack.ts";
+export * from "./pack_int8.ts";
 export * from "./gemm_int8.ts";
 export * from "./requantize.ts";
 export * from "./output_stage.ts";

@@ -1,0 +1,100 @@
+// Private: the WebAssembly SIMD int8 GEMM driver (kernel source: wasm/gemm_int8.wat). Widens
+// A to i16 with its zero point folded in (row sums on the side), packs B into int8 panels
+// unless it comes packed, runs the 6×8 kernel (or the 1×32 GEMV kernel for tiny m, split by
+// columns), applies bias and B's zero points with the row sums, then copies accumulators out
+// or requantizes them in place to codes.
+
+import type { GemmInt8Call } from "./_gemm_int8_ref.ts";
+import type { ResolvedOutputStage } from "./_output_stage.ts";
+import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
+import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
+import { activePool } from "./_pool_state.ts";
+
+/** Smallest m·n·k worth splitting across threads. */
+const PARALLEL_MIN_WORK = 1 << 21;
+
+/** Where results go: int32 accumulators, or codes through a resolved output stage. */
+export type Int8Sink =
+  | { kind: "acc"; out: Int32Array }
+  | { kind: "codes"; stage: ResolvedOutputStage; out: Int8Array | Uint8Array };
+
+/** Runs a validated call; `packed` replaces `c.b` when given. */
+export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: Int8Sink): void {
+  const w = kernels()!;
+  const { m, n, k } = c;
+  const kp = k + (k & 1);
+  const pairs = kp / 2;
+  const arena = new Arena();
+  const aRaw = arena.alloc(m * k);
+  const a16 = arena.alloc(m * kp * 2, true);
+  const rs = arena.alloc(m * 4);
+  const bRaw = packed ? 0 : arena.alloc(k * n);
+  const bPack = packed ? 0 : arena.alloc(packedInt8Bytes(k, n), true);
+  const biasAt = arena.alloc(n * 4);
+  const zbAt = arena.alloc(n * 4);
+  const cAt = arena.alloc(m * n * 4, true);
+  const multAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
+  const shiftAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
+  const dstAt = sink.kind === "codes" ? arena.alloc(m * n, true) : 0;
+  const buf = reserve(w, arena.end);
+  const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
+  u8.set(new Uint8Array(c.a.buffer, c.a.byteOffset, m * k), aRaw);
+  const signedA = c.a instanceof Int8Array;
+  w.int8.pack_a16(aRaw, m, k, kp, signedA ? 1 : 0, c.aZeroPoint, a16, rs);
+  let bp: number, signedB: boolean;
+  if (packed) {
+    bp = packed.address;
+    signedB = packed.signed;
+  } else {
+    signedB = c.b instanceof Int8Array;
+    u8.set(new Uint8Array(c.b.buffer, c.b.byteOffset, k * n), bRaw);
+    w.int8.pack_b8(bRaw, k, n, c.transB ? 1 : 0, signedB ? 0 : 0x80, bPack, pairs);
+    bp = bPack;
+  }
+  // unsigned B is stored as b − 128, so its zero point drops by 128
+  const zbShift = signedB ? 0 : 128;
+  for (let j = 0; j < n; j++) i32[zbAt / 4 + j] = c.bZeroPoint[j] - zbShift;
+  if (c.bias) i32.set(c.bias, biasAt / 4);
+  else i32.fill(0, biasAt / 4, biasAt / 4 + n);
+  const pool = activePool();
+  const parallel = pool !== null && m * n * k >= PARALLEL_MIN_WORK;
+  if (m < 4) {
+    for (let i = 0; i < m; i++) {
+      const a = a16 + i * kp * 2, out = cAt + i * n * 4;
+      if (parallel && n >= 64) pool.runGemvInt8(a, kp, bp, out, n);
+      else w.int8.gemv(a, kp, bp, out, n, 0, n, scratchAt(0));
+    }
+  } else if (parallel && m >= 12) {
+    pool.runGemmInt8(a16, kp, bp, cAt, n, m);
+  } else {
+    w.int8.gemm(a16, kp, bp, cAt, n, 0, m, scratchAt(0));
+  }
+  w.int8.finish(cAt, n, 0, m, rs, biasAt, zbAt);
+  if (sink.kind === "acc") {
+    sink.out.set(i32.subarray(cAt / 4, cAt / 4 + m * n));
+    return;
+  }
+  const s = sink.stage;
+  if (s.kind === "float") {
+    new Float32Array(buf).set(s.multiplier, multAt / 4);
+    w.int8.requant_float(
+      cAt,
+      n,
+      0,
+      m,
+      multAt,
+      s.zeroPoint,
+      s.lo,
+      s.hi,
+      dstAt,
+      s.dtype === "uint8" ? 1 : 0,
+    );
+  } else {
+    i32.set(s.multiplier, multAt / 4);
+    i32.set(s.shift, shiftAt / 4);
+    w.int8.requant_fixed(cAt, n, 0, m, multAt, shiftAt, s.zeroPoint, s.lo, s.hi, dstAt);
+  }
+  new Uint8Array(sink.out.buffer, sink.out.byteOffset, m * n).set(
+    u8.subarray(dstAt, dstAt + m * n),
+  );
+}

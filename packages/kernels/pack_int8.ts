@@ -1,0 +1,160 @@
+/**
+ * Packed 8-bit weights: B is rearranged once into the int8 panel layout of the WebAssembly
+ * int8 kernel and kept in kernel memory, so repeated GEMMs and batch-1 GEMVs stream the
+ * weights without copying them in. Free the block with `dispose()` (or `using`); blocks not
+ * disposed are freed when the object is garbage-collected.
+ *
+ * @example
+ * ```ts
+ * import { packInt8 } from "@lowbit/kernels/pack-int8";
+ * import { gemmInt8 } from "@lowbit/kernels/gemm-int8";
+ * import { deepEqual } from "node:assert/strict";
+ * using w = packInt8(new Int8Array([1, 2, 3, 4, 5, 6]), 3, 2, { transB: true }); // [out][in]
+ * deepEqual([...gemmInt8(1, 2, 3, new Uint8Array([1, 1, 1]), w)], [6, 15]);
+ * ```
+ *
+ * @module
+ */
+
+import { checkDim, checkLength, checkType } from "./_validate.ts";
+import { allocPersistent, Arena, freePersistent, kernels, reserve } from "./_wasm.ts";
+
+const registry = new FinalizationRegistry<number>((at) => freePersistent(at));
+
+/** A k×n int8/uint8 matrix packed for the int8 kernels (from {@link packInt8}). */
+export class PackedInt8 {
+  /** Rows (the GEMM's k). */
+  readonly k: number;
+  /** Columns (the GEMM's n). */
+  readonly n: number;
+  /** Whether the codes are signed (Int8Array source) or unsigned (Uint8Array source). */
+  readonly signed: boolean;
+  #address: number;
+  #copy: Int8Array | Uint8Array | null;
+
+  /**
+   * Internal: use {@link packInt8}.
+   *
+   * @param k Rows.
+   * @param n Columns.
+   * @param signed Source type.
+   * @param address Kernel-memory address of the panels (−1 when kept as a copy).
+   * @param copy Row-major k×n copy used when WebAssembly is unavailable.
+   */
+  constructor(
+    k: number,
+    n: number,
+    signed: boolean,
+    address: number,
+    copy: Int8Array | Uint8Array | null,
+  ) {
+    this.k = k;
+    this.n = n;
+    this.signed = signed;
+    this.#address = address;
+    this.#copy = copy;
+    if (address >= 0) registry.register(this, address, this);
+  }
+
+  /** Kernel-memory address of the panels; throws after `dispose()`. */
+  get address(): number {
+    if (this.#address === -2) throw new RangeError("this PackedInt8 was disposed");
+    return this.#address;
+  }
+
+  /** True after {@link PackedInt8.dispose}. */
+  get disposed(): boolean {
+    return this.#address === -2;
+  }
+
+  /** Row-major k×n codes (a copy, read back from kernel memory when needed). */
+  toRowMajor(): Int8Array | Uint8Array {
+    if (this.#copy) return this.#copy.slice();
+    const at = this.address;
+    const w = kernels()!;
+    const { k, n } = this;
+    const pairs = Math.ceil(k / 2);
+    const mem = new Uint8Array(w.memory.buffer);
+    const out = this.signed ? new Int8Array(k * n) : new Uint8Array(k * n);
+    const flip = this.signed ? 0 : 0x80;
+    for (let p = 0; p < k; p++) {
+      for (let j = 0; j < n; j++) {
+        const off = at + (((j >> 3) * pairs + (p >> 1)) * 8 + (j & 7)) * 2 + (p & 1);
+        out[p * n + j] = mem[off] ^ flip;
+      }
+    }
+    return out;
+  }
+
+  /** Frees the kernel memory. Further use throws a RangeError. */
+  dispose(): void {
+    if (this.#address >= 0) {
+      freePersistent(this.#address);
+      registry.unregister(this);
+    }
+    this.#address = -2;
+    this.#copy = null;
+  }
+
+  /** Same as {@link PackedInt8.dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Bytes of the packed panels of a k×n matrix. */
+export function packedInt8Bytes(k: number, n: number): number {
+  return Math.ceil(n / 8) * Math.ceil(k / 2) * 16;
+}
+
+/**
+ * Packs B (k×n row-major, or n×k with `transB`, e.g. weights stored [out][in]).
+ *
+ * @param b The codes, Int8Array or Uint8Array.
+ * @param k Rows of op(B) (the reduction length).
+ * @param n Columns of op(B) (output channels).
+ * @param options `transB`: b is stored n×k.
+ * @returns The packed matrix.
+ * @throws {RangeError} On bad dimensions or a short buffer.
+ * @throws {TypeError} When b is not an Int8Array or Uint8Array.
+ *
+ * @example
+ * ```ts
+ * import { packInt8 } from "@lowbit/kernels/pack-int8";
+ * import { deepEqual } from "node:assert/strict";
+ * const b = new Uint8Array([0, 255, 128, 7]);
+ * const p = packInt8(b, 2, 2);
+ * deepEqual(p.toRowMajor(), b);
+ * p.dispose();
+ * ```
+ */
+export function packInt8(
+  b: Int8Array | Uint8Array,
+  k: number,
+  n: number,
+  options: { transB?: boolean } = {},
+): PackedInt8 {
+  checkDim("k", k);
+  checkDim("n", n);
+  checkType("b", b, [Int8Array, Uint8Array]);
+  checkLength("b", b, k * n, `${options.transB ? "n×k" : "k×n"} = ${k * n}`);
+  const signed = b instanceof Int8Array;
+  const trans = options.transB ?? false;
+  const w = kernels();
+  if (!w) {
+    const copy = signed ? new Int8Array(k * n) : new Uint8Array(k * n);
+    for (let p = 0; p < k; p++) {
+      for (let j = 0; j < n; j++) copy[p * n + j] = trans ? b[j * k + p] : b[p * n + j];
+    }
+    return new PackedInt8(k, n, signed, -1, copy);
+  }
+  const at = allocPersistent(w, packedInt8Bytes(k, n));
+  const arena = new Arena();
+  const src = arena.alloc(k * n);
+  new Uint8Array(reserve(w, arena.end)).set(
+    new Uint8Array(b.buffer, b.byteOffset, k * n),
+    src,
+  );
+  w.int8.pack_b8(src, k, n, trans ? 1 : 0, signed ? 0 : 0x80, at, Math.ceil(k / 2));
+  return new PackedInt8(k, n, signed, at, null);
+}
