@@ -20,6 +20,7 @@
 export * from "./gemm_f32.ts";
 export * from "./pack.ts";
 export * from "./pack_int8.ts";
+export * from "./pool.ts";
 export * from "./gemm_int8.ts";
 export * from "./requantize.ts";
 export * from "./output_stage.ts";
