@@ -20,3 +20,8 @@ export * from "./ops.ts";
 export * from "./ops_pool.ts";
 export * from "./ops_norm.ts";
 export * from "./losses.ts";
+export * from "./module.ts";
+export * from "./init.ts";
+export * from "./linear.ts";
+export * from "./batchnorm.ts";
+export * from "./layers.ts";
