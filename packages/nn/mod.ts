@@ -25,3 +25,6 @@ export * from "./init.ts";
 export * from "./linear.ts";
 export * from "./batchnorm.ts";
 export * from "./layers.ts";
+export * from "./safetensors.ts";
+export * from "./optim.ts";
+export * from "./schedule.ts";
