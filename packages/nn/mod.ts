@@ -28,3 +28,7 @@ export * from "./layers.ts";
 export * from "./safetensors.ts";
 export * from "./optim.ts";
 export * from "./schedule.ts";
+export * from "./data/idx.ts";
+export * from "./data/dataset.ts";
+export * from "./data/mnist.ts";
+export * from "./data/fashion_mnist.ts";
