@@ -6,8 +6,8 @@
 import { GEMM_F32_WASM_BASE64 } from "./_gemm_f32_wasm_bytes.ts";
 import { GEMM_INT8_WASM_BASE64 } from "./_gemm_int8_wasm_bytes.ts";
 
-/** Bytes of private scratch per thread (a 6×8 f32 tile + a 6×256 f32 slice, rounded up). */
-export const SCRATCH_BYTES = 16384;
+/** Bytes of private scratch per thread (a C tile and a packed 192×256 f32 block of A). */
+export const SCRATCH_BYTES = 262144;
 /** Most threads that get a scratch area. */
 export const MAX_THREADS = 16;
 /** Start of the operand arena. */

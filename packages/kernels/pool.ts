@@ -42,6 +42,11 @@ export interface PoolOptions {
 export interface KernelPool {
   /** Threads that share the work, the calling thread included. */
   readonly threads: number;
+  /**
+   * Whether kernels dispatch to the pool (default true). Set false to run single-threaded
+   * without stopping the workers (e.g. to compare both in one benchmark run).
+   */
+  enabled: boolean;
   /** Stops the workers and returns to single-threaded kernels. */
   dispose(): Promise<void>;
   /** Same as `dispose`, for `await using`. */
@@ -180,5 +185,16 @@ export async function startPool(options: PoolOptions = {}): Promise<KernelPool> 
     for (const w of workers) w.terminate();
     await Promise.resolve();
   };
-  return { threads, dispose, [Symbol.asyncDispose]: dispose };
+  return {
+    threads,
+    get enabled() {
+      return activePool() === runner;
+    },
+    set enabled(on: boolean) {
+      if (disposed) throw new RangeError("the pool was disposed");
+      setActivePool(on && threads > 1 ? runner : null);
+    },
+    dispose,
+    [Symbol.asyncDispose]: dispose,
+  };
 }

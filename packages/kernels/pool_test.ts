@@ -31,6 +31,10 @@ Deno.test("pool: two threads give bit-identical results to one (f32, int8 GEMM, 
       gemmInt8Requantized(m, n, k, qa, qb, { outputStage: stage }),
     ];
     for (let i = 0; i < single.length; i++) deepEqual(multi[i], single[i], `case ${i}`);
+    pool.enabled = false;
+    deepEqual(gemmF32(m, n, k, a, b), single[0]);
+    equal(pool.enabled, false);
+    pool.enabled = true;
     // Many small dispatches in a row (job sequencing)
     for (let r = 0; r < 50; r++) {
       deepEqual(gemmInt8(1, N, K, x, pw, { aZeroPoint: 100 }), single[2]);

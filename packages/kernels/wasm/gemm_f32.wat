@@ -2,31 +2,25 @@
 ;;
 ;; C (m×n, row-major) (+)= A (m×k, row-major) · B, with B packed into panels of 8 columns:
 ;; panel jp holds B[p][8·jp .. 8·jp+7] for p = 0..k-1 contiguously (zero-padded past n).
-;; Blocking (GotoBLAS): k in blocks of KC = 256 (a 6×KC slice of A and a KC×8 panel of B
-;; stay in L1), rows in blocks of MC = 192 (an MC×KC block of A stays in L2); the
-;; microkernel is 6×8 with fused multiply-add (f32x4.relaxed_madd: fused or not depending on
+;; Blocking (GotoBLAS): k in blocks of KC = 256 (a 6×KC panel of A and a KC×8 panel of B
+;; stay in L1), rows in blocks of MC = 192 (the MC×KC block of A, packed into 6-row panels,
+;; stays in L2); the microkernel is 6×8 with fused multiply-add (f32x4.relaxed_madd: fused or not depending on
 ;; the hardware, so results may differ from the reference by the rounding of the products;
 ;; the error bound in gemm_f32.ts covers both).
 ;; Memory is imported (shared between the worker pool's threads); the caller lays out the
-;; operands and per-thread scratch (a 6×8 C tile and a 6×KC A slice for ragged edges).
+;; operands and per-thread scratch (a 6×8 C tile for ragged edges and the packed A block).
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
-  ;; C[0:6, 0:8] (+)= A[0:6, 0:kc] · Bpanel[0:kc, 0:8].
-  ;; $a: row 0 of A (rows $lda bytes apart), $b: packed panel (8 floats per k step),
-  ;; $c: row 0 of C ($ldc bytes apart). $load = 1 adds into C, 0 overwrites it.
-  ;; 12 accumulators + 2 B vectors + 1 broadcast A value fit the 16 SIMD registers of x64.
-  (func $kernel_6x8 (param $a i32) (param $lda i32) (param $b i32) (param $c i32)
-                    (param $ldc i32) (param $kc i32) (param $load i32)
-    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $a4 i32) (local $a5 i32)
+  ;; C[0:6, 0:8] (+)= Apanel · Bpanel over kc steps. Apanel: 6 floats per k step (rows
+  ;; interleaved, packed by pack_a); Bpanel: 8 floats per k step. $load = 1 adds into C.
+  ;; 12 accumulators + 2 B vectors + 1 broadcast A value fit the 16 SIMD registers of x64;
+  ;; the k loop is unrolled 4 times with constant offsets (two pointer bumps per 4 steps).
+  (func $kernel_6x8 (param $a i32) (param $b i32) (param $c i32) (param $ldc i32)
+                    (param $kc i32) (param $load i32)
     (local $c1 i32) (local $c2 i32) (local $c3 i32) (local $c4 i32) (local $c5 i32)
-    (local $end i32) (local $x v128) (local $b0 v128) (local $b1 v128)
+    (local $end i32) (local $end4 i32) (local $x v128) (local $b0 v128) (local $b1 v128)
     (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128) (local $acc40 v128) (local $acc41 v128) (local $acc50 v128) (local $acc51 v128)
-    (local.set $a1 (i32.add (local.get $a) (local.get $lda)))
-    (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
-    (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
-    (local.set $a4 (i32.add (local.get $a3) (local.get $lda)))
-    (local.set $a5 (i32.add (local.get $a4) (local.get $lda)))
     (local.set $c1 (i32.add (local.get $c) (local.get $ldc)))
     (local.set $c2 (i32.add (local.get $c1) (local.get $ldc)))
     (local.set $c3 (i32.add (local.get $c2) (local.get $ldc)))
@@ -47,35 +41,117 @@
       (local.set $acc51 (v128.load offset=16 (local.get $c5)))
     ))
     (local.set $end (i32.add (local.get $b) (i32.shl (local.get $kc) (i32.const 5))))
-    (loop $k
-      (local.set $b0 (v128.load (local.get $b)))
+    (local.set $end4 (i32.add (local.get $b) (i32.shl (i32.and (local.get $kc) (i32.const -4)) (i32.const 5))))
+    (if (i32.lt_u (local.get $b) (local.get $end4)) (then
+    (loop $k4
+      (local.set $b0 (v128.load offset=0 (local.get $b)))
       (local.set $b1 (v128.load offset=16 (local.get $b)))
-      (local.set $x (v128.load32_splat (local.get $a)))
+      (local.set $x (v128.load32_splat offset=0 (local.get $a)))
       (local.set $acc00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc00)))
       (local.set $acc01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc01)))
-      (local.set $x (v128.load32_splat (local.get $a1)))
+      (local.set $x (v128.load32_splat offset=4 (local.get $a)))
       (local.set $acc10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc10)))
       (local.set $acc11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc11)))
-      (local.set $x (v128.load32_splat (local.get $a2)))
+      (local.set $x (v128.load32_splat offset=8 (local.get $a)))
       (local.set $acc20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc20)))
       (local.set $acc21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc21)))
-      (local.set $x (v128.load32_splat (local.get $a3)))
+      (local.set $x (v128.load32_splat offset=12 (local.get $a)))
       (local.set $acc30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc30)))
       (local.set $acc31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc31)))
-      (local.set $x (v128.load32_splat (local.get $a4)))
+      (local.set $x (v128.load32_splat offset=16 (local.get $a)))
       (local.set $acc40 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc40)))
       (local.set $acc41 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc41)))
-      (local.set $x (v128.load32_splat (local.get $a5)))
+      (local.set $x (v128.load32_splat offset=20 (local.get $a)))
       (local.set $acc50 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc50)))
       (local.set $acc51 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc51)))
-      (local.set $a (i32.add (local.get $a) (i32.const 4)))
-      (local.set $a1 (i32.add (local.get $a1) (i32.const 4)))
-      (local.set $a2 (i32.add (local.get $a2) (i32.const 4)))
-      (local.set $a3 (i32.add (local.get $a3) (i32.const 4)))
-      (local.set $a4 (i32.add (local.get $a4) (i32.const 4)))
-      (local.set $a5 (i32.add (local.get $a5) (i32.const 4)))
+      (local.set $b0 (v128.load offset=32 (local.get $b)))
+      (local.set $b1 (v128.load offset=48 (local.get $b)))
+      (local.set $x (v128.load32_splat offset=24 (local.get $a)))
+      (local.set $acc00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc00)))
+      (local.set $acc01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc01)))
+      (local.set $x (v128.load32_splat offset=28 (local.get $a)))
+      (local.set $acc10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc10)))
+      (local.set $acc11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc11)))
+      (local.set $x (v128.load32_splat offset=32 (local.get $a)))
+      (local.set $acc20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc20)))
+      (local.set $acc21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc21)))
+      (local.set $x (v128.load32_splat offset=36 (local.get $a)))
+      (local.set $acc30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc30)))
+      (local.set $acc31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc31)))
+      (local.set $x (v128.load32_splat offset=40 (local.get $a)))
+      (local.set $acc40 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc40)))
+      (local.set $acc41 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc41)))
+      (local.set $x (v128.load32_splat offset=44 (local.get $a)))
+      (local.set $acc50 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc50)))
+      (local.set $acc51 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc51)))
+      (local.set $b0 (v128.load offset=64 (local.get $b)))
+      (local.set $b1 (v128.load offset=80 (local.get $b)))
+      (local.set $x (v128.load32_splat offset=48 (local.get $a)))
+      (local.set $acc00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc00)))
+      (local.set $acc01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc01)))
+      (local.set $x (v128.load32_splat offset=52 (local.get $a)))
+      (local.set $acc10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc10)))
+      (local.set $acc11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc11)))
+      (local.set $x (v128.load32_splat offset=56 (local.get $a)))
+      (local.set $acc20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc20)))
+      (local.set $acc21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc21)))
+      (local.set $x (v128.load32_splat offset=60 (local.get $a)))
+      (local.set $acc30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc30)))
+      (local.set $acc31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc31)))
+      (local.set $x (v128.load32_splat offset=64 (local.get $a)))
+      (local.set $acc40 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc40)))
+      (local.set $acc41 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc41)))
+      (local.set $x (v128.load32_splat offset=68 (local.get $a)))
+      (local.set $acc50 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc50)))
+      (local.set $acc51 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc51)))
+      (local.set $b0 (v128.load offset=96 (local.get $b)))
+      (local.set $b1 (v128.load offset=112 (local.get $b)))
+      (local.set $x (v128.load32_splat offset=72 (local.get $a)))
+      (local.set $acc00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc00)))
+      (local.set $acc01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc01)))
+      (local.set $x (v128.load32_splat offset=76 (local.get $a)))
+      (local.set $acc10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc10)))
+      (local.set $acc11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc11)))
+      (local.set $x (v128.load32_splat offset=80 (local.get $a)))
+      (local.set $acc20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc20)))
+      (local.set $acc21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc21)))
+      (local.set $x (v128.load32_splat offset=84 (local.get $a)))
+      (local.set $acc30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc30)))
+      (local.set $acc31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc31)))
+      (local.set $x (v128.load32_splat offset=88 (local.get $a)))
+      (local.set $acc40 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc40)))
+      (local.set $acc41 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc41)))
+      (local.set $x (v128.load32_splat offset=92 (local.get $a)))
+      (local.set $acc50 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc50)))
+      (local.set $acc51 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc51)))
+      (local.set $a (i32.add (local.get $a) (i32.const 96)))
+      (local.set $b (i32.add (local.get $b) (i32.const 128)))
+      (br_if $k4 (i32.lt_u (local.get $b) (local.get $end4))))))
+    (block $done (loop $k1
+      (br_if $done (i32.ge_u (local.get $b) (local.get $end)))
+      (local.set $b0 (v128.load offset=0 (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $x (v128.load32_splat offset=0 (local.get $a)))
+      (local.set $acc00 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc00)))
+      (local.set $acc01 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc01)))
+      (local.set $x (v128.load32_splat offset=4 (local.get $a)))
+      (local.set $acc10 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc10)))
+      (local.set $acc11 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc11)))
+      (local.set $x (v128.load32_splat offset=8 (local.get $a)))
+      (local.set $acc20 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc20)))
+      (local.set $acc21 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc21)))
+      (local.set $x (v128.load32_splat offset=12 (local.get $a)))
+      (local.set $acc30 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc30)))
+      (local.set $acc31 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc31)))
+      (local.set $x (v128.load32_splat offset=16 (local.get $a)))
+      (local.set $acc40 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc40)))
+      (local.set $acc41 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc41)))
+      (local.set $x (v128.load32_splat offset=20 (local.get $a)))
+      (local.set $acc50 (f32x4.relaxed_madd (local.get $x) (local.get $b0) (local.get $acc50)))
+      (local.set $acc51 (f32x4.relaxed_madd (local.get $x) (local.get $b1) (local.get $acc51)))
+      (local.set $a (i32.add (local.get $a) (i32.const 24)))
       (local.set $b (i32.add (local.get $b) (i32.const 32)))
-      (br_if $k (i32.lt_u (local.get $b) (local.get $end))))
+      (br $k1)))
     (v128.store offset=0 (local.get $c) (local.get $acc00))
     (v128.store offset=16 (local.get $c) (local.get $acc01))
     (v128.store offset=0 (local.get $c1) (local.get $acc10))
@@ -89,6 +165,7 @@
     (v128.store offset=0 (local.get $c5) (local.get $acc50))
     (v128.store offset=16 (local.get $c5) (local.get $acc51))
   )
+
 
   ;; Packs B (k×n row-major, or n×k when $trans) into 8-column panels at $dst.
   (func (export "pack_b") (param $src i32) (param $k i32) (param $n i32) (param $trans i32)
@@ -147,19 +224,50 @@
       (br $rows)))
   )
 
+;; Packs rows [$i0, $i1) × columns [$pc, $pc + $kc) of A (row-major, $lda bytes per row)
+  ;; into panels of 6 rows, k-major (6 floats per k step), rows past $i1 zero.
+  (func $pack_a (param $a i32) (param $lda i32) (param $i0 i32) (param $i1 i32) (param $pc i32)
+                (param $kc i32) (param $dst i32)
+    (local $i i32) (local $r i32) (local $p i32) (local $row i32) (local $src i32)
+    (local.set $i (local.get $i0))
+    (block $done (loop $panels
+      (br_if $done (i32.ge_u (local.get $i) (local.get $i1)))
+      (local.set $r (i32.const 0))
+      (loop $rows
+        (local.set $row (i32.add (local.get $i) (local.get $r)))
+        (local.set $src (i32.add (local.get $a) (i32.add (i32.mul (local.get $row) (local.get $lda))
+                                                          (i32.shl (local.get $pc) (i32.const 2)))))
+        (local.set $p (i32.const 0))
+        (block $pdone (loop $ks
+          (br_if $pdone (i32.ge_u (local.get $p) (local.get $kc)))
+          (f32.store (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $p) (i32.const 6))
+                                                                  (local.get $r)) (i32.const 2)))
+            (if (result f32) (i32.lt_u (local.get $row) (local.get $i1))
+              (then (f32.load (i32.add (local.get $src) (i32.shl (local.get $p) (i32.const 2)))))
+              (else (f32.const 0))))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $ks)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $r) (i32.const 6))))
+      (local.set $dst (i32.add (local.get $dst) (i32.mul (local.get $kc) (i32.const 24))))
+      (local.set $i (i32.add (local.get $i) (i32.const 6)))
+      (br $panels)))
+  )
+
   ;; Rows [$i0, $i1) of C (ldc = n floats) (+)= A · Bpacked. $load = 1 adds into C.
-  ;; $scratch: 6·8 + 6·256 floats of thread-private memory for ragged tiles.
+  ;; $scratch: thread-private memory: a 6×8 C tile (192 bytes), then the packed A block
+  ;; (192 rows × 256 k = 196,608 bytes).
   (func (export "gemm") (param $a i32) (param $bp i32) (param $c i32) (param $k i32)
                         (param $n i32) (param $i0 i32) (param $i1 i32) (param $load i32)
                         (param $scratch i32)
     (local $lda i32) (local $ldc i32) (local $pc i32) (local $kc i32) (local $ld i32)
     (local $ic i32) (local $iend i32) (local $jp i32) (local $panels i32) (local $j i32)
-    (local $i i32) (local $mr i32) (local $nr i32) (local $bpan i32) (local $arow i32)
-    (local $crow i32) (local $apan i32)
+    (local $i i32) (local $mr i32) (local $nr i32) (local $bpan i32) (local $apan i32)
+    (local $crow i32) (local $apack i32)
     (local.set $lda (i32.shl (local.get $k) (i32.const 2)))
     (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
     (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
-    (local.set $apan (i32.add (local.get $scratch) (i32.const 192)))
+    (local.set $apack (i32.add (local.get $scratch) (i32.const 256)))
     (block $done_pc (loop $pc_loop
       (br_if $done_pc (i32.ge_u (local.get $pc) (local.get $k)))
       (local.set $kc (i32.sub (local.get $k) (local.get $pc)))
@@ -170,6 +278,8 @@
         (br_if $done_ic (i32.ge_u (local.get $ic) (local.get $i1)))
         (local.set $iend (i32.add (local.get $ic) (i32.const 192)))
         (if (i32.gt_u (local.get $iend) (local.get $i1)) (then (local.set $iend (local.get $i1))))
+        (call $pack_a (local.get $a) (local.get $lda) (local.get $ic) (local.get $iend)
+          (local.get $pc) (local.get $kc) (local.get $apack))
         (local.set $jp (i32.const 0))
         (block $done_jp (loop $jp_loop
           (br_if $done_jp (i32.ge_u (local.get $jp) (local.get $panels)))
@@ -179,35 +289,27 @@
           (local.set $bpan (i32.add (local.get $bp) (i32.shl
             (i32.add (i32.mul (local.get $jp) (local.get $k)) (local.get $pc)) (i32.const 5))))
           (local.set $i (local.get $ic))
+          (local.set $apan (local.get $apack))
           (block $done_i (loop $i_loop
             (br_if $done_i (i32.ge_u (local.get $i) (local.get $iend)))
             (local.set $mr (i32.sub (local.get $iend) (local.get $i)))
             (if (i32.gt_u (local.get $mr) (i32.const 6)) (then (local.set $mr (i32.const 6))))
-            (local.set $arow (i32.add (local.get $a) (i32.add
-              (i32.mul (local.get $i) (local.get $lda)) (i32.shl (local.get $pc) (i32.const 2)))))
             (local.set $crow (i32.add (local.get $c) (i32.add
               (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
             (if (i32.and (i32.eq (local.get $mr) (i32.const 6)) (i32.eq (local.get $nr) (i32.const 8)))
               (then
-                (call $kernel_6x8 (local.get $arow) (local.get $lda) (local.get $bpan)
-                  (local.get $crow) (local.get $ldc) (local.get $kc) (local.get $ld)))
+                (call $kernel_6x8 (local.get $apan) (local.get $bpan) (local.get $crow)
+                  (local.get $ldc) (local.get $kc) (local.get $ld)))
               (else
-                ;; ragged tile: A rows through the private slice when fewer than 6 rows remain
-                ;; (never reads past A), C through the private 6×8 tile
-                (if (i32.lt_u (local.get $mr) (i32.const 6))
-                  (then
-                    (call $copy_block (local.get $apan) (i32.const 1024) (local.get $arow)
-                      (local.get $lda) (local.get $mr) (local.get $kc))
-                    (local.set $arow (local.get $apan))))
+                ;; ragged tile: C through the private 6×8 tile (A rows past the end are zero)
                 (if (local.get $ld)
                   (then (call $copy_block (local.get $scratch) (i32.const 32) (local.get $crow)
                     (local.get $ldc) (local.get $mr) (local.get $nr))))
-                (call $kernel_6x8 (local.get $arow)
-                  (select (i32.const 1024) (local.get $lda) (i32.lt_u (local.get $mr) (i32.const 6)))
-                  (local.get $bpan) (local.get $scratch) (i32.const 32) (local.get $kc)
-                  (local.get $ld))
+                (call $kernel_6x8 (local.get $apan) (local.get $bpan) (local.get $scratch)
+                  (i32.const 32) (local.get $kc) (local.get $ld))
                 (call $copy_block (local.get $crow) (local.get $ldc) (local.get $scratch)
                   (i32.const 32) (local.get $mr) (local.get $nr))))
+            (local.set $apan (i32.add (local.get $apan) (i32.mul (local.get $kc) (i32.const 24))))
             (local.set $i (i32.add (local.get $i) (i32.const 6)))
             (br $i_loop)))
           (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
@@ -218,7 +320,7 @@
       (br $pc_loop)))
   )
 
-  ;; Rows [$i0, $i1) of C (n columns): C = act(C + bias). $bias = 0: none.
+    ;; Rows [$i0, $i1) of C (n columns): C = act(C + bias). $bias = 0: none.
   ;; $act: 0 none, 1 ReLU (max(x, +0), NaN kept), 2 ReLU6 (then min(x, 6)).
   (func (export "bias_act") (param $c i32) (param $n i32) (param $i0 i32) (param $i1 i32)
                             (param $bias i32) (param $act i32)

@@ -1,0 +1,209 @@
+// Benchmark cases shared by gemm_bench.ts (deno bench) and gemm_report.ts (GOP/s table).
+// Each case is made lazily (operands, packed weights, onnxruntime sessions).
+
+import * as ort from "onnxruntime-web";
+import { gemmF32, gemmInt8, packF32, packInt8, startPool } from "@lowbit/kernels";
+import { Philox } from "@lowbit/rounding";
+import { DT, oneNodeModel, tensor } from "./_onnx.ts";
+
+ort.env.wasm.numThreads = 1;
+
+/** One measured function of a case. */
+export interface Entry {
+  name: string;
+  baseline?: boolean;
+  fn: () => void | Promise<void>;
+}
+
+/** A group of functions computing the same product. */
+export interface Case {
+  group: string;
+  ops: number;
+  unit: "FLOP" | "OP";
+  iterations: number;
+  entries: Entry[];
+}
+
+const pool = await startPool({ threads: 2 });
+pool.enabled = false;
+
+/** Runs `f` single-threaded (pool disabled). */
+function single<T>(f: () => T): () => T {
+  return () => {
+    pool.enabled = false;
+    return f();
+  };
+}
+/** Runs `f` on the pool. */
+function pooled<T>(f: () => T): () => T {
+  return () => {
+    pool.enabled = true;
+    try {
+      return f();
+    } finally {
+      pool.enabled = false;
+    }
+  };
+}
+
+function f32(len: number, seed: number): Float32Array {
+  const r = new Philox(seed);
+  return new Float32Array(len).map(() => r.uniform() * 2 - 1);
+}
+function bytes<T extends Uint8Array | Int8Array>(
+  make: new (n: number) => T,
+  len: number,
+  seed: number,
+): T {
+  const r = new Philox(seed);
+  const x = new make(len);
+  for (let i = 0; i < len; i++) x[i] = r.nextUint32() & 0xff;
+  return x;
+}
+
+async function session(model: Uint8Array) {
+  return await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
+}
+
+/** f32 1024³: ORT MatMul vs lowbit (1 and 2 threads). */
+async function f32Gemm(): Promise<Case> {
+  const n = 1024;
+  const a = f32(n * n, 1), b = f32(n * n, 2), out = new Float32Array(n * n);
+  const s = await session(oneNodeModel(
+    "MatMul",
+    [{ name: "a", type: DT.float, dims: [n, n] }],
+    [tensor("b", DT.float, [n, n], b)],
+    ["a", "b"],
+    { name: "y", type: DT.float, dims: [n, n] },
+  ));
+  const feed = { a: new ort.Tensor("float32", a, [n, n]) };
+  // B as a graph input: packed on every run, like gemmF32 with an unpacked B
+  const s2 = await session(oneNodeModel(
+    "MatMul",
+    [{ name: "a", type: DT.float, dims: [n, n] }, { name: "b", type: DT.float, dims: [n, n] }],
+    [],
+    ["a", "b"],
+    { name: "y", type: DT.float, dims: [n, n] },
+  ));
+  const feed2 = { ...feed, b: new ort.Tensor("float32", b, [n, n]) };
+  const pb = packF32(b, n, n);
+  return {
+    group: "f32 GEMM 1024³",
+    ops: 2 * n ** 3,
+    unit: "FLOP",
+    iterations: 20,
+    entries: [
+      {
+        name: "onnxruntime-web MatMul (B initializer), 1 thread",
+        baseline: true,
+        fn: async () => void (await s.run(feed)),
+      },
+      {
+        name: "onnxruntime-web MatMul (B input), 1 thread",
+        fn: async () => void (await s2.run(feed2)),
+      },
+      { name: "lowbit gemmF32, 1 thread", fn: single(() => void gemmF32(n, n, n, a, b, { out })) },
+      {
+        name: "lowbit gemmF32 packed B, 1 thread",
+        fn: single(() => void gemmF32(n, n, n, a, pb, { out })),
+      },
+      { name: "lowbit gemmF32, 2 threads", fn: pooled(() => void gemmF32(n, n, n, a, b, { out })) },
+    ],
+  };
+}
+
+/** int8 1024³: ORT MatMulInteger vs lowbit. */
+async function int8Gemm(): Promise<Case> {
+  const n = 1024;
+  const a = bytes(Uint8Array, n * n, 3), b = bytes(Int8Array, n * n, 4);
+  const out = new Int32Array(n * n);
+  const s = await session(oneNodeModel(
+    "MatMulInteger",
+    [{ name: "a", type: DT.uint8, dims: [n, n] }],
+    [
+      tensor("b", DT.int8, [n, n], b),
+      tensor("za", DT.uint8, [], Uint8Array.of(128)),
+      tensor("zb", DT.int8, [], Int8Array.of(3)),
+    ],
+    ["a", "b", "za", "zb"],
+    { name: "y", type: DT.int32, dims: [n, n] },
+  ));
+  const feed = { a: new ort.Tensor("uint8", a, [n, n]) };
+  const s2 = await session(oneNodeModel(
+    "MatMulInteger",
+    [{ name: "a", type: DT.uint8, dims: [n, n] }, { name: "b", type: DT.int8, dims: [n, n] }],
+    [tensor("za", DT.uint8, [], Uint8Array.of(128)), tensor("zb", DT.int8, [], Int8Array.of(3))],
+    ["a", "b", "za", "zb"],
+    { name: "y", type: DT.int32, dims: [n, n] },
+  ));
+  const feed2 = { ...feed, b: new ort.Tensor("int8", b, [n, n]) };
+  const pb = packInt8(b, n, n);
+  const opts = { aZeroPoint: 128, bZeroPoint: 3, out };
+  return {
+    group: "int8 GEMM 1024³ (u8×i8→i32, zero points)",
+    ops: 2 * n ** 3,
+    unit: "OP",
+    iterations: 20,
+    entries: [
+      {
+        name: "onnxruntime-web MatMulInteger (B initializer), 1 thread",
+        baseline: true,
+        fn: async () => void (await s.run(feed)),
+      },
+      {
+        name: "onnxruntime-web MatMulInteger (B input), 1 thread",
+        fn: async () => void (await s2.run(feed2)),
+      },
+      { name: "lowbit gemmInt8, 1 thread", fn: single(() => void gemmInt8(n, n, n, a, b, opts)) },
+      {
+        name: "lowbit gemmInt8 packed B, 1 thread",
+        fn: single(() => void gemmInt8(n, n, n, a, pb, opts)),
+      },
+      { name: "lowbit gemmInt8, 2 threads", fn: pooled(() => void gemmInt8(n, n, n, a, b, opts)) },
+    ],
+  };
+}
+
+/** int8 GEMV 1×4096×4096 (batch-1 fully connected layer). */
+async function int8Gemv(): Promise<Case> {
+  const k = 4096, n = 4096;
+  const x = bytes(Uint8Array, k, 5), w = bytes(Int8Array, k * n, 6);
+  const out = new Int32Array(n);
+  const s = await session(oneNodeModel(
+    "MatMulInteger",
+    [{ name: "a", type: DT.uint8, dims: [1, k] }],
+    [
+      tensor("b", DT.int8, [k, n], w),
+      tensor("za", DT.uint8, [], Uint8Array.of(128)),
+      tensor("zb", DT.int8, [], Int8Array.of(0)),
+    ],
+    ["a", "b", "za", "zb"],
+    { name: "y", type: DT.int32, dims: [1, n] },
+  ));
+  const feed = { a: new ort.Tensor("uint8", x, [1, k]) };
+  const pw = packInt8(w, k, n);
+  return {
+    group: "int8 GEMV 1×4096×4096",
+    ops: 2 * k * n,
+    unit: "OP",
+    iterations: 200,
+    entries: [
+      {
+        name: "onnxruntime-web MatMulInteger, 1 thread",
+        baseline: true,
+        fn: async () => void (await s.run(feed)),
+      },
+      {
+        name: "lowbit gemmInt8 packed, 1 thread",
+        fn: single(() => void gemmInt8(1, n, k, x, pw, { aZeroPoint: 128, out })),
+      },
+      {
+        name: "lowbit gemmInt8 packed, 2 threads",
+        fn: pooled(() => void gemmInt8(1, n, k, x, pw, { aZeroPoint: 128, out })),
+      },
+    ],
+  };
+}
+
+/** Every case, made on demand. */
+export const CASES: (() => Promise<Case>)[] = [f32Gemm, int8Gemm, int8Gemv];
