@@ -32,3 +32,5 @@ export * from "./data/idx.ts";
 export * from "./data/dataset.ts";
 export * from "./data/mnist.ts";
 export * from "./data/fashion_mnist.ts";
+export * from "./data/augment.ts";
+export * from "./train.ts";

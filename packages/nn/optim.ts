@@ -43,9 +43,9 @@ export interface Optimizer {
 }
 
 function checkNonNeg(name: string, v: number, max = Infinity): number {
-  if (typeof v !== "number" || !(v >= 0 && v <= max)) {
+  if (typeof v !== "number" || !(v >= 0 && v <= max) || !Number.isFinite(v)) {
     throw new RangeError(
-      `${name} must be a number in [0, ${max === Infinity ? "∞" : max}]; got ${String(v)}`,
+      `${name} must be a finite number in [0, ${max === Infinity ? "∞" : max}]; got ${String(v)}`,
     );
   }
   return v;

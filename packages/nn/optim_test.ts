@@ -72,7 +72,7 @@ Deno.test("optimizers converge on a quadratic and skip parameters without a grad
   }
   ok(Math.abs(p.data[0] - 3) < 1e-3);
   equal(q.data[0], 7);
-  throws(() => new SGD([p], { lr: -1 }), /options.lr must be a number in \[0, ∞\]/);
+  throws(() => new SGD([p], { lr: -1 }), /options.lr must be a finite number in \[0, ∞\]/);
   throws(() => new SGD([p], { lr: 1, nesterov: true }), /nesterov needs momentum/);
   throws(() => new Adam([p], { beta1: 1.5 }), /options.beta1/);
 });
