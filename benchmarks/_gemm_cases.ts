@@ -2,7 +2,7 @@
 // Each case is made lazily (operands, packed weights, onnxruntime sessions).
 
 import * as ort from "onnxruntime-web";
-import { gemmF32, gemmInt8, packF32, packInt8, startPool } from "@lowbit/kernels";
+import { gemmF32, gemmInt8, gemmNarrow, packF32, packInt8, startPool } from "@lowbit/kernels";
 import { Philox } from "@lowbit/rounding";
 import { DT, oneNodeModel, tensor } from "./_onnx.ts";
 
@@ -205,5 +205,37 @@ async function int8Gemv(): Promise<Case> {
   };
 }
 
+/** 4-bit codes 1024³: the i16-accumulating path against the 8-bit path on the same codes. */
+function narrowGemm(): Promise<Case> {
+  const n = 1024;
+  const r = new Philox(7);
+  const a = new Uint8Array(n * n).map(() => r.nextUint32() & 15);
+  const b = new Int8Array(n * n).map(() => (r.nextUint32() & 15) - 8);
+  const out = new Int32Array(n * n);
+  const pb = packInt8(b, n, n);
+  const opts = { aZeroPoint: 3, out };
+  return Promise.resolve({
+    group: "4-bit codes GEMM 1024³ (u4×s4→i32)",
+    ops: 2 * n ** 3,
+    unit: "OP",
+    iterations: 20,
+    entries: [
+      {
+        name: "lowbit gemmInt8 packed B, 1 thread",
+        baseline: true,
+        fn: single(() => void gemmInt8(n, n, n, a, pb, opts)),
+      },
+      {
+        name: "lowbit gemmNarrow (i16 accumulation) packed B, 1 thread",
+        fn: single(() => void gemmNarrow(n, n, n, a, pb, opts)),
+      },
+      {
+        name: "lowbit gemmNarrow packed B, 2 threads",
+        fn: pooled(() => void gemmNarrow(n, n, n, a, pb, opts)),
+      },
+    ],
+  });
+}
+
 /** Every case, made on demand. */
-export const CASES: (() => Promise<Case>)[] = [f32Gemm, int8Gemm, int8Gemv];
+export const CASES: (() => Promise<Case>)[] = [f32Gemm, int8Gemm, int8Gemv, narrowGemm];

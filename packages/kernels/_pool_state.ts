@@ -7,6 +7,16 @@ export interface PoolRunner {
   runGemmF32(a: number, bp: number, c: number, k: number, n: number, m: number, load: number): void;
   /** Splits rows [0, m) of an int8 GEMM (raw products). */
   runGemmInt8(a16: number, kp: number, bp: number, c: number, n: number, m: number): void;
+  /** Splits rows [0, m) of the narrow (i16-accumulating) GEMM. */
+  runGemmNarrow(
+    a8: number,
+    kp: number,
+    bp: number,
+    c: number,
+    n: number,
+    m: number,
+    block: number,
+  ): void;
   /** Splits the columns of one int8 GEMV row. */
   runGemvInt8(a16: number, kp: number, bp: number, c: number, n: number): void;
 }

@@ -72,6 +72,28 @@ export interface Int8Exports {
     j1: number,
     scratch: number,
   ): void;
+  prep_a_narrow(
+    src: number,
+    m: number,
+    k: number,
+    kp: number,
+    signed: number,
+    add: number,
+    max: number,
+    dst: number,
+    rs: number,
+  ): number;
+  gemm_narrow(
+    a: number,
+    kp: number,
+    bp: number,
+    c: number,
+    n: number,
+    i0: number,
+    i1: number,
+    block: number,
+    scratch: number,
+  ): void;
   finish(c: number, n: number, i0: number, i1: number, rs: number, bias: number, zb: number): void;
   requant_float(
     c: number,

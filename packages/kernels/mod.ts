@@ -22,5 +22,6 @@ export * from "./pack.ts";
 export * from "./pack_int8.ts";
 export * from "./pool.ts";
 export * from "./gemm_int8.ts";
+export * from "./gemm_narrow.ts";
 export * from "./requantize.ts";
 export * from "./output_stage.ts";

@@ -29,6 +29,12 @@ export class PackedInt8 {
   readonly n: number;
   /** Whether the codes are signed (Int8Array source) or unsigned (Uint8Array source). */
   readonly signed: boolean;
+  /** Smallest code in the matrix. */
+  readonly min: number;
+  /** Largest code in the matrix. */
+  readonly max: number;
+  /** Sum of each column's codes (length n), for zero-point corrections. */
+  readonly columnSums: Int32Array;
   #address: number;
   #copy: Int8Array | Uint8Array | null;
 
@@ -38,6 +44,8 @@ export class PackedInt8 {
    * @param k Rows.
    * @param n Columns.
    * @param signed Source type.
+   * @param range Smallest and largest code.
+   * @param columnSums Sum of each column.
    * @param address Kernel-memory address of the panels (−1 when kept as a copy).
    * @param copy Row-major k×n copy used when WebAssembly is unavailable.
    */
@@ -45,12 +53,16 @@ export class PackedInt8 {
     k: number,
     n: number,
     signed: boolean,
+    range: [number, number],
+    columnSums: Int32Array,
     address: number,
     copy: Int8Array | Uint8Array | null,
   ) {
     this.k = k;
     this.n = n;
     this.signed = signed;
+    [this.min, this.max] = range;
+    this.columnSums = columnSums;
     this.#address = address;
     this.#copy = copy;
     if (address >= 0) registry.register(this, address, this);
@@ -140,13 +152,21 @@ export function packInt8(
   checkLength("b", b, k * n, `${options.transB ? "n×k" : "k×n"} = ${k * n}`);
   const signed = b instanceof Int8Array;
   const trans = options.transB ?? false;
+  let lo = Infinity, hi = -Infinity;
+  const sums = new Int32Array(n);
+  for (let i = 0; i < k * n; i++) {
+    const v = b[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+    sums[trans ? Math.floor(i / k) : i % n] += v;
+  }
   const w = kernels();
   if (!w) {
     const copy = signed ? new Int8Array(k * n) : new Uint8Array(k * n);
     for (let p = 0; p < k; p++) {
       for (let j = 0; j < n; j++) copy[p * n + j] = trans ? b[j * k + p] : b[p * n + j];
     }
-    return new PackedInt8(k, n, signed, -1, copy);
+    return new PackedInt8(k, n, signed, [lo, hi], sums, -1, copy);
   }
   const at = allocPersistent(w, packedInt8Bytes(k, n));
   const arena = new Arena();
@@ -156,5 +176,5 @@ export function packInt8(
     src,
   );
   w.int8.pack_b8(src, k, n, trans ? 1 : 0, signed ? 0 : 0x80, at, Math.ceil(k / 2));
-  return new PackedInt8(k, n, signed, at, null);
+  return new PackedInt8(k, n, signed, [lo, hi], sums, at, null);
 }

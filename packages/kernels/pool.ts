@@ -160,6 +160,15 @@ export async function startPool(options: PoolOptions = {}): Promise<KernelPool> 
         () => k.int8.gemm(a16, kp, bp, c, n, b[0], b[1], scratchAt(0)),
       );
     },
+    runGemmNarrow(a8, kp, bp, c, n, m, block) {
+      const b = split(m, 6);
+      run(
+        OP.gemmNarrow,
+        threads,
+        (t) => [a8, kp, bp, c, n, b[t], b[t + 1], block, scratchAt(t)],
+        () => k.int8.gemm_narrow(a8, kp, bp, c, n, b[0], b[1], block, scratchAt(0)),
+      );
+    },
     runGemvInt8(a16, kp, bp, c, n) {
       const b = split(n, 32);
       run(

@@ -10,6 +10,8 @@
 ;; 2^32 like the reference. Blocking: KC = 256 k-pairs, MC = 192 rows, 6×8 microkernel; a
 ;; 1×32 kernel streams the weights once for batch 1 (GEMV).
 ;; Output stages (requant_float, requant_fixed) implement output_stage.ts exactly.
+;; gemm_narrow: the ≤4-bit path, 6×16 kernel with i16 accumulation (pmaddubsw), 2× the
+;; multiply throughput of the i16×i16→i32 path, exact under the caller-checked bound.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -442,5 +444,179 @@
         (br $scalar)))
       (local.set $i0 (i32.add (local.get $i0) (i32.const 1)))
       (br $rows)))
+  )
+  ;; C[0:6, 0:16] += A8[0:6, 0:2·pairs] · (two int8 panels $pstride bytes apart), with i16
+  ;; accumulation: i16x8.relaxed_dot_i8x16_i7x16_s (pmaddubsw) multiplies the panel bytes
+  ;; (int8, weights in [-8, 7]) by each row's broadcast (a[p], a[p+1]) byte pair (activations
+  ;; in [0, 15], inside the i7 operand's [0, 127] range, so no pair sum saturates), 16 products
+  ;; per instruction; i16 sums stay exact for $pairs ≤ 32767 / (2·max|a|·max|b|) (the caller
+  ;; checks the bound), then are widened and added into the i32 C rows.
+  (func $kernel_6x16_i16 (param $a i32) (param $lda i32) (param $b i32) (param $pstride i32)
+                         (param $c i32) (param $ldc i32) (param $pairs i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $a4 i32) (local $a5 i32)
+    (local $b2 i32) (local $end i32) (local $x v128) (local $p0 v128) (local $p1 v128)
+    (local $acc00 v128) (local $acc01 v128) (local $acc10 v128) (local $acc11 v128) (local $acc20 v128) (local $acc21 v128) (local $acc30 v128) (local $acc31 v128) (local $acc40 v128) (local $acc41 v128) (local $acc50 v128) (local $acc51 v128)
+    (local.set $a1 (i32.add (local.get $a) (local.get $lda)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $lda)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $lda)))
+    (local.set $a4 (i32.add (local.get $a3) (local.get $lda)))
+    (local.set $a5 (i32.add (local.get $a4) (local.get $lda)))
+    (local.set $b2 (i32.add (local.get $b) (local.get $pstride)))
+    (local.set $end (i32.add (local.get $b) (i32.shl (local.get $pairs) (i32.const 4))))
+    (loop $k
+      (local.set $p0 (v128.load (local.get $b)))
+      (local.set $p1 (v128.load (local.get $b2)))
+      (local.set $x (v128.load16_splat (local.get $a)))
+      (local.set $acc00 (i16x8.add (local.get $acc00) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p0) (local.get $x))))
+      (local.set $acc01 (i16x8.add (local.get $acc01) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p1) (local.get $x))))
+      (local.set $x (v128.load16_splat (local.get $a1)))
+      (local.set $acc10 (i16x8.add (local.get $acc10) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p0) (local.get $x))))
+      (local.set $acc11 (i16x8.add (local.get $acc11) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p1) (local.get $x))))
+      (local.set $x (v128.load16_splat (local.get $a2)))
+      (local.set $acc20 (i16x8.add (local.get $acc20) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p0) (local.get $x))))
+      (local.set $acc21 (i16x8.add (local.get $acc21) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p1) (local.get $x))))
+      (local.set $x (v128.load16_splat (local.get $a3)))
+      (local.set $acc30 (i16x8.add (local.get $acc30) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p0) (local.get $x))))
+      (local.set $acc31 (i16x8.add (local.get $acc31) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p1) (local.get $x))))
+      (local.set $x (v128.load16_splat (local.get $a4)))
+      (local.set $acc40 (i16x8.add (local.get $acc40) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p0) (local.get $x))))
+      (local.set $acc41 (i16x8.add (local.get $acc41) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p1) (local.get $x))))
+      (local.set $x (v128.load16_splat (local.get $a5)))
+      (local.set $acc50 (i16x8.add (local.get $acc50) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p0) (local.get $x))))
+      (local.set $acc51 (i16x8.add (local.get $acc51) (i16x8.relaxed_dot_i8x16_i7x16_s (local.get $p1) (local.get $x))))
+      (local.set $a (i32.add (local.get $a) (i32.const 2)))
+      (local.set $a1 (i32.add (local.get $a1) (i32.const 2)))
+      (local.set $a2 (i32.add (local.get $a2) (i32.const 2)))
+      (local.set $a3 (i32.add (local.get $a3) (i32.const 2)))
+      (local.set $a4 (i32.add (local.get $a4) (i32.const 2)))
+      (local.set $a5 (i32.add (local.get $a5) (i32.const 2)))
+      (local.set $b (i32.add (local.get $b) (i32.const 16)))
+      (local.set $b2 (i32.add (local.get $b2) (i32.const 16)))
+      (br_if $k (i32.lt_u (local.get $b) (local.get $end))))
+    ;; widen and add into C (columns 0..15 of each row)
+    (call $add_widened (local.get $c) (local.get $acc00) (local.get $acc01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (call $add_widened (local.get $c) (local.get $acc10) (local.get $acc11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (call $add_widened (local.get $c) (local.get $acc20) (local.get $acc21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (call $add_widened (local.get $c) (local.get $acc30) (local.get $acc31))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (call $add_widened (local.get $c) (local.get $acc40) (local.get $acc41))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (call $add_widened (local.get $c) (local.get $acc50) (local.get $acc51))
+  )
+
+  ;; C[0:16] += the 16 i16 lanes of $lo (columns 0..7) and $hi (columns 8..15), widened.
+  (func $add_widened (param $c i32) (param $lo v128) (param $hi v128)
+    (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (i32x4.extend_low_i16x8_s (local.get $lo))))
+    (v128.store offset=16 (local.get $c) (i32x4.add (v128.load offset=16 (local.get $c)) (i32x4.extend_high_i16x8_s (local.get $lo))))
+    (v128.store offset=32 (local.get $c) (i32x4.add (v128.load offset=32 (local.get $c)) (i32x4.extend_low_i16x8_s (local.get $hi))))
+    (v128.store offset=48 (local.get $c) (i32x4.add (v128.load offset=48 (local.get $c)) (i32x4.extend_high_i16x8_s (local.get $hi))))
+  )
+
+
+  ;; A (m×k codes) → A8 (m×kp bytes, zero-padded) = A + $add, its row sums into $rs; returns 1
+  ;; when some A + $add lies outside [0, $max] (the caller's bit-width contract), else 0.
+  (func (export "prep_a_narrow") (param $src i32) (param $m i32) (param $k i32) (param $kp i32)
+                                 (param $signed i32) (param $add i32) (param $max i32)
+                                 (param $dst i32) (param $rs i32) (result i32)
+    (local $i i32) (local $p i32) (local $v i32) (local $sum i32) (local $bad i32) (local $row i32)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+      (local.set $sum (i32.const 0))
+      (local.set $p (i32.const 0))
+      (local.set $row (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $k))))
+      (block $pdone (loop $cols
+        (br_if $pdone (i32.ge_u (local.get $p) (local.get $k)))
+        (local.set $v (i32.add (local.get $add)
+          (if (result i32) (local.get $signed)
+            (then (i32.load8_s (i32.add (local.get $row) (local.get $p))))
+            (else (i32.load8_u (i32.add (local.get $row) (local.get $p)))))))
+        (local.set $bad (i32.or (local.get $bad) (i32.gt_u (local.get $v) (local.get $max))))
+        (i32.store8 (local.get $dst) (local.get $v))
+        (local.set $sum (i32.add (local.get $sum) (local.get $v)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $cols)))
+      (if (i32.lt_u (local.get $k) (local.get $kp))
+        (then
+          (i32.store8 (local.get $dst) (i32.const 0))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 1)))))
+      (i32.store (i32.add (local.get $rs) (i32.shl (local.get $i) (i32.const 2))) (local.get $sum))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+    (local.get $bad)
+  )
+
+  ;; Rows [$i0, $i1) of C (n columns, i32, zeroed by the caller) += A8 · Bpacked with i16
+  ;; accumulation over blocks of $block k-pairs (≤ 256; exact when the caller's bound holds).
+  ;; $scratch: a 6×16 i32 C tile (384 bytes), then a 6×512-byte A slice at +512.
+  (func (export "gemm_narrow") (param $a i32) (param $kp i32) (param $bp i32) (param $c i32)
+                               (param $n i32) (param $i0 i32) (param $i1 i32) (param $block i32)
+                               (param $scratch i32)
+    (local $ldc i32) (local $pairs i32) (local $pc i32) (local $kc i32) (local $ic i32)
+    (local $iend i32) (local $jp i32) (local $panels i32) (local $j i32) (local $i i32)
+    (local $mr i32) (local $nr i32) (local $bpan i32) (local $pstride i32) (local $arow i32)
+    (local $crow i32) (local $apan i32) (local $lda i32)
+    (local.set $ldc (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $pairs (i32.shr_u (local.get $kp) (i32.const 1)))
+    (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
+    (local.set $apan (i32.add (local.get $scratch) (i32.const 512)))
+    (block $done_pc (loop $pc_loop
+      (br_if $done_pc (i32.ge_u (local.get $pc) (local.get $pairs)))
+      (local.set $kc (i32.sub (local.get $pairs) (local.get $pc)))
+      (if (i32.gt_u (local.get $kc) (local.get $block)) (then (local.set $kc (local.get $block))))
+      (local.set $ic (local.get $i0))
+      (block $done_ic (loop $ic_loop
+        (br_if $done_ic (i32.ge_u (local.get $ic) (local.get $i1)))
+        (local.set $iend (i32.add (local.get $ic) (i32.const 192)))
+        (if (i32.gt_u (local.get $iend) (local.get $i1)) (then (local.set $iend (local.get $i1))))
+        (local.set $jp (i32.const 0))
+        (block $done_jp (loop $jp_loop
+          (br_if $done_jp (i32.ge_u (local.get $jp) (local.get $panels)))
+          (local.set $j (i32.shl (local.get $jp) (i32.const 3)))
+          (local.set $nr (i32.sub (local.get $n) (local.get $j)))
+          (if (i32.gt_u (local.get $nr) (i32.const 16)) (then (local.set $nr (i32.const 16))))
+          (local.set $bpan (i32.add (local.get $bp) (i32.shl
+            (i32.add (i32.mul (local.get $jp) (local.get $pairs)) (local.get $pc)) (i32.const 4))))
+          ;; the second panel of the pair, or the first again when it does not exist
+          (local.set $pstride (select (i32.shl (local.get $pairs) (i32.const 4)) (i32.const 0)
+            (i32.lt_u (i32.add (local.get $jp) (i32.const 1)) (local.get $panels))))
+          (local.set $i (local.get $ic))
+          (block $done_i (loop $i_loop
+            (br_if $done_i (i32.ge_u (local.get $i) (local.get $iend)))
+            (local.set $mr (i32.sub (local.get $iend) (local.get $i)))
+            (if (i32.gt_u (local.get $mr) (i32.const 6)) (then (local.set $mr (i32.const 6))))
+            (local.set $arow (i32.add (local.get $a) (i32.add
+              (i32.mul (local.get $i) (local.get $kp)) (i32.shl (local.get $pc) (i32.const 1)))))
+            (local.set $lda (local.get $kp))
+            (local.set $crow (i32.add (local.get $c) (i32.add
+              (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+            (if (i32.and (i32.eq (local.get $mr) (i32.const 6)) (i32.eq (local.get $nr) (i32.const 16)))
+              (then
+                (call $kernel_6x16_i16 (local.get $arow) (local.get $lda) (local.get $bpan)
+                  (local.get $pstride) (local.get $crow) (local.get $ldc) (local.get $kc)))
+              (else
+                (if (i32.lt_u (local.get $mr) (i32.const 6))
+                  (then
+                    (call $copy_rows (local.get $apan) (i32.const 512) (local.get $arow)
+                      (local.get $kp) (local.get $mr) (i32.shl (local.get $kc) (i32.const 1)))
+                    (local.set $arow (local.get $apan))
+                    (local.set $lda (i32.const 512))))
+                (call $copy_rows (local.get $scratch) (i32.const 64) (local.get $crow)
+                  (local.get $ldc) (local.get $mr) (i32.shl (local.get $nr) (i32.const 2)))
+                (call $kernel_6x16_i16 (local.get $arow) (local.get $lda) (local.get $bpan)
+                  (local.get $pstride) (local.get $scratch) (i32.const 64) (local.get $kc))
+                (call $copy_rows (local.get $crow) (local.get $ldc) (local.get $scratch)
+                  (i32.const 64) (local.get $mr) (i32.shl (local.get $nr) (i32.const 2)))))
+            (local.set $i (i32.add (local.get $i) (i32.const 6)))
+            (br $i_loop)))
+          (local.set $jp (i32.add (local.get $jp) (i32.const 2)))
+          (br $jp_loop)))
+        (local.set $ic (local.get $iend))
+        (br $ic_loop)))
+      (local.set $pc (i32.add (local.get $pc) (local.get $block)))
+      (br $pc_loop)))
   )
 )
