@@ -34,3 +34,4 @@ export * from "./data/mnist.ts";
 export * from "./data/fashion_mnist.ts";
 export * from "./data/augment.ts";
 export * from "./train.ts";
+export * from "./ops_quant.ts";
