@@ -153,24 +153,48 @@ export function instantiate(
   return { memory, modules, f32, int8 };
 }
 
-/** The kernels, or null when this runtime lacks Wasm SIMD, relaxed SIMD or shared memory. */
+/** The kernels, or null when this runtime lacks Wasm SIMD or relaxed SIMD. */
 export function kernels(): KernelModules | null {
   if (state !== undefined) return state;
+  if (typeof WebAssembly === "undefined") return state = null;
+  const f32 = decode(GEMM_F32_WASM_BASE64), int8 = decode(GEMM_INT8_WASM_BASE64);
+  if (!WebAssembly.validate(f32) || !WebAssembly.validate(int8)) return state = null;
+  let memory: WebAssembly.Memory;
+  let shared = true;
   try {
-    const f32 = decode(GEMM_F32_WASM_BASE64), int8 = decode(GEMM_INT8_WASM_BASE64);
-    if (
-      typeof WebAssembly === "undefined" || !WebAssembly.validate(f32) ||
-      !WebAssembly.validate(int8)
-    ) return state = null;
-    const memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
-    state = instantiate(memory, {
-      f32: new WebAssembly.Module(f32),
-      int8: new WebAssembly.Module(int8),
-    });
+    memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES, shared: true });
   } catch {
-    state = null; // no SharedArrayBuffer (e.g. a page without cross-origin isolation)
+    // No SharedArrayBuffer (e.g. a page without cross-origin isolation): same modules over a
+    // private memory, single-threaded.
+    shared = false;
+    memory = new WebAssembly.Memory({ initial: 64, maximum: MAX_PAGES });
   }
-  return state;
+  const compile = (bytes: Uint8Array<ArrayBuffer>) =>
+    new WebAssembly.Module(shared ? bytes : unshareMemoryImport(bytes));
+  return state = instantiate(memory, { f32: compile(f32), int8: compile(int8) });
+}
+
+/**
+ * Rewrites the module's `env.memory` import from shared to unshared: the import's limits flag
+ * byte 0x03 (maximum + shared) becomes 0x01 (maximum). The modules use no atomics, so they
+ * validate and run the same over a private memory.
+ */
+export function unshareMemoryImport(bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
+  // "env" "memory" import of kind 2 (memory): 03 65 6e 76 06 6d 65 6d 6f 72 79 02 <flags>
+  const pattern = [3, 0x65, 0x6e, 0x76, 6, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 2, 3];
+  const out = bytes.slice();
+  for (let i = 0; i + pattern.length <= out.length; i++) {
+    if (pattern.every((b, j) => out[i + j] === b)) {
+      out[i + pattern.length - 1] = 1;
+      return out;
+    }
+  }
+  throw new Error("kernel module has no shared env.memory import");
+}
+
+/** The raw module bytes (for tests of the unshared variant). */
+export function moduleBytes(): { f32: Uint8Array<ArrayBuffer>; int8: Uint8Array<ArrayBuffer> } {
+  return { f32: decode(GEMM_F32_WASM_BASE64), int8: decode(GEMM_INT8_WASM_BASE64) };
 }
 
 /** True when the WebAssembly kernels can run here. */

@@ -80,7 +80,7 @@ export async function startPool(options: PoolOptions = {}): Promise<KernelPool> 
   }
   if (running) throw new RangeError("a kernel pool is already running; dispose it first");
   const k = kernels();
-  if (!k) {
+  if (!k || !(k.memory.buffer instanceof SharedArrayBuffer)) {
     throw new RangeError("the kernel pool needs WebAssembly SIMD and SharedArrayBuffer");
   }
   const control = new SharedArrayBuffer(SLOT * 4 * (threads + 1));
