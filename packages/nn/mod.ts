@@ -35,3 +35,4 @@ export * from "./data/fashion_mnist.ts";
 export * from "./data/augment.ts";
 export * from "./train.ts";
 export * from "./ops_quant.ts";
+export * from "./qat.ts";

@@ -208,16 +208,19 @@ export abstract class Module {
   }
 
   /**
-   * A copy of every parameter and buffer by name.
+   * A copy of every parameter and buffer by name (per module: parameters, buffers, then the
+   * children in order, like PyTorch).
    *
    * @returns The state dict.
    */
   stateDict(): StateDict {
     const sd: StateDict = new Map();
-    for (const [n, v] of this.namedParameters()) {
-      sd.set(n, { data: v.data.slice(), shape: v.shape });
-    }
-    for (const [n, b] of this.namedBuffers()) sd.set(n, { data: b.data.slice(), shape: b.shape });
+    const collect = (m: Module, prefix: string) => {
+      for (const [n, v] of m.#params) sd.set(prefix + n, { data: v.data.slice(), shape: v.shape });
+      for (const [n, b] of m.#buffers) sd.set(prefix + n, { data: b.data.slice(), shape: b.shape });
+      for (const [n, c] of m.#children) collect(c, `${prefix}${n}.`);
+    };
+    collect(this, "");
     return sd;
   }
 
