@@ -25,3 +25,7 @@ export * from "./gemm_int8.ts";
 export * from "./gemm_narrow.ts";
 export * from "./requantize.ts";
 export * from "./output_stage.ts";
+export * from "./conv_params.ts";
+export * from "./im2col.ts";
+export * from "./conv2d.ts";
+export * from "./depthwise.ts";

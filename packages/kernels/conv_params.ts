@@ -1,0 +1,74 @@
+/**
+ * Shape parameters of a 2-D convolution in ONNX/PyTorch layout: activations NCHW
+ * (`[batch][channels][height][width]`), weights OIHW (`[outChannels][inChannels/groups][kH][kW]`).
+ * Output size per spatial axis (ONNX `Conv`, `auto_pad = NOTSET`):
+ *
+ * `out = floor((in + padBegin + padEnd − dilation·(kernel − 1) − 1) / stride) + 1`   (1)
+ *
+ * @example
+ * ```ts
+ * import { conv2dOutputShape } from "@lowbit/kernels/conv-params";
+ * import { deepEqual } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 3, height: 224, width: 224, outChannels: 32,
+ *   kernelH: 3, kernelW: 3, stride: 2, padding: [0, 0, 1, 1] as [number, number, number, number] };
+ * deepEqual(conv2dOutputShape(p), { outH: 112, outW: 112 }); // floor((224 + 1 − 3) / 2) + 1
+ * ```
+ *
+ * @module
+ */
+
+import { resolveConv2d } from "./_conv_resolve.ts";
+
+/** A 2-D convolution's shapes (NCHW activations, OIHW weights). */
+export interface Conv2dParams {
+  /** Images in the batch (N). */
+  batch: number;
+  /** Input channels (C). */
+  inChannels: number;
+  /** Input height (H). */
+  height: number;
+  /** Input width (W). */
+  width: number;
+  /** Output channels (O). */
+  outChannels: number;
+  /** Kernel height. */
+  kernelH: number;
+  /** Kernel width. */
+  kernelW: number;
+  /** Stride, one value or `[h, w]`. Default 1. */
+  stride?: number | [number, number];
+  /**
+   * Zero padding, one value or `[top, left, bottom, right]` (the order of ONNX `pads`:
+   * all begins, then all ends). Default 0.
+   */
+  padding?: number | [number, number, number, number];
+  /** Dilation, one value or `[h, w]`. Default 1. */
+  dilation?: number | [number, number];
+  /** Groups; `inChannels` and `outChannels` must be divisible by it. Default 1. */
+  groups?: number;
+}
+
+/**
+ * Output spatial size of a convolution, by equation (1) of this module.
+ *
+ * @param p The convolution's shapes.
+ * @returns `outH` and `outW`.
+ * @throws {RangeError} On a non-integer or out-of-range field (named in the message), groups
+ *   that do not divide the channels, or an empty output (the dilated kernel does not fit the
+ *   padded input).
+ * @throws {TypeError} When `p` is not an object.
+ *
+ * @example Dilation widens the kernel's footprint
+ * ```ts
+ * import { conv2dOutputShape } from "@lowbit/kernels/conv-params";
+ * import { deepEqual, throws } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 1, height: 7, width: 7, outChannels: 1, kernelH: 3,
+ *   kernelW: 3, dilation: 3 };
+ * deepEqual(conv2dOutputShape(p), { outH: 1, outW: 1 }); // footprint 3·2 + 1 = 7
+ * throws(() => conv2dOutputShape({ ...p, height: 6 }), RangeError);
+ * ```
+ */
+export function conv2dOutputShape(p: Conv2dParams): { outH: number; outW: number } {
+  const r = resolveConv2d(p);
+  return { outH: r.outH, outW: r.outW };
+}
