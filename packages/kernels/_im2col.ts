@@ -43,3 +43,37 @@ export function im2colUnchecked<T extends Float32Array | Int8Array | Uint8Array>
     }
   }
 }
+
+/**
+ * Writes group g of image n's patches as rows: `cols[at + (oh·outW + ow)·K + (c·kH + i)·kW + j]`
+ * (K = (C/G)·kH·kW, the transpose of the f32 layout), padding filled with `fill`.
+ */
+export function im2colRowsUnchecked<T extends Int8Array | Uint8Array>(
+  input: T,
+  r: ResolvedConv2d,
+  n: number,
+  g: number,
+  cols: T,
+  at: number,
+  fill: number,
+): void {
+  const { h, w, kh, kw, sh, sw, dh, dw, padT, padL, outH, outW, cinG, kSize } = r;
+  const end = at + outH * outW * kSize;
+  cols.fill(fill, at, end);
+  let row = 0;
+  for (let c = 0; c < cinG; c++) {
+    const base = ((n * r.inC) + g * cinG + c) * h * w;
+    for (let i = 0; i < kh; i++) {
+      const [oh0, oh1] = validRange(i * dh - padT, sh, h, outH);
+      for (let j = 0; j < kw; j++, row++) {
+        const offW = j * dw - padL;
+        const [ow0, ow1] = validRange(offW, sw, w, outW);
+        for (let oh = oh0; oh < oh1; oh++) {
+          const src = base + (oh * sh + i * dh - padT) * w + offW;
+          let dst = at + (oh * outW + ow0) * kSize + row;
+          for (let ow = ow0; ow < ow1; ow++, dst += kSize) cols[dst] = input[src + ow * sw];
+        }
+      }
+    }
+  }
+}

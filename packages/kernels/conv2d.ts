@@ -9,6 +9,14 @@
  * convolutions (`groups = inChannels > 1`) take the direct loops of `depthwise.ts` instead.
  * The error bound is the GEMM's (see `gemm-f32.ts`) with `k = (C/G)·kH·kW`.
  *
+ * The int8 convolutions follow ONNX `ConvInteger` (int32 accumulators
+ * `Σ (x − z_x)(w − z_w[o]) + bias[o]`) and `QLinearConv` (plus a per-output-channel output
+ * stage, see `output-stage.ts`). Orientation: each (image, group) is the GEMM
+ * `patches · W_gᵀ` with the patches as rows (`im2colInt8`, padding filled with z_x) and the
+ * OIHW weights used as they are stored (`transB`), so the output channels are the GEMM's
+ * columns and the per-channel zero points, biases and output stages are its per-column
+ * arrays; the `[outH·outW][O/G]` result is transposed into the NCHW output.
+ *
  * @example 2×2 image, 2×2 kernel, padding 1 (a full correlation)
  * ```ts
  * import { conv2dF32 } from "@lowbit/kernels/conv2d";
@@ -31,9 +39,19 @@ import {
   outputBuffer,
 } from "./_conv_common.ts";
 import { depthwiseF32Unchecked } from "./_depthwise.ts";
-import { im2colUnchecked } from "./_im2col.ts";
 import { type Activation, gemmF32, type KernelChoice } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
+import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "./gemm_int8.ts";
+import type { OutputStage } from "./output_stage.ts";
+import { resolveOutputStage } from "./_output_stage.ts";
+import { im2colRowsUnchecked, im2colUnchecked } from "./_im2col.ts";
+import {
+  channelRequantizer,
+  codesBuffer,
+  type ConvInt8Call,
+  resolveConvInt8,
+  sliceStage,
+} from "./_conv_int8.ts";
 
 /** Options of {@link conv2dF32}. */
 export interface Conv2dF32Options {
@@ -121,4 +139,180 @@ export function conv2dF32(
     }
   }
   return out;
+}
+
+/** Options of {@link conv2dInt8} (ONNX `ConvInteger` plus a bias). */
+export interface Conv2dInt8Options {
+  /** Input zero point, inside the input type's range. Default 0. */
+  inputZeroPoint?: number;
+  /** Weight zero point: one value, or one per output channel (length outChannels). Default 0. */
+  weightZeroPoint?: number | Int32Array;
+  /** Per-output-channel int32 bias, added to the accumulators. */
+  bias?: Int32Array;
+  /** Accumulator output, NCHW (≥ batch·outChannels·outH·outW); allocated when omitted. */
+  out?: Int32Array;
+  /** GEMM implementation (depthwise runs direct TypeScript loops). Default `"auto"`. */
+  kernel?: KernelChoice;
+}
+
+/** Options of {@link conv2dInt8Requantized} (ONNX `QLinearConv`). */
+export interface Conv2dInt8RequantizedOptions extends Omit<Conv2dInt8Options, "out"> {
+  /** How accumulators become codes; per-channel arrays have one value per output channel. */
+  outputStage: OutputStage;
+  /** Output codes, NCHW (Int8Array for int8, Uint8Array for uint8). */
+  out?: Int8Array | Uint8Array;
+}
+
+/**
+ * int8 convolution to int32 accumulators (ONNX `ConvInteger` semantics, plus a bias):
+ * `y[n][o] = Σ_{c,i,j} (x − z_x)(w[o][c][i][j] − z_w[o]) + bias[o]`, padded taps contributing 0.
+ * Exact while `(C/G)·kH·kW·255²` plus the bias fits in int32; wraps modulo 2^32 beyond.
+ *
+ * @param input NCHW codes (Uint8Array or Int8Array).
+ * @param weight OIHW codes (Int8Array or Uint8Array).
+ * @param p The convolution's shapes.
+ * @param options Zero points, bias, output buffer, kernel.
+ * @returns NCHW int32 accumulators (`options.out` when given).
+ * @throws {RangeError} On bad params, short buffers, zero points outside their type's range,
+ *   or per-channel arrays of the wrong length.
+ * @throws {TypeError} When a buffer has the wrong type.
+ *
+ * @example uint8 activations with a zero point, per-channel weight zero points
+ * ```ts
+ * import { conv2dInt8 } from "@lowbit/kernels/conv2d";
+ * import { deepEqual } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 1, height: 1, width: 3, outChannels: 2, kernelH: 1,
+ *   kernelW: 2 };
+ * const y = conv2dInt8(new Uint8Array([129, 130, 126]), new Int8Array([1, 1, 3, 2]), p, {
+ *   inputZeroPoint: 128, weightZeroPoint: new Int32Array([0, 2]),
+ * });
+ * deepEqual([...y], [3, 0, 1, 2]); // x − z = (1, 2, −2); channel 1 weights (1, 0)
+ * ```
+ */
+export function conv2dInt8(
+  input: Int8Operand,
+  weight: Int8Operand,
+  p: Conv2dParams,
+  options: Conv2dInt8Options = {},
+): Int32Array {
+  const c = resolveConvInt8(input, weight, p, options);
+  const { r } = c;
+  const hw = r.outH * r.outW;
+  const need = r.batch * r.outC * hw;
+  const out = outputBuffer(options.out, need, `NCHW output = ${need}`, Int32Array, [Int32Array]);
+  if (r.groups === r.inC && r.groups > 1) {
+    depthwiseF32Unchecked(input, weight, r, c.bias, out, (v) => v | 0, c.zx, c.zw);
+    return out;
+  }
+  const acc = new Int32Array(hw * r.coutG);
+  perGroup(c, input, weight, (n, g, cols, wg, gemmOptions) => {
+    gemmInt8(hw, r.coutG, r.kSize, cols, wg, { ...gemmOptions, out: acc });
+    transposeInto(acc, hw, r.coutG, out, (n * r.outC + g * r.coutG) * hw);
+  });
+  return out;
+}
+
+/**
+ * int8 convolution with a fused per-output-channel output stage (ONNX `QLinearConv` with the
+ * float stage; TFLite's fixed-point rescale with the fixed stage).
+ *
+ * @param input NCHW codes (Uint8Array or Int8Array).
+ * @param weight OIHW codes (Int8Array or Uint8Array).
+ * @param p The convolution's shapes.
+ * @param options As {@link conv2dInt8}, plus the output stage and the code output.
+ * @returns NCHW codes (`options.out` when given).
+ * @throws {RangeError} As {@link conv2dInt8}, plus a bad output stage or output buffer.
+ * @throws {TypeError} When a buffer has the wrong type.
+ *
+ * @example QLinearConv-style rescale to uint8
+ * ```ts
+ * import { conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
+ * import { deepEqual } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 2, height: 1, width: 1, outChannels: 1, kernelH: 1,
+ *   kernelW: 1 };
+ * const y = conv2dInt8Requantized(new Uint8Array([10, 20]), new Int8Array([1, 2]), p, {
+ *   bias: new Int32Array([1]),
+ *   outputStage: { kind: "float", multiplier: 0.25, zeroPoint: 100, dtype: "uint8" },
+ * });
+ * deepEqual([...y], [113]); // (10 + 40 + 1) · 0.25 = 12.75 → 13, + 100
+ * ```
+ */
+export function conv2dInt8Requantized(
+  input: Int8Operand,
+  weight: Int8Operand,
+  p: Conv2dParams,
+  options: Conv2dInt8RequantizedOptions,
+): Int8Array | Uint8Array {
+  const c = resolveConvInt8(input, weight, p, options);
+  const { r } = c;
+  const stage = resolveOutputStage(options.outputStage, r.outC);
+  const hw = r.outH * r.outW;
+  const out = codesBuffer(options.out, r.batch * r.outC * hw, stage);
+  if (r.groups === r.inC && r.groups > 1) {
+    depthwiseF32Unchecked(input, weight, r, c.bias, out, channelRequantizer(stage), c.zx, c.zw);
+    return out;
+  }
+  const codes = stage.dtype === "int8" ? new Int8Array(hw * r.coutG) : new Uint8Array(hw * r.coutG);
+  const stages = Array.from(
+    { length: r.groups },
+    (_, g) => sliceStage(stage, g * r.coutG, r.coutG),
+  );
+  perGroup(c, input, weight, (n, g, cols, wg, gemmOptions) => {
+    gemmInt8Requantized(hw, r.coutG, r.kSize, cols, wg, {
+      ...gemmOptions,
+      outputStage: stages[g],
+      out: codes,
+    });
+    transposeInto(codes, hw, r.coutG, out, (n * r.outC + g * r.coutG) * hw);
+  });
+  return out;
+}
+
+/** GEMM options of one group (zero points and bias restricted to its output channels). */
+interface GroupGemmOptions {
+  aZeroPoint: number;
+  bZeroPoint: number | Int32Array;
+  bias: Int32Array | undefined;
+  transB: true;
+  kernel: KernelChoice;
+}
+
+/** Runs `body` for each (image, group) with that group's patch rows and weight rows. */
+function perGroup(
+  c: ConvInt8Call,
+  input: Int8Operand,
+  weight: Int8Operand,
+  body: (n: number, g: number, cols: Int8Operand, wg: Int8Operand, o: GroupGemmOptions) => void,
+): void {
+  const { r } = c;
+  const hw = r.outH * r.outW, k = r.kSize, cg = r.coutG;
+  const cols = input instanceof Int8Array ? new Int8Array(hw * k) : new Uint8Array(hw * k);
+  for (let g = 0; g < r.groups; g++) {
+    const o: GroupGemmOptions = {
+      aZeroPoint: c.zx,
+      bZeroPoint: typeof c.zwGiven === "number" ? c.zwGiven : c.zw.subarray(g * cg, (g + 1) * cg),
+      bias: c.bias?.subarray(g * cg, (g + 1) * cg),
+      transB: true,
+      kernel: c.kernel,
+    };
+    const wg = weight.subarray(g * cg * k, (g + 1) * cg * k);
+    for (let n = 0; n < r.batch; n++) {
+      im2colRowsUnchecked(input, r, n, g, cols, 0, c.zx);
+      body(n, g, cols, wg, o);
+    }
+  }
+}
+
+/** Writes the transpose of a row-major rows×cols matrix at `dst[at…]`. */
+function transposeInto(
+  src: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  dst: { [i: number]: number },
+  at: number,
+): void {
+  for (let j = 0; j < cols; j++) {
+    const d = at + j * rows;
+    for (let i = 0; i < rows; i++) dst[d + i] = src[i * cols + j];
+  }
 }

@@ -8,6 +8,10 @@
  * reference GEMM does), then adds nothing more: the result is the correctly rounded sum up
  * to the binary64 summation error.
  *
+ * The int8 variants follow ONNX `ConvInteger`/`QLinearConv`: accumulators
+ * `Σ (x − z_x)(w − z_w[o]) + bias[o]` in int32 (exact: at most kH·kW·255² per output, then
+ * the bias added with int32 wraparound), optionally requantized per output channel.
+ *
  * @example Two channels, 3×3 kernels of ones, padding 1
  * ```ts
  * import { depthwiseConv2dF32 } from "@lowbit/kernels/depthwise";
@@ -27,6 +31,11 @@ import { activate, checkActivation, checkPerChannel, outputBuffer } from "./_con
 import { checkDepthwise, depthwiseF32Unchecked } from "./_depthwise.ts";
 import type { Activation } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
+import type { KernelChoice } from "./gemm_f32.ts";
+import type { Int8Operand } from "./gemm_int8.ts";
+import type { OutputStage } from "./output_stage.ts";
+import { resolveOutputStage } from "./_output_stage.ts";
+import { channelRequantizer, codesBuffer, resolveConvInt8 } from "./_conv_int8.ts";
 
 /** Options of {@link depthwiseConv2dF32}. */
 export interface DepthwiseF32Options {
@@ -79,5 +88,105 @@ export function depthwiseConv2dF32(
     Float32Array,
   ]);
   depthwiseF32Unchecked(input, weight, r, bias, out, (v) => activate(v, act));
+  return out;
+}
+
+/** Options of {@link depthwiseConv2dInt8} (ONNX `ConvInteger` plus a bias). */
+export interface DepthwiseInt8Options {
+  /** Input zero point, inside the input type's range. Default 0. */
+  inputZeroPoint?: number;
+  /** Weight zero point: one value, or one per output channel. Default 0. */
+  weightZeroPoint?: number | Int32Array;
+  /** Per-output-channel int32 bias, added to the accumulators. */
+  bias?: Int32Array;
+  /** Accumulator output, NCHW (≥ batch·outChannels·outH·outW); allocated when omitted. */
+  out?: Int32Array;
+  /** Accepted for symmetry with the GEMM-based calls; the direct loops are TypeScript. */
+  kernel?: KernelChoice;
+}
+
+/** Options of {@link depthwiseConv2dInt8Requantized}. */
+export interface DepthwiseInt8RequantizedOptions extends Omit<DepthwiseInt8Options, "out"> {
+  /** How accumulators become codes; per-channel arrays have one value per output channel. */
+  outputStage: OutputStage;
+  /** Output codes, NCHW (Int8Array for int8, Uint8Array for uint8). */
+  out?: Int8Array | Uint8Array;
+}
+
+/**
+ * Depthwise int8 convolution to int32 accumulators:
+ * `y[n][o] = Σ_ij (x[n][o / mult][…] − z_x)·(w[o][0][i][j] − z_w[o]) + bias[o]`.
+ *
+ * @param input NCHW codes (Uint8Array or Int8Array).
+ * @param weight OIHW codes `[outChannels][1][kH][kW]` (Int8Array or Uint8Array).
+ * @param p The convolution's shapes; `groups` must equal `inChannels`.
+ * @param options Zero points, bias, output buffer.
+ * @returns NCHW int32 accumulators (`options.out` when given).
+ * @throws {RangeError} On bad params, groups ≠ inChannels, short buffers, zero points outside
+ *   their type's range, or per-channel arrays of the wrong length.
+ * @throws {TypeError} When a buffer has the wrong type.
+ *
+ * @example Padded taps contribute nothing
+ * ```ts
+ * import { depthwiseConv2dInt8 } from "@lowbit/kernels/depthwise";
+ * import { deepEqual } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 1, height: 1, width: 2, outChannels: 1, kernelH: 1,
+ *   kernelW: 3, padding: [0, 1, 0, 0] as [number, number, number, number], groups: 1 };
+ * const y = depthwiseConv2dInt8(new Uint8Array([130, 120]), new Int8Array([1, 2, 3]), p, {
+ *   inputZeroPoint: 128,
+ * });
+ * deepEqual([...y], [2 * 2 + 3 * -8]); // taps (pad, 2, −8) · (1, 2, 3)
+ * ```
+ */
+export function depthwiseConv2dInt8(
+  input: Int8Operand,
+  weight: Int8Operand,
+  p: Conv2dParams,
+  options: DepthwiseInt8Options = {},
+): Int32Array {
+  const c = resolveConvInt8(input, weight, p, options, true);
+  const { r } = c;
+  const need = r.batch * r.outC * r.outH * r.outW;
+  const out = outputBuffer(options.out, need, `NCHW output = ${need}`, Int32Array, [Int32Array]);
+  depthwiseF32Unchecked(input, weight, r, c.bias, out, (v) => v | 0, c.zx, c.zw);
+  return out;
+}
+
+/**
+ * Depthwise int8 convolution with a per-output-channel output stage (ONNX `QLinearConv` with
+ * the float stage, TFLite with the fixed-point stage).
+ *
+ * @param input NCHW codes (Uint8Array or Int8Array).
+ * @param weight OIHW codes `[outChannels][1][kH][kW]`.
+ * @param p The convolution's shapes; `groups` must equal `inChannels`.
+ * @param options As {@link depthwiseConv2dInt8}, plus the output stage and code output.
+ * @returns NCHW codes (`options.out` when given).
+ * @throws {RangeError} As {@link depthwiseConv2dInt8}, plus a bad output stage or output.
+ * @throws {TypeError} When a buffer has the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { depthwiseConv2dInt8Requantized } from "@lowbit/kernels/depthwise";
+ * import { deepEqual } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 2, height: 1, width: 1, outChannels: 2, kernelH: 1,
+ *   kernelW: 1, groups: 2 };
+ * const y = depthwiseConv2dInt8Requantized(new Int8Array([10, 10]), new Int8Array([3, 5]), p, {
+ *   outputStage: { kind: "float", multiplier: new Float32Array([0.5, 0.1]), zeroPoint: 0,
+ *     dtype: "int8" },
+ * });
+ * deepEqual([...y], [15, 5]); // 30 · 0.5, 50 · 0.1
+ * ```
+ */
+export function depthwiseConv2dInt8Requantized(
+  input: Int8Operand,
+  weight: Int8Operand,
+  p: Conv2dParams,
+  options: DepthwiseInt8RequantizedOptions,
+): Int8Array | Uint8Array {
+  const c = resolveConvInt8(input, weight, p, options, true);
+  const { r } = c;
+  const stage = resolveOutputStage(options.outputStage, r.outC);
+  const out = codesBuffer(options.out, r.batch * r.outC * r.outH * r.outW, stage);
+  depthwiseF32Unchecked(input, weight, r, c.bias, out, channelRequantizer(stage), c.zx, c.zw);
   return out;
 }

@@ -9,6 +9,13 @@
  * `col2imF32` is the transposed map (it scatters and adds), so that
  * `⟨im2col(x), c⟩ = ⟨x, col2im(c)⟩`: it turns `dL/dcols` into `dL/dx` in backpropagation.
  *
+ * `im2colInt8` writes the transposed layout, one patch per row
+ * (`[outH·outW][(C/G)·kH·kW]`), with the padding filled with the input zero point so that
+ * padded taps contribute `(z_x − z_x)·w = 0`, as in ONNX `ConvInteger`/`QLinearConv`. With
+ * patches as rows, a GEMM against the OIHW weights read as `[O/G][(C/G)·kH·kW]` (`transB`) has
+ * the output channels as columns, so per-output-channel zero points, biases and output stages
+ * are the GEMM's per-column arrays.
+ *
  * @example A 3×3 image, 2×2 kernel: four patches as columns
  * ```ts
  * import { im2colF32 } from "@lowbit/kernels/im2col";
@@ -23,7 +30,8 @@
 
 import { checkLength, checkType } from "./_validate.ts";
 import { checkBatchGroup, checkInput, resolveConv2d, validRange } from "./_conv_resolve.ts";
-import { im2colUnchecked } from "./_im2col.ts";
+import { im2colRowsUnchecked, im2colUnchecked } from "./_im2col.ts";
+import { checkIntRange } from "./_validate.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 
 /**
@@ -118,4 +126,63 @@ export function col2imF32(
       }
     }
   }
+}
+
+/** Options of {@link im2colInt8}. */
+export interface Im2colInt8Options<T extends Int8Array | Uint8Array> {
+  /** Input zero point: the code written for padding taps. Default 0. */
+  zeroPoint?: number;
+  /** Output storage (≥ outH·outW·(C/G)·kH·kW, same type as the input). */
+  out?: T;
+}
+
+/**
+ * Unrolls the patches of image n, group g of 8-bit codes into a `[outH·outW][(C/G)·kH·kW]`
+ * matrix (one patch per row), padding filled with the zero point.
+ *
+ * @param input NCHW codes of the whole batch (Uint8Array or Int8Array).
+ * @param p The convolution's shapes.
+ * @param n Batch index in `[0, batch)`.
+ * @param g Group index in `[0, groups)`.
+ * @param options Zero point and output storage.
+ * @returns The patch rows (`options.out` when given), of the input's type.
+ * @throws {RangeError} On bad params, an index out of range, a zero point outside the input
+ *   type's range, or a buffer too small.
+ * @throws {TypeError} When a buffer is not a Uint8Array/Int8Array or the output's type differs
+ *   from the input's.
+ *
+ * @example Padding reads as the zero point
+ * ```ts
+ * import { im2colInt8 } from "@lowbit/kernels/im2col";
+ * import { deepEqual } from "node:assert/strict";
+ * const p = { batch: 1, inChannels: 1, height: 1, width: 2, outChannels: 1, kernelH: 1,
+ *   kernelW: 2, padding: [0, 1, 0, 0] as [number, number, number, number] };
+ * const rows = im2colInt8(new Uint8Array([5, 6]), p, 0, 0, { zeroPoint: 128 });
+ * deepEqual([...rows], [128, 5, 5, 6]); // patch (pad, 5), patch (5, 6)
+ * ```
+ */
+export function im2colInt8<T extends Int8Array | Uint8Array>(
+  input: T,
+  p: Conv2dParams,
+  n: number,
+  g: number,
+  options: Im2colInt8Options<T> = {},
+): T {
+  const r = resolveConv2d(p);
+  checkInput("input", input, r, [Uint8Array, Int8Array]);
+  checkBatchGroup(r, n, g);
+  const signed = input instanceof Int8Array;
+  const z = checkIntRange(
+    "options.zeroPoint",
+    options.zeroPoint ?? 0,
+    signed ? -128 : 0,
+    signed ? 127 : 255,
+  );
+  const need = r.kSize * r.outH * r.outW;
+  const make = input.constructor as new (len: number) => T;
+  const cols = options.out ?? new make(need);
+  checkType("options.out", cols, [signed ? Int8Array : Uint8Array]);
+  checkLength("options.out", cols, need, `outH·outW × (C/G)·kH·kW = ${need}`);
+  im2colRowsUnchecked(input, r, n, g, cols, 0, z);
+  return cols;
 }
