@@ -50,7 +50,8 @@ export abstract class BatchNormBase extends Module {
   /** Channels. */
   readonly channels: number;
   readonly #momentum: number;
-  readonly #eps: number;
+  /** ε added to the variance. */
+  readonly eps: number;
 
   /**
    * Makes γ = 1, β = 0, running mean 0, running variance 1.
@@ -66,11 +67,11 @@ export abstract class BatchNormBase extends Module {
     }
     this.channels = channels;
     this.#momentum = options.momentum ?? 0.1;
-    this.#eps = options.eps ?? 1e-5;
+    this.eps = options.eps ?? 1e-5;
     if (!(this.#momentum >= 0 && this.#momentum <= 1)) {
       throw new RangeError(`options.momentum must be in [0, 1]; got ${this.#momentum}`);
     }
-    if (!(this.#eps > 0)) throw new RangeError(`options.eps must be positive; got ${this.#eps}`);
+    if (!(this.eps > 0)) throw new RangeError(`options.eps must be positive; got ${this.eps}`);
     this.weight = this.registerParameter(
       "weight",
       new Variable(new Float32Array(channels).fill(1), [channels]),
@@ -94,7 +95,7 @@ export abstract class BatchNormBase extends Module {
     return batchNorm(x, this.weight, this.bias, {
       runMean: this.runningMean.data,
       runVar: this.runningVar.data,
-    }, { training: this.training, momentum: this.#momentum, eps: this.#eps });
+    }, { training: this.training, momentum: this.#momentum, eps: this.eps });
   }
 }
 
