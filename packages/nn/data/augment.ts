@@ -34,6 +34,11 @@ export interface AffineOptions {
   maxScale?: number;
   /** Background value (default 0). */
   fill?: number;
+  /**
+   * Round translations to whole pixels (default false). With no rotation and no scaling the
+   * warp is then an exact shift (no interpolation blur).
+   */
+  wholePixels?: boolean;
 }
 
 /**
@@ -73,7 +78,12 @@ export function randomAffine(options: AffineOptions): (b: Batch) => Batch {
     const out = new Float32Array(src.length);
     const cy = (h - 1) / 2, cx = (w - 1) / 2;
     for (let i = 0; i < n; i++) {
-      const theta = (u(rot) * Math.PI) / 180, s = 1 + u(scl), ty = u(shift), tx = u(shift);
+      const theta = (u(rot) * Math.PI) / 180, s = 1 + u(scl);
+      let ty = u(shift), tx = u(shift);
+      if (options.wholePixels) {
+        ty = Math.round(ty);
+        tx = Math.round(tx);
+      }
       const cos = Math.cos(theta) / s, sin = Math.sin(theta) / s;
       for (let ch = 0; ch < c; ch++) {
         const base = (i * c + ch) * h * w;

@@ -24,3 +24,19 @@ Deno.test("randomAffine: a constant image stays constant inside, a rotation by 9
   ok(Math.abs(y[3 * 7 + 3] - 3) < 1e-6); // the centre maps to itself
   ok(y.every((v) => v >= 0 && v <= 3 + 1e-6));
 });
+
+Deno.test("randomAffine: whole-pixel shifts move the image exactly", () => {
+  const img = Array.from({ length: 25 }, (_, i) => i + 1);
+  const y = randomAffine({ seed: 4, maxShift: 2, wholePixels: true })(batch(img, 5, 5)).x.data;
+  // find the shift by brute force among the 25 candidates and check every pixel
+  let found = false;
+  for (let dy = -2; dy <= 2 && !found; dy++) {
+    for (let dx = -2; dx <= 2 && !found; dx++) {
+      found = [...y].every((v, k) => {
+        const r = Math.floor(k / 5) - dy, c = (k % 5) - dx;
+        return v === (r >= 0 && r < 5 && c >= 0 && c < 5 ? img[r * 5 + c] : 0);
+      });
+    }
+  }
+  ok(found);
+});
