@@ -23,4 +23,11 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
     { apt-get update -qq && apt-get install -y --no-install-recommends dataset-fashion-mnist >/dev/null; }
 fi
 
+# 4. ONNX operator test vectors for @lowbit/runtime's tests, installed only when missing.
+if [ ! -d /usr/share/libonnx-testdata/data/node/test_qlinearmatmul_2D ]; then
+  echo "setup: installing libonnx-testdata from Debian apt" >&2
+  apt-get install -y --no-install-recommends libonnx-testdata >/dev/null ||
+    { apt-get update -qq && apt-get install -y --no-install-recommends libonnx-testdata >/dev/null; }
+fi
+
 echo "setup: ready ($("$DENO" --version | head -n 1))" >&2
