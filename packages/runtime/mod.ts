@@ -1,0 +1,21 @@
+/**
+ * Integer-only inference (Jacob et al. 2018, survey §IV-A): quantized tensors (q, S, Z),
+ * fixed-point and ONNX requantization, ONNX integer operators, fused integer layers, I-BERT
+ * integer GELU/softmax/LayerNorm, accumulator overflow simulation, BN folding, a small integer
+ * graph with an executor, conversion from a float model with calibration, and the agreement
+ * report between float, simulated-quantized and integer-only execution.
+ *
+ * @example Requantize an accumulator the gemmlowp way
+ * ```ts
+ * import { multiplyByQuantizedMultiplier, quantizeMultiplier } from "@lowbit/runtime";
+ * import { equal } from "node:assert/strict";
+ * const { multiplier, shift } = quantizeMultiplier(0.0625);
+ * equal(multiplyByQuantizedMultiplier(1000, multiplier, shift), 63); // 62.5 → 63
+ * ```
+ *
+ * @module
+ */
+
+export * from "./quantized_tensor.ts";
+export * from "./requantize.ts";
+export * from "./dyadic.ts";
