@@ -29,3 +29,4 @@ export * from "./conv_params.ts";
 export * from "./im2col.ts";
 export * from "./conv2d.ts";
 export * from "./depthwise.ts";
+export * from "./gemm_binary.ts";

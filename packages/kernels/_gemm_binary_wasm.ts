@@ -1,0 +1,135 @@
+// Private: the WebAssembly driver of the 1-bit and ternary GEMMs (kernel source:
+// wasm/binary_gemm.wat). The module runs over its own private memory (it shares nothing with
+// the f32/int8 kernels). Operands are copied in as 2-row (A) and 4-row (B) panels of 64-bit
+// words with the padding bits masked to zero; the kernel sweeps column blocks of B sized to
+// stay in L2.
+
+import { BINARY_GEMM_WASM_BASE64 } from "./_binary_gemm_wasm_bytes.ts";
+import { lastWordMask, wordsPerRow } from "./_bits.ts";
+
+interface BinaryExports {
+  binary(
+    a: number,
+    b: number,
+    c: number,
+    mp: number,
+    np: number,
+    w: number,
+    k: number,
+    j0: number,
+    j1: number,
+  ): void;
+  ternary(
+    a: number,
+    b: number,
+    c: number,
+    mp: number,
+    np: number,
+    w: number,
+    j0: number,
+    j1: number,
+  ): void;
+}
+
+let state: { ex: BinaryExports; memory: WebAssembly.Memory } | null | undefined;
+
+function load(): { ex: BinaryExports; memory: WebAssembly.Memory } | null {
+  if (state !== undefined) return state;
+  if (typeof WebAssembly === "undefined") return state = null;
+  const bytes = Uint8Array.from(atob(BINARY_GEMM_WASM_BASE64), (c) => c.charCodeAt(0));
+  if (!WebAssembly.validate(bytes)) return state = null;
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768 });
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+  return state = { ex: inst.exports as unknown as BinaryExports, memory };
+}
+
+/** True when the WebAssembly popcount kernels run here. */
+export function binaryWasmAvailable(): boolean {
+  return load() !== null;
+}
+
+/** Bytes of B kept per column block (L2 on this machine is 512 KiB). */
+const BLOCK_BYTES = 196608;
+
+function reserve(memory: WebAssembly.Memory, end: number): ArrayBufferLike {
+  if (end > 2 ** 31) {
+    throw new RangeError(
+      `operands need ${Math.ceil(end / 2 ** 20)} MiB of kernel memory, more than the 2 GiB limit`,
+    );
+  }
+  const have = memory.buffer.byteLength;
+  if (end > have) memory.grow(Math.ceil((end - have) / 65536));
+  return memory.buffer;
+}
+
+/**
+ * Runs the binary (planes = 1) or ternary (planes = 2: `[nonzero, sign]`) kernel on packed
+ * rows (`ceil(k/32)` words per row and plane) and writes the m×n result.
+ */
+export function gemmBitsWasm(
+  m: number,
+  n: number,
+  k: number,
+  a: readonly Uint32Array[],
+  b: readonly Uint32Array[],
+  out: Int32Array,
+): void {
+  const { ex, memory } = load()!;
+  const planes = a.length;
+  const W = wordsPerRow(k);
+  // 64-bit words per row; even for the binary kernel (two words per loop step)
+  const w = planes === 1 ? Math.ceil(k / 128) * 2 : Math.ceil(k / 64);
+  const mp = m + (m & 1), np = Math.ceil(n / 4) * 4;
+  const rowBytes = w * 8 * planes;
+  const aAt = 0, bAt = mp * rowBytes, cAt = bAt + np * rowBytes;
+  const u32 = new Uint32Array(reserve(memory, cAt + mp * np * 4));
+  // padding rows and words must read as zero; every other word is written below
+  if (mp !== m || np !== n || 2 * w !== W) u32.fill(0, 0, cAt / 4);
+  const mask = lastWordMask(k);
+  const stride = 2 * planes; // u32 per 64-bit word of one row (all planes)
+  copyPanels(a, m, W, u32, aAt / 4, 2, w, stride, mask);
+  copyPanels(b, n, W, u32, bAt / 4, 4, w, stride, mask);
+  const nb = Math.max(4, Math.floor(BLOCK_BYTES / rowBytes / 4) * 4);
+  for (let j0 = 0; j0 < np; j0 += nb) {
+    const j1 = Math.min(np, j0 + nb);
+    if (planes === 1) ex.binary(aAt, bAt, cAt, mp, np, w, k, j0, j1);
+    else ex.ternary(aAt, bAt, cAt, mp, np, w, j0, j1);
+  }
+  const c = new Int32Array(memory.buffer, cAt, mp * np);
+  if (np === n) out.set(c.subarray(0, m * n));
+  else for (let i = 0; i < m; i++) out.set(c.subarray(i * np, i * np + n), i * n);
+}
+
+/**
+ * Writes `rows` packed rows into panels of `r` rows: 64-bit word p of row i lands at u32
+ * index `at + ((⌊i/r⌋·w + p)·r + i mod r)·stride` (+ 2·plane for the plane's half-words);
+ * the last word of each row is masked.
+ */
+function copyPanels(
+  src: readonly Uint32Array[],
+  rows: number,
+  W: number,
+  u32: Uint32Array,
+  at: number,
+  r: number,
+  w: number,
+  stride: number,
+  mask: number,
+): void {
+  const step = r * stride; // u32 between consecutive 64-bit words of one row
+  for (let pl = 0; pl < src.length; pl++) {
+    const s = src[pl];
+    for (let i = 0; i < rows; i++) {
+      const base = at + (Math.floor(i / r) * w * r + (i % r)) * stride + pl * 2;
+      const s0 = i * W;
+      let d = base;
+      for (let q = 0; q + 1 < W; q += 2, d += step) {
+        u32[d] = s[s0 + q];
+        u32[d + 1] = s[s0 + q + 1];
+      }
+      if (W & 1) u32[d] = s[s0 + W - 1];
+      // the last word (index W − 1) again, masked
+      u32[base + ((W - 1) >> 1) * step + ((W - 1) & 1)] = s[s0 + W - 1] & mask;
+    }
+  }
+}
