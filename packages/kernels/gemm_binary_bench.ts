@@ -1,4 +1,4 @@
-// The 1-bit GEMM at 1024³ against our f32 GEMM (Wasm SIMD) at the same shape, single thread,
+// The 1-bit and ternary GEMMs at 1024³ against our f32 GEMM (Wasm SIMD) at the same shape, single thread,
 // side by side in one run. GOP/s count 2 operations per bit multiply-accumulate (2·1024³ per
 // product), like GFLOP/s for f32.
 //   tools/node_modules/.bin/deno bench -A packages/kernels/gemm_binary_bench.ts
@@ -8,12 +8,15 @@
 
 import { gemmF32 } from "./gemm_f32.ts";
 import { gemmBinary, packBinary } from "./gemm_binary.ts";
+import { gemmTernary, packTernary } from "./gemm_ternary.ts";
 import { randomF32 } from "./_test_util.ts";
 
 const N = 1024;
 const OPS = 2 * N * N * N;
 const a = randomF32(N * N, 1), b = randomF32(N * N, 2), c = new Float32Array(N * N);
 const pa = packBinary(a, N, N), pb = packBinary(b, N, N), acc = new Int32Array(N * N);
+const ta = packTernary(a, N, N, { threshold: 0.35 }),
+  tb = packTernary(b, N, N, { threshold: 0.35 });
 
 const cases: { name: string; baseline?: boolean; fn: () => void }[] = [
   {
@@ -24,6 +27,10 @@ const cases: { name: string; baseline?: boolean; fn: () => void }[] = [
   {
     name: "binary XNOR-popcount, Wasm i64.popcnt",
     fn: () => gemmBinary(N, N, N, pa, pb, { out: acc, kernel: "wasm" }),
+  },
+  {
+    name: "ternary (two bit-planes), Wasm i64.popcnt",
+    fn: () => gemmTernary(N, N, N, ta, tb, { out: acc, kernel: "wasm" }),
   },
   {
     name: "binary XNOR-popcount, TypeScript reference",

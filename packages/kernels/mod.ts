@@ -30,3 +30,4 @@ export * from "./im2col.ts";
 export * from "./conv2d.ts";
 export * from "./depthwise.ts";
 export * from "./gemm_binary.ts";
+export * from "./gemm_ternary.ts";
