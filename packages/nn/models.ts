@@ -4,8 +4,9 @@
  * normalised as (byte/255 − mean)/std with the mean and std recorded in each model's JSON.
  *
  * - {@linkcode mnistMlp}: flatten → fc1 784→256 → relu1 → fc2 256→128 → relu2 → fc3 128→10.
- * - {@linkcode mnistCnn}: conv1 1→c1 3×3 pad 1 → bn1 → relu1 → pool1 2×2 → conv2 c1→c2 3×3
- *   pad 1 → bn2 → relu2 → pool2 2×2 → flatten → fc c2·7·7→10.
+ * - {@linkcode mnistCnn}: conv1 1→c1 5×5 pad 2 → bn1 → relu1 → pool1 2×2 → conv2 c1→c2 5×5
+ *   pad 2 → bn2 → relu2 → pool2 2×2 → flatten → fc c2·7·7→10 (c1 = 8, c2 = 16: 11,322
+ *   parameters).
  * - {@linkcode fashionCnn}: conv1 1→16 → bn1 → relu1 → pool1 → conv2 16→32 → bn2 → relu2 →
  *   pool2 → flatten → fc1 1568→128 → relu3 → fc2 128→10 (3×3 convolutions, padding 1,
  *   2×2 max pooling).
@@ -56,7 +57,7 @@ export function mnistMlp(seed: number): Sequential {
 }
 
 /**
- * The small MNIST CNN (two 3×3 conv + BN + ReLU + max-pool stages, one linear layer).
+ * The small MNIST CNN (two 5×5 conv + BN + ReLU + max-pool stages, one linear layer).
  *
  * @param seed Initialisation seed.
  * @param channels [c1, c2] (default [8, 16]).
@@ -65,7 +66,8 @@ export function mnistMlp(seed: number): Sequential {
  * @example
  * ```ts
  * import { mnistCnn } from "@lowbit/nn/models";
- * import { deepEqual } from "node:assert/strict";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * equal(mnistCnn(0).parameters().reduce((a, p) => a + p.size, 0), 11322);
  * deepEqual(mnistCnn(0).layers.map(([n]) => n), ["conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2", "pool2", "flatten", "fc"]);
  * ```
  */
@@ -73,11 +75,11 @@ export function mnistCnn(seed: number, channels: readonly [number, number] = [8,
   const random = new Philox(seed, 1);
   const [c1, c2] = channels;
   return new Sequential([
-    ["conv1", new Conv2d(1, c1, 3, { random, padding: 1 })],
+    ["conv1", new Conv2d(1, c1, 5, { random, padding: 2 })],
     ["bn1", new BatchNorm2d(c1)],
     ["relu1", new ReLU()],
     ["pool1", new MaxPool2d({ kernel: 2 })],
-    ["conv2", new Conv2d(c1, c2, 3, { random, padding: 1 })],
+    ["conv2", new Conv2d(c1, c2, 5, { random, padding: 2 })],
     ["bn2", new BatchNorm2d(c2)],
     ["relu2", new ReLU()],
     ["pool2", new MaxPool2d({ kernel: 2 })],

@@ -61,7 +61,7 @@ export const RECIPES: readonly Recipe[] = [
   {
     name: "mnist-cnn",
     architecture:
-      "conv1 1→8 3×3 p1 → bn1 → relu1 → pool1 2×2 → conv2 8→16 3×3 p1 → bn2 → relu2 → pool2 2×2 → flatten → fc 784→10",
+      "conv1 1→8 5×5 p2 → bn1 → relu1 → pool1 2×2 → conv2 8→16 5×5 p2 → bn2 → relu2 → pool2 2×2 → flatten → fc 784→10",
     dataset: "mnist",
     build: (seed) => mnistCnn(seed),
     seed: 1,
