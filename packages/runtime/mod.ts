@@ -19,3 +19,6 @@
 export * from "./quantized_tensor.ts";
 export * from "./requantize.ts";
 export * from "./dyadic.ts";
+export * from "./onnx_quantize.ts";
+export * from "./onnx_matmul.ts";
+export * from "./onnx_conv.ts";

@@ -295,8 +295,8 @@ export class QuantizedTensor {
   }
 
   /**
-   * Real values `S·(q − Z)` in float32 (ONNX DequantizeLinear: the difference is exact, one
-   * float32 product).
+   * Real values `S·(q − Z)` in float32, as ONNX DequantizeLinear / onnxruntime compute them:
+   * the integer difference rounded to float32 (exact below 2^24), then one float32 product.
    *
    * @returns A new Float32Array.
    *
@@ -314,7 +314,8 @@ export class QuantizedTensor {
     const { inner, dim } = this.channelLayout();
     for (let i = 0; i < q.length; i++) {
       const c = dim === 1 ? 0 : Math.floor(i / inner) % dim;
-      out[i] = (q[i] - this.zeroPoint[c]) * this.scale[c];
+      // int32 difference, rounded to float32, times the float32 scale (onnxruntime's order).
+      out[i] = Math.fround(q[i] - this.zeroPoint[c]) * this.scale[c];
     }
     return out;
   }
