@@ -1,6 +1,6 @@
 // Private: the WebAssembly driver of the 1-bit and ternary GEMMs (kernel source:
 // wasm/binary_gemm.wat). The module runs over its own private memory (it shares nothing with
-// the f32/int8 kernels). Operands are copied in as 2-row (A) and 4-row (B) panels of 64-bit
+// the f32/int8 kernels). Operands are copied in as 2-row (A) and 3- or 4-row (B) panels of 64-bit
 // words with the padding bits masked to zero; the kernel sweeps column blocks of B sized to
 // stay in L2.
 
@@ -77,9 +77,11 @@ export function gemmBitsWasm(
   const { ex, memory } = load()!;
   const planes = a.length;
   const W = wordsPerRow(k);
-  // 64-bit words per row; even for the binary kernel (two words per loop step)
-  const w = planes === 1 ? Math.ceil(k / 128) * 2 : Math.ceil(k / 64);
-  const mp = m + (m & 1), np = Math.ceil(n / 4) * 4;
+  // 64-bit words per row (a multiple of 4 for the binary kernel: four words per loop step)
+  // and B's panel height (3 binary, 4 ternary)
+  const w = planes === 1 ? Math.ceil(k / 256) * 4 : Math.ceil(k / 64);
+  const nr = planes === 1 ? 3 : 4;
+  const mp = m + (m & 1), np = Math.ceil(n / nr) * nr;
   const rowBytes = w * 8 * planes;
   const aAt = 0, bAt = mp * rowBytes, cAt = bAt + np * rowBytes;
   const u32 = new Uint32Array(reserve(memory, cAt + mp * np * 4));
@@ -88,8 +90,8 @@ export function gemmBitsWasm(
   const mask = lastWordMask(k);
   const stride = 2 * planes; // u32 per 64-bit word of one row (all planes)
   copyPanels(a, m, W, u32, aAt / 4, 2, w, stride, mask);
-  copyPanels(b, n, W, u32, bAt / 4, 4, w, stride, mask);
-  const nb = Math.max(4, Math.floor(BLOCK_BYTES / rowBytes / 4) * 4);
+  copyPanels(b, n, W, u32, bAt / 4, nr, w, stride, mask);
+  const nb = Math.max(nr, Math.floor(BLOCK_BYTES / rowBytes / nr) * nr);
   for (let j0 = 0; j0 < np; j0 += nb) {
     const j1 = Math.min(np, j0 + nb);
     if (planes === 1) ex.binary(aAt, bAt, cAt, mp, np, w, k, j0, j1);

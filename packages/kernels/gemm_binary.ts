@@ -11,7 +11,7 @@
  * counting (they may hold anything), so (1) uses the true k, not the padded length.
  *
  * The TypeScript reference counts bits with SWAR tricks on 32-bit words; the WebAssembly
- * kernel runs `i64.popcnt` on 64-bit words over a 2×4 register block (single thread, over its
+ * kernel runs `i64.popcnt` on 64-bit words over a 2×3 register block (single thread, over its
  * own memory; the worker pool does not run it). Both are exact and agree
  * bit for bit. The result is exact for k < 2^31.
  *

@@ -1,35 +1,37 @@
 ;; 1-bit GEMM (XNOR-popcount) and ternary GEMM over bit-packed operands.
 ;;
-;; Layout (written by _gemm_binary_wasm.ts): each operand row is w 64-bit words (w even for
-;; the binary kernel, whose loop takes two words per step), bit p of the
+;; Layout (written by _gemm_binary_wasm.ts): each operand row is w 64-bit words, bit p of the
 ;; row is element p (LSB first), padding bits zero. A is stored in 2-row panels (word p of
-;; rows 2i and 2i+1 side by side), B (one row per output column) in 4-row panels, so the
-;; inner loop reads one pointer per operand with constant offsets. m is padded to a multiple
-;; of 2 and n to a multiple of 4 with zero rows (their results are dropped by the caller).
+;; rows 2i and 2i+1 side by side), B (one row per output column) in 3-row panels for the
+;; binary kernel (w a multiple of 4: four words per loop step) and 4-row panels for the
+;; ternary kernel, so the inner loops read one pointer per operand with constant offsets. m
+;; and n are padded with zero rows (their results are dropped by the caller).
 ;;
 ;; binary:  c[i][j] = k − 2·Σ_p popcnt(a_i[p] xor b_j[p])          (sign bits, 1 = −1)
 ;; ternary: c[i][j] = Σ_p popcnt(t) − 2·popcnt(t and (sa xor sb)),  t = nza and nzb
 ;;          (each word is a (nonzero, sign) pair of 64-bit planes)
 ;;
 ;; Scalar i64.popcnt is the fast choice on x86 without AVX-512 (i8x16.popcnt lowers to a
-;; pshufb sequence); the 2×4 register block holds 8 i64 accumulators plus 6 operands.
+;; pshufb sequence). Register blocks: binary 2×3 (6 i64 accumulators; measured faster here
+;; than 2×4, 4×2 and 3×3 at 1024³), ternary 2×4.
 (module
   (import "env" "memory" (memory 1))
-  ;; Rows [0, mp) × columns [j0, j1) of the binary product (j0, j1 multiples of 4).
+  ;; Rows [0, mp) × columns [j0, j1) of the binary product (j0, j1 multiples of 3); a 2×3
+  ;; block, four words per loop step (w is a multiple of 4).
   (func (export "binary") (param $a i32) (param $b i32) (param $c i32) (param $mp i32)
                           (param $np i32) (param $w i32) (param $k i32) (param $j0 i32)
                           (param $j1 i32)
     (local $i i32) (local $j i32) (local $pa i32) (local $pb i32) (local $end i32)
     (local $co i32) (local $x0 i64) (local $x1 i64) (local $y i64)
-    (local $c00 i64) (local $c01 i64) (local $c02 i64) (local $c03 i64)
-    (local $c10 i64) (local $c11 i64) (local $c12 i64) (local $c13 i64)
+    (local $c00 i64) (local $c01 i64) (local $c02 i64)
+    (local $c10 i64) (local $c11 i64) (local $c12 i64)
     (local.set $i (i32.const 0))
     (block $rows_done (loop $rows
       (br_if $rows_done (i32.ge_u (local.get $i) (local.get $mp)))
       (local.set $j (local.get $j0))
       (block $cols_done (loop $cols
         (br_if $cols_done (i32.ge_u (local.get $j) (local.get $j1)))
-        ;; panel of rows i, i+1 starts at a + (i/2)·w·16 = a + i·w·8; B's at b + (j/4)·w·32
+        ;; panel of rows i, i+1 starts at a + (i/2)·w·16 = a + i·w·8; B's at b + (j/3)·w·24
         (local.set $pa (i32.add (local.get $a)
           (i32.shl (i32.mul (local.get $i) (local.get $w)) (i32.const 3))))
         (local.set $pb (i32.add (local.get $b)
@@ -38,12 +40,9 @@
         (local.set $c00 (i64.const 0))
         (local.set $c01 (i64.const 0))
         (local.set $c02 (i64.const 0))
-        (local.set $c03 (i64.const 0))
         (local.set $c10 (i64.const 0))
         (local.set $c11 (i64.const 0))
         (local.set $c12 (i64.const 0))
-        (local.set $c13 (i64.const 0))
-        ;; two words per iteration (w is even)
         (loop $words
           (local.set $x0 (i64.load offset=0 (local.get $pa)))
           (local.set $x1 (i64.load offset=8 (local.get $pa)))
@@ -62,35 +61,59 @@
             (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
           (local.set $c12 (i64.add (local.get $c12)
             (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
-          (local.set $y (i64.load offset=24 (local.get $pb)))
-          (local.set $c03 (i64.add (local.get $c03)
-            (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
-          (local.set $c13 (i64.add (local.get $c13)
-            (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
           (local.set $x0 (i64.load offset=16 (local.get $pa)))
           (local.set $x1 (i64.load offset=24 (local.get $pa)))
-          (local.set $y (i64.load offset=32 (local.get $pb)))
+          (local.set $y (i64.load offset=24 (local.get $pb)))
           (local.set $c00 (i64.add (local.get $c00)
             (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
           (local.set $c10 (i64.add (local.get $c10)
             (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
-          (local.set $y (i64.load offset=40 (local.get $pb)))
+          (local.set $y (i64.load offset=32 (local.get $pb)))
           (local.set $c01 (i64.add (local.get $c01)
             (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
           (local.set $c11 (i64.add (local.get $c11)
             (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
-          (local.set $y (i64.load offset=48 (local.get $pb)))
+          (local.set $y (i64.load offset=40 (local.get $pb)))
           (local.set $c02 (i64.add (local.get $c02)
             (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
           (local.set $c12 (i64.add (local.get $c12)
             (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
-          (local.set $y (i64.load offset=56 (local.get $pb)))
-          (local.set $c03 (i64.add (local.get $c03)
+          (local.set $x0 (i64.load offset=32 (local.get $pa)))
+          (local.set $x1 (i64.load offset=40 (local.get $pa)))
+          (local.set $y (i64.load offset=48 (local.get $pb)))
+          (local.set $c00 (i64.add (local.get $c00)
             (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
-          (local.set $c13 (i64.add (local.get $c13)
+          (local.set $c10 (i64.add (local.get $c10)
             (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
-          (local.set $pa (i32.add (local.get $pa) (i32.const 32)))
-          (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+          (local.set $y (i64.load offset=56 (local.get $pb)))
+          (local.set $c01 (i64.add (local.get $c01)
+            (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
+          (local.set $c11 (i64.add (local.get $c11)
+            (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
+          (local.set $y (i64.load offset=64 (local.get $pb)))
+          (local.set $c02 (i64.add (local.get $c02)
+            (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
+          (local.set $c12 (i64.add (local.get $c12)
+            (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
+          (local.set $x0 (i64.load offset=48 (local.get $pa)))
+          (local.set $x1 (i64.load offset=56 (local.get $pa)))
+          (local.set $y (i64.load offset=72 (local.get $pb)))
+          (local.set $c00 (i64.add (local.get $c00)
+            (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
+          (local.set $c10 (i64.add (local.get $c10)
+            (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
+          (local.set $y (i64.load offset=80 (local.get $pb)))
+          (local.set $c01 (i64.add (local.get $c01)
+            (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
+          (local.set $c11 (i64.add (local.get $c11)
+            (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
+          (local.set $y (i64.load offset=88 (local.get $pb)))
+          (local.set $c02 (i64.add (local.get $c02)
+            (i64.popcnt (i64.xor (local.get $x0) (local.get $y)))))
+          (local.set $c12 (i64.add (local.get $c12)
+            (i64.popcnt (i64.xor (local.get $x1) (local.get $y)))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 64)))
+          (local.set $pb (i32.add (local.get $pb) (i32.const 96)))
           (br_if $words (i32.lt_u (local.get $pa) (local.get $end))))
         ;; c = k − 2·popcount, rows i and i+1
         (local.set $co (i32.add (local.get $c)
@@ -101,17 +124,13 @@
           (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c01)) (i32.const 1))))
         (i32.store offset=8 (local.get $co)
           (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c02)) (i32.const 1))))
-        (i32.store offset=12 (local.get $co)
-          (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c03)) (i32.const 1))))
         (i32.store offset=0 (i32.add (local.get $co) (i32.shl (local.get $np) (i32.const 2)))
           (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c10)) (i32.const 1))))
         (i32.store offset=4 (i32.add (local.get $co) (i32.shl (local.get $np) (i32.const 2)))
           (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c11)) (i32.const 1))))
         (i32.store offset=8 (i32.add (local.get $co) (i32.shl (local.get $np) (i32.const 2)))
           (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c12)) (i32.const 1))))
-        (i32.store offset=12 (i32.add (local.get $co) (i32.shl (local.get $np) (i32.const 2)))
-          (i32.sub (local.get $k) (i32.shl (i32.wrap_i64 (local.get $c13)) (i32.const 1))))
-        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 3)))
         (br $cols)))
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br $rows)))
