@@ -1,0 +1,239 @@
+// Third-party check: qlinearMatMul / qlinearConv in "float" mode against onnxruntime-web's
+// QLinearMatMul / QLinearConv (opset 13) on seeded random cases — exact match required.
+// The one-node models are written with the small protobuf writer of _onnx_proto.ts.
+import { deepEqual, ok } from "node:assert/strict";
+import * as ort from "onnxruntime-web";
+import { Philox } from "@lowbit/rounding/philox";
+import {
+  type Field,
+  intAttribute,
+  intsAttribute,
+  oneNodeModel,
+  ONNX_TYPE,
+  tensorField,
+  valueInfoField,
+} from "./_onnx_proto.ts";
+import { qlinearMatMul } from "./onnx_matmul.ts";
+import { qlinearConv } from "./onnx_conv.ts";
+import { QuantizedTensor } from "./quantized_tensor.ts";
+
+ort.env.wasm.numThreads = 1;
+
+async function runModel(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<ort.Tensor> {
+  const session = await ort.InferenceSession.create(bytes);
+  try {
+    return (await session.run(feeds)).y;
+  } finally {
+    await session.release();
+  }
+}
+
+type Codes = Int8Array | Uint8Array;
+const typeOf = (c: Codes) => (c instanceof Int8Array ? ONNX_TYPE.INT8 : ONNX_TYPE.UINT8);
+const ortType = (c: Codes) => (c instanceof Int8Array ? "int8" : "uint8");
+
+function randomCodes(g: Philox, n: number, signed: boolean): Codes {
+  const a = signed ? new Int8Array(n) : new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = (g.nextUint32() & 255) - (signed ? 128 : 0);
+  return a;
+}
+const zpFor = (
+  g: Philox,
+  signed: boolean,
+) => (signed ? (g.nextUint32() % 41) - 20 : 100 + (g.nextUint32() % 56));
+const scaleFor = (g: Philox, lo: number, hi: number) => Math.fround(lo + g.uniform() * (hi - lo));
+const zpArray = (signed: boolean, v: number[]) => (signed ? Int8Array.from(v) : Uint8Array.from(v));
+
+Deno.test("qlinearMatMul equals onnxruntime-web QLinearMatMul (u8·u8, u8·s8, s8·s8; per-tensor and per-column b)", async () => {
+  const g = new Philox(606, 0);
+  const combos: [boolean, boolean, boolean][] = [
+    [false, false, false],
+    [false, true, false],
+    [true, true, false],
+    [false, true, true],
+    [true, true, true],
+  ];
+  for (const [trial, [sa, sb, perColumn]] of combos.entries()) {
+    const m = 3 + (g.nextUint32() % 5),
+      k = 20 + (g.nextUint32() % 60),
+      n = 4 + (g.nextUint32() % 9);
+    const a = randomCodes(g, m * k, sa), b = randomCodes(g, k * n, sb);
+    const az = zpFor(g, sa), bz = perColumn ? Array.from({ length: n }, () => 0) : [zpFor(g, sb)];
+    const as = scaleFor(g, 0.001, 0.05);
+    const bs = Float32Array.from({ length: perColumn ? n : 1 }, () => scaleFor(g, 0.001, 0.05));
+    // Output scale near the accumulator spread so codes span the range and saturate a little.
+    const ys = Math.fround(as * bs[0] * Math.sqrt(k) * 40 / 64);
+    const yz = zpFor(g, sa);
+    const bdims = perColumn ? [n] : [];
+    const bytes = oneNodeModel(
+      "QLinearMatMul",
+      ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+      [],
+      [
+        tensorField("as", ONNX_TYPE.FLOAT, [], Float32Array.of(as)),
+        tensorField("az", typeOf(a), [], zpArray(sa, [az])),
+        tensorField("b", typeOf(b), [k, n], b),
+        tensorField("bs", ONNX_TYPE.FLOAT, bdims, bs),
+        tensorField("bz", typeOf(b), bdims, zpArray(sb, bz)),
+        tensorField("ys", ONNX_TYPE.FLOAT, [], Float32Array.of(ys)),
+        tensorField("yz", typeOf(a), [], zpArray(sa, [yz])),
+      ],
+      [valueInfoField("a", typeOf(a), [m, k])],
+      valueInfoField("y", typeOf(a), [m, n]),
+    );
+    const want = await runModel(bytes, { a: new ort.Tensor(ortType(a), a, [m, k]) });
+    const A = new QuantizedTensor({
+      q: a,
+      shape: [m, k],
+      dtype: ortType(a),
+      scale: as,
+      zeroPoint: az,
+    });
+    const B = new QuantizedTensor({
+      q: b,
+      shape: [k, n],
+      dtype: ortType(b),
+      scale: perColumn ? bs : bs[0],
+      zeroPoint: perColumn ? Int32Array.from(bz) : bz[0],
+      axis: perColumn ? 1 : undefined,
+    });
+    const got = qlinearMatMul(A, B, { scale: ys, zeroPoint: yz, dtype: ortType(a) });
+    deepEqual([...got.q], [...(want.data as Codes)], `trial ${trial}`);
+    ok(new Set(got.q).size > 10, `trial ${trial}: outputs should spread over many codes`);
+  }
+});
+
+Deno.test("qlinearConv equals onnxruntime-web QLinearConv (stride, padding, dilation, groups, depthwise, bias, per-channel w)", async () => {
+  const g = new Philox(707, 0);
+  const cases = [
+    {
+      c: 3,
+      o: 4,
+      h: 9,
+      w: 8,
+      k: 3,
+      stride: 1,
+      pad: 1,
+      dil: 1,
+      group: 1,
+      signedX: false,
+      perChannel: false,
+    },
+    {
+      c: 4,
+      o: 6,
+      h: 10,
+      w: 7,
+      k: 3,
+      stride: 2,
+      pad: 0,
+      dil: 1,
+      group: 2,
+      signedX: false,
+      perChannel: true,
+    },
+    {
+      c: 5,
+      o: 5,
+      h: 8,
+      w: 8,
+      k: 3,
+      stride: 1,
+      pad: 1,
+      dil: 2,
+      group: 5,
+      signedX: false,
+      perChannel: true,
+    },
+    {
+      c: 2,
+      o: 3,
+      h: 6,
+      w: 9,
+      k: 2,
+      stride: 1,
+      pad: 1,
+      dil: 1,
+      group: 1,
+      signedX: true,
+      perChannel: true,
+    },
+    {
+      c: 8,
+      o: 8,
+      h: 7,
+      w: 7,
+      k: 3,
+      stride: 2,
+      pad: 1,
+      dil: 1,
+      group: 8,
+      signedX: true,
+      perChannel: false,
+    },
+  ];
+  for (const [trial, t] of cases.entries()) {
+    const x = randomCodes(g, 2 * t.c * t.h * t.w, t.signedX);
+    const cg = t.c / t.group;
+    const w = randomCodes(g, t.o * cg * t.k * t.k, true);
+    const xs = scaleFor(g, 0.005, 0.05), xz = zpFor(g, t.signedX);
+    const ws = Float32Array.from(
+      { length: t.perChannel ? t.o : 1 },
+      () => scaleFor(g, 0.002, 0.03),
+    );
+    const wz = new Int8Array(ws.length); // ORT requires symmetric int8 weights here
+    const bias = Int32Array.from({ length: t.o }, () => (g.nextUint32() % 4001) - 2000);
+    const ys = Math.fround(xs * ws[0] * Math.sqrt(cg * t.k * t.k) * 50 / 64),
+      yz = zpFor(g, t.signedX);
+    const wdims = t.perChannel ? [t.o] : [];
+    const attrs: Field[][] = [
+      intsAttribute("kernel_shape", [t.k, t.k]),
+      intsAttribute("strides", [t.stride, t.stride]),
+      intsAttribute("pads", [t.pad, t.pad, t.pad, t.pad]),
+      intsAttribute("dilations", [t.dil, t.dil]),
+      intAttribute("group", t.group),
+    ];
+    const bytes = oneNodeModel(
+      "QLinearConv",
+      ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "B"],
+      attrs,
+      [
+        tensorField("xs", ONNX_TYPE.FLOAT, [], Float32Array.of(xs)),
+        tensorField("xz", typeOf(x), [], zpArray(t.signedX, [xz])),
+        tensorField("w", ONNX_TYPE.INT8, [t.o, cg, t.k, t.k], w),
+        tensorField("ws", ONNX_TYPE.FLOAT, wdims, ws),
+        tensorField("wz", ONNX_TYPE.INT8, wdims, wz),
+        tensorField("ys", ONNX_TYPE.FLOAT, [], Float32Array.of(ys)),
+        tensorField("yz", typeOf(x), [], zpArray(t.signedX, [yz])),
+        tensorField("B", ONNX_TYPE.INT32, [t.o], bias),
+      ],
+      [valueInfoField("x", typeOf(x), [2, t.c, t.h, t.w])],
+      [[1, "y"], [2, [[1, [[1, typeOf(x)]]]]]],
+    );
+    const want = await runModel(bytes, { x: new ort.Tensor(ortType(x), x, [2, t.c, t.h, t.w]) });
+    const X = new QuantizedTensor({
+      q: x,
+      shape: [2, t.c, t.h, t.w],
+      dtype: ortType(x),
+      scale: xs,
+      zeroPoint: xz,
+    });
+    const W = new QuantizedTensor({
+      q: w,
+      shape: [t.o, cg, t.k, t.k],
+      dtype: "int8",
+      scale: t.perChannel ? ws : ws[0],
+      axis: t.perChannel ? 0 : undefined,
+    });
+    const got = qlinearConv(X, W, { scale: ys, zeroPoint: yz }, {
+      bias,
+      strides: [t.stride, t.stride],
+      pads: [t.pad, t.pad, t.pad, t.pad],
+      dilations: [t.dil, t.dil],
+      group: t.group,
+    });
+    deepEqual(got.shape, want.dims, `trial ${trial} shape`);
+    deepEqual([...got.q], [...(want.data as Codes)], `trial ${trial}`);
+    ok(new Set(got.q).size > 10, `trial ${trial}: outputs should spread over many codes`);
+  }
+});
