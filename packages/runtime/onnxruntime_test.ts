@@ -13,8 +13,8 @@ import {
   tensorField,
   valueInfoField,
 } from "./_onnx_proto.ts";
-import { qlinearMatMul } from "./onnx_matmul.ts";
-import { qlinearConv } from "./onnx_conv.ts";
+import { matMulInteger, qlinearMatMul } from "./onnx_matmul.ts";
+import { convInteger, qlinearConv } from "./onnx_conv.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 
 ort.env.wasm.numThreads = 1;
@@ -42,6 +42,16 @@ const zpFor = (
   signed: boolean,
 ) => (signed ? (g.nextUint32() % 41) - 20 : 100 + (g.nextUint32() % 56));
 const scaleFor = (g: Philox, lo: number, hi: number) => Math.fround(lo + g.uniform() * (hi - lo));
+/** Standard deviation of accumulators (used only to pick an output scale). */
+function spread(acc: Int32Array): number {
+  let s = 0, s2 = 0;
+  for (const v of acc) {
+    s += v;
+    s2 += v * v;
+  }
+  const mean = s / acc.length;
+  return Math.sqrt(Math.max(1, s2 / acc.length - mean * mean));
+}
 const zpArray = (signed: boolean, v: number[]) => (signed ? Int8Array.from(v) : Uint8Array.from(v));
 
 Deno.test("qlinearMatMul equals onnxruntime-web QLinearMatMul (u8·u8, u8·s8, s8·s8; per-tensor and per-column b)", async () => {
@@ -61,8 +71,12 @@ Deno.test("qlinearMatMul equals onnxruntime-web QLinearMatMul (u8·u8, u8·s8, s
     const az = zpFor(g, sa), bz = perColumn ? Array.from({ length: n }, () => 0) : [zpFor(g, sb)];
     const as = scaleFor(g, 0.001, 0.05);
     const bs = Float32Array.from({ length: perColumn ? n : 1 }, () => scaleFor(g, 0.001, 0.05));
-    // Output scale near the accumulator spread so codes span the range and saturate a little.
-    const ys = Math.fround(as * bs[0] * Math.sqrt(k) * 40 / 64);
+    // Output scale from the accumulators' spread (σ ↦ 40 codes): outputs span the range.
+    const acc = matMulInteger({ data: a, shape: [m, k] }, { data: b, shape: [k, n] }, {
+      aZeroPoint: az,
+      bZeroPoint: perColumn ? Int32Array.from(bz) : bz[0],
+    }).data;
+    const ys = Math.fround(as * bs[0] * spread(acc) / 40);
     const yz = zpFor(g, sa);
     const bdims = perColumn ? [n] : [];
     const bytes = oneNodeModel(
