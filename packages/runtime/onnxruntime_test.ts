@@ -197,8 +197,18 @@ Deno.test("qlinearConv equals onnxruntime-web QLinearConv (stride, padding, dila
     );
     const wz = new Int8Array(ws.length); // ORT requires symmetric int8 weights here
     const bias = Int32Array.from({ length: t.o }, () => (g.nextUint32() % 4001) - 2000);
-    const ys = Math.fround(xs * ws[0] * Math.sqrt(cg * t.k * t.k) * 50 / 64),
-      yz = zpFor(g, t.signedX);
+    // Output scale from the accumulators' spread (σ ↦ 40 codes): outputs span the range.
+    const acc = convInteger({ data: x, shape: [2, t.c, t.h, t.w] }, {
+      data: w,
+      shape: [t.o, cg, t.k, t.k],
+    }, {
+      xZeroPoint: xz,
+      strides: [t.stride, t.stride],
+      pads: [t.pad, t.pad, t.pad, t.pad],
+      dilations: [t.dil, t.dil],
+      group: t.group,
+    }).data;
+    const ys = Math.fround(xs * Math.max(...ws) * spread(acc) / 40), yz = zpFor(g, t.signedX);
     const wdims = t.perChannel ? [t.o] : [];
     const attrs: Field[][] = [
       intsAttribute("kernel_shape", [t.k, t.k]),
