@@ -106,3 +106,13 @@ Deno.test("backward: shared subgraphs, noGrad and detach", () => {
   throws(() => x.backward(), /single-element/);
   throws(() => x.reshape([3]), /cannot reshape \[2\]/);
 });
+
+Deno.test("sum, mulScalar, reshape: finite differences", () => {
+  const x = awayFrom(12, 12, -1, 1);
+  gradCheck(([v]) => v.sum(), [{ data: x, shape: [3, 4] }]);
+  gradCheck(([v]) => v.mulScalar(-2.5), [{ data: x, shape: [3, 4] }]);
+  gradCheck(([v]) => mul(v.reshape([4, 3]), v.reshape([4, 3])).reshape([-1]), [{
+    data: x,
+    shape: [3, 4],
+  }]);
+});
