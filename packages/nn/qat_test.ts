@@ -7,6 +7,9 @@ import { Sequential } from "./module.ts";
 import { Adam } from "./optim.ts";
 import { softmaxCrossEntropy } from "./losses.ts";
 import { FakeQuant, prepareQat } from "./qat.ts";
+import { foldBatchNorm } from "./fold.ts";
+import { mnistCnn } from "./models.ts";
+import type { Conv2d } from "./conv2d.ts";
 import { awayFrom } from "./_gradcheck.ts";
 
 Deno.test("weight minmax: per-channel symmetric narrow grid from max|w| (brute force)", () => {
@@ -108,4 +111,26 @@ Deno.test("prepareQat: names, state dict entries, and a few QAT steps lower the 
     () => prepareQat(m, { weightBits: 4, activationBits: 4 }),
     /already has a weight quantizer/,
   );
+});
+
+Deno.test("prepareQat on the folded reference CNN: conv weights quantized per output channel", () => {
+  const q = prepareQat(foldBatchNorm(mnistCnn(1).eval()), { weightBits: 4, activationBits: 8 });
+  deepEqual(q.layers.map(([n]) => n), [
+    "input_fq",
+    "conv1",
+    "relu1",
+    "relu1_fq",
+    "pool1",
+    "conv2",
+    "relu2",
+    "relu2_fq",
+    "pool2",
+    "flatten",
+    "fc",
+  ]);
+  const x = Variable.from(awayFrom(2 * 784, 8, -0.4, 2.8), [2, 1, 28, 28]);
+  q.train().forward(x);
+  const conv1 = q.layers[1][1] as Conv2d;
+  const wq = conv1.weightQuant!.forward(conv1.weight).data;
+  for (let o = 0; o < 8; o++) ok(new Set(wq.subarray(o * 25, o * 25 + 25)).size <= 15);
 });
