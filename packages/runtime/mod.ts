@@ -22,3 +22,4 @@ export * from "./dyadic.ts";
 export * from "./onnx_quantize.ts";
 export * from "./onnx_matmul.ts";
 export * from "./onnx_conv.ts";
+export * from "./fused.ts";
