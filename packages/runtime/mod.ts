@@ -23,3 +23,5 @@ export * from "./onnx_quantize.ts";
 export * from "./onnx_matmul.ts";
 export * from "./onnx_conv.ts";
 export * from "./fused.ts";
+export * from "./pool.ts";
+export * from "./elementwise.ts";

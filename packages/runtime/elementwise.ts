@@ -1,0 +1,218 @@
+/**
+ * Elementwise integer ops that must bring operands with different scales to one output
+ * scale: addition and concatenation.
+ *
+ * - {@linkcode add}, `"fixed"` mode, is TFLite's quantized ADD: both inputs are shifted left
+ *   by 20 bits, rescaled by `S_i / (2·max(S_a, S_b))` with `multiplyByQuantizedMultiplier`,
+ *   summed, and the sum rescaled by `2·max(S_a, S_b) / (2^20·S_y)`:
+ *
+ *       a' = MBQM((a − Z_a)·2^20, S_a/2m), b' = MBQM((b − Z_b)·2^20, S_b/2m)
+ *       y  = clamp(MBQM(a' + b', 2m/(2^20·S_y)) + Z_y)                            (E.1)
+ *
+ *   `"float"` mode is onnxruntime's QLinearAdd: `y = sat(rne(fl32(fl32(S_a/S_y)·(a − Z_a) +
+ *   fl32(S_b/S_y)·(b − Z_b))) + Z_y)`.                                              (E.2)
+ * - {@linkcode concat} requantizes each input to the output parameters: `"fixed"`:
+ *   `MBQM(q − Z_i, S_i/S_y) + Z_y`; `"float"`: `rne(fl32(q − Z_i)·fl32(S_i/S_y)) + Z_y`;
+ *   inputs whose parameters already equal the output's are copied.
+ *
+ * @example Adding two tensors with different scales
+ * ```ts
+ * import { add } from "@lowbit/runtime/elementwise";
+ * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
+ * import { deepEqual } from "node:assert/strict";
+ * const a = new QuantizedTensor({ q: new Int8Array([10, -4]), shape: [2], dtype: "int8", scale: 0.5 });
+ * const b = new QuantizedTensor({ q: new Int8Array([3, 8]), shape: [2], dtype: "int8", scale: 0.25 });
+ *  deepEqual([...add(a, b, { scale: 0.5, zeroPoint: 0, dtype: "int8" }).q], [12, 0]); // (5 + 0.75) / 0.5 = 11.5 → 12; −2 + 2 = 0
+ * ```
+ *
+ * @module
+ */
+
+import { quantizeMultiplier } from "@lowbit/kernels/requantize";
+import { multiplyByQuantizedMultiplier, type RequantMode } from "./requantize.ts";
+import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
+import { activationClamp, type FusedActivation, type OutputQuant } from "./fused.ts";
+
+/** Options of {@linkcode add}. */
+export interface AddOptions {
+  /** Fused activation clamp (default `"none"`). */
+  activation?: FusedActivation;
+  /** Requantization semantics (default `"fixed"`). */
+  mode?: RequantMode;
+}
+
+function per(name: string, t: QuantizedTensor): void {
+  if (!(t instanceof QuantizedTensor)) throw new TypeError(`${name} must be a QuantizedTensor`);
+  if (t.perChannel) throw new RangeError(`${name} must be quantized per-tensor`);
+}
+
+function checkOut(out: OutputQuant): void {
+  if (!(out.scale > 0) || !Number.isFinite(out.scale)) {
+    throw new RangeError(`out.scale must be finite and > 0, got ${out.scale}`);
+  }
+  const r = DTYPE_RANGE[out.dtype];
+  if (!r || !Number.isInteger(out.zeroPoint) || out.zeroPoint < r.min || out.zeroPoint > r.max) {
+    throw new RangeError(
+      `out.zeroPoint must be an integer inside out.dtype's range, got ${out.zeroPoint}`,
+    );
+  }
+}
+
+const LEFT_SHIFT = 20;
+
+/**
+ * Elementwise sum of two same-shape quantized tensors, rescaled to the output grid ((E.1) or
+ * (E.2)).
+ *
+ * @param a First operand (per-tensor).
+ * @param b Second operand, same shape (per-tensor).
+ * @param out Output quantization.
+ * @param options Activation clamp and mode.
+ * @returns The quantized sum.
+ * @throws {RangeError} On different shapes, per-channel operands or bad output parameters.
+ *
+ * @example Float (onnxruntime QLinearAdd) mode rounds ties to even
+ * ```ts
+ * import { add } from "@lowbit/runtime/elementwise";
+ * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
+ * import { deepEqual } from "node:assert/strict";
+ * const a = new QuantizedTensor({ q: new Uint8Array([1]), shape: [1], dtype: "uint8", scale: 1 });
+ * const b = new QuantizedTensor({ q: new Uint8Array([4]), shape: [1], dtype: "uint8", scale: 1 });
+ * deepEqual([...add(a, b, { scale: 2, zeroPoint: 0, dtype: "uint8" }, { mode: "float" }).q], [2]); // 2.5 → 2
+ * ```
+ */
+export function add(
+  a: QuantizedTensor,
+  b: QuantizedTensor,
+  out: OutputQuant,
+  options: AddOptions = {},
+): QuantizedTensor {
+  per("a", a);
+  per("b", b);
+  checkOut(out);
+  if (a.shape.join() !== b.shape.join()) {
+    throw new RangeError(
+      `a and b must have the same shape, got [${a.shape.join(", ")}] and [${b.shape.join(", ")}]`,
+    );
+  }
+  const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
+  const qa = a.codes(), qb = b.codes(), za = a.zeroPoint[0], zb = b.zeroPoint[0];
+  const y = new Int32Array(qa.length);
+  const mode = options.mode ?? "fixed";
+  if (mode === "float") {
+    const f = Math.fround;
+    const ra = f(a.scale[0] / out.scale), rb = f(b.scale[0] / out.scale);
+    for (let i = 0; i < y.length; i++) {
+      const v = f(f(ra * (qa[i] - za)) + f(rb * (qb[i] - zb)));
+      y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
+    }
+  } else if (mode === "fixed") {
+    const twiceMax = 2 * Math.max(a.scale[0], b.scale[0]);
+    const ma = quantizeMultiplier(a.scale[0] / twiceMax),
+      mb = quantizeMultiplier(b.scale[0] / twiceMax);
+    const mo = quantizeMultiplier(twiceMax / (2 ** LEFT_SHIFT * out.scale));
+    for (let i = 0; i < y.length; i++) {
+      const sa = multiplyByQuantizedMultiplier(
+        (qa[i] - za) * 2 ** LEFT_SHIFT,
+        ma.multiplier,
+        ma.shift,
+      );
+      const sb = multiplyByQuantizedMultiplier(
+        (qb[i] - zb) * 2 ** LEFT_SHIFT,
+        mb.multiplier,
+        mb.shift,
+      );
+      const v = multiplyByQuantizedMultiplier(sa + sb, mo.multiplier, mo.shift) + out.zeroPoint;
+      y[i] = v < clampMin ? clampMin : v > clampMax ? clampMax : v;
+    }
+  } else throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
+  return QuantizedTensor.fromCodes(y, a.shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+}
+
+/** rne(v) + zp, clamped. */
+function rneClamp(v: number, zp: number, lo: number, hi: number): number {
+  const f = Math.floor(v), d = v - f;
+  const r = (d > 0.5 || (d === 0.5 && f % 2 !== 0) ? f + 1 : f) + zp;
+  return r < lo ? lo : r > hi ? hi : r;
+}
+
+/**
+ * Concatenation along an axis, each input requantized to the output's scale and zero point.
+ *
+ * @param inputs Per-tensor quantized tensors whose shapes agree except along `axis`.
+ * @param axis The concatenation axis (negative counts from the end).
+ * @param out Output quantization.
+ * @param options Mode (default `"fixed"`).
+ * @returns The concatenated tensor.
+ * @throws {RangeError} On an empty list, mismatched shapes, a bad axis or output parameters.
+ *
+ * @example
+ * ```ts
+ * import { concat } from "@lowbit/runtime/elementwise";
+ * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
+ * import { deepEqual } from "node:assert/strict";
+ * const a = new QuantizedTensor({ q: new Uint8Array([10, 20]), shape: [2, 1], dtype: "uint8", scale: 1, zeroPoint: 10 });
+ * const b = new QuantizedTensor({ q: new Uint8Array([7, 9]), shape: [2, 1], dtype: "uint8", scale: 2 });
+ * deepEqual([...concat([a, b], 1, { scale: 1, zeroPoint: 10, dtype: "uint8" }).q], [10, 24, 20, 28]);
+ * ```
+ */
+export function concat(
+  inputs: readonly QuantizedTensor[],
+  axis: number,
+  out: OutputQuant,
+  options: { mode?: RequantMode } = {},
+): QuantizedTensor {
+  if (!Array.isArray(inputs) || inputs.length === 0) {
+    throw new RangeError("inputs must be a non-empty array");
+  }
+  inputs.forEach((t, i) => per(`inputs[${i}]`, t));
+  checkOut(out);
+  const rank = inputs[0].shape.length;
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    throw new RangeError(`axis must be an integer in [${-rank}, ${rank - 1}], got ${axis}`);
+  }
+  const ax = axis < 0 ? axis + rank : axis;
+  for (const [i, t] of inputs.entries()) {
+    if (
+      t.shape.length !== rank ||
+      t.shape.some((d: number, j: number) => j !== ax && d !== inputs[0].shape[j])
+    ) {
+      throw new RangeError(
+        `inputs[${i}] has shape [${t.shape.join(", ")}], which does not concatenate with [${
+          inputs[0].shape.join(", ")
+        }] along ${ax}`,
+      );
+    }
+  }
+  const outer = inputs[0].shape.slice(0, ax).reduce((x: number, v: number) => x * v, 1);
+  const shape = [...inputs[0].shape];
+  shape[ax] = inputs.reduce((s, t) => s + t.shape[ax], 0);
+  const inner = shape.slice(ax + 1).reduce((x, y) => x * y, 1);
+  const { min, max } = DTYPE_RANGE[out.dtype];
+  const mode = options.mode ?? "fixed";
+  if (mode !== "fixed" && mode !== "float") {
+    throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
+  }
+  const y = new Int32Array(shape.reduce((x, v) => x * v, 1));
+  const rowLen = shape[ax] * inner;
+  let offset = 0;
+  for (const t of inputs) {
+    const q = t.codes(), z = t.zeroPoint[0], len = t.shape[ax] * inner;
+    const same = t.scale[0] === Math.fround(out.scale) && z === out.zeroPoint;
+    const m = quantizeMultiplier(t.scale[0] / out.scale);
+    const r = Math.fround(t.scale[0] / out.scale);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < len; i++) {
+        const v = q[o * len + i];
+        let c: number;
+        if (same) c = v;
+        else if (mode === "fixed") {
+          c = multiplyByQuantizedMultiplier(v - z, m.multiplier, m.shift) + out.zeroPoint;
+        } else c = rneClamp(Math.fround(Math.fround(v - z) * r), out.zeroPoint, min, max);
+        y[o * rowLen + offset + i] = c < min ? min : c > max ? max : c;
+      }
+    }
+    offset += len;
+  }
+  return QuantizedTensor.fromCodes(y, shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+}
