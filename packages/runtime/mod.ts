@@ -25,3 +25,4 @@ export * from "./onnx_conv.ts";
 export * from "./fused.ts";
 export * from "./pool.ts";
 export * from "./elementwise.ts";
+export * from "./ibert.ts";
