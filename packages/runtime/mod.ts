@@ -26,3 +26,4 @@ export * from "./fused.ts";
 export * from "./pool.ts";
 export * from "./elementwise.ts";
 export * from "./ibert.ts";
+export * from "./accumulator.ts";
