@@ -22,7 +22,8 @@
  * @module
  */
 
-import type { Int8Operand } from "@lowbit/kernels/gemm-int8";
+/** An 8-bit code operand. */
+type Codes8 = Int8Array | Uint8Array;
 
 /** Accumulator widths that can be simulated. */
 export type AccumulatorBits = 16 | 24 | 32;
@@ -82,8 +83,8 @@ export function simulateAccumulation(
   m: number,
   n: number,
   k: number,
-  a: Int8Operand,
-  b: Int8Operand,
+  a: Codes8,
+  b: Codes8,
   options: AccumulationOptions,
 ): AccumulationResult {
   for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
