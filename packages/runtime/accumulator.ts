@@ -22,8 +22,8 @@
  * @module
  */
 
-/** An 8-bit code operand. */
-type Codes8 = Int8Array | Uint8Array;
+/** An 8-bit code operand of a simulated dot product. */
+export type AccumulatorOperand = Int8Array | Uint8Array;
 
 /** Accumulator widths that can be simulated. */
 export type AccumulatorBits = 16 | 24 | 32;
@@ -83,8 +83,8 @@ export function simulateAccumulation(
   m: number,
   n: number,
   k: number,
-  a: Codes8,
-  b: Codes8,
+  a: AccumulatorOperand,
+  b: AccumulatorOperand,
   options: AccumulationOptions,
 ): AccumulationResult {
   for (const [name, v] of [["m", m], ["n", n], ["k", k]] as const) {
