@@ -1,0 +1,111 @@
+/**
+ * Notebook files for the Jupyter-free fast path: read an `.ipynb`, take its code cells and turn
+ * them into one TypeScript module that `deno run --check` type-checks and executes like the
+ * Deno kernel would (cells in order, one shared scope, top-level await). Relative import
+ * specifiers are resolved against the notebook's folder, as the kernel (whose working directory
+ * is the notebook's folder) resolves them.
+ *
+ * @module
+ */
+
+import { dirname, resolve } from "node:path";
+import { toFileUrl } from "./_file_url.ts";
+
+/** One notebook cell (the fields the fast path reads). */
+export interface NotebookCell {
+  /** `"code"`, `"markdown"` or `"raw"`. */
+  cell_type: string;
+  /** Source as one string or a list of lines. */
+  source: string | string[];
+}
+
+/** A parsed notebook (the fields the fast path reads). */
+export interface Notebook {
+  /** Cells in order. */
+  cells: NotebookCell[];
+  /** Notebook metadata (kernelspec). */
+  metadata?: { kernelspec?: { name?: string } };
+  /** Major format version. */
+  nbformat?: number;
+}
+
+/**
+ * Parses notebook JSON.
+ * @param text The `.ipynb` content.
+ * @param name File name for messages.
+ * @returns The notebook.
+ * @throws {TypeError} If it is not an nbformat 4 notebook with a cells array.
+ */
+export function parseNotebook(text: string, name = "notebook"): Notebook {
+  const nb = JSON.parse(text) as Notebook;
+  if (!nb || !Array.isArray(nb.cells) || nb.nbformat !== 4) {
+    throw new TypeError(`${name}: not an nbformat 4 notebook with a cells array`);
+  }
+  return nb;
+}
+
+/**
+ * A cell's source as one string.
+ * @param cell The cell.
+ * @returns The source text.
+ */
+export function cellSource(cell: NotebookCell): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+/**
+ * The code cells' sources, in order.
+ * @param nb The notebook.
+ * @returns One string per code cell.
+ */
+export function codeCells(nb: Notebook): string[] {
+  return nb.cells.filter((c) => c.cell_type === "code").map(cellSource);
+}
+
+const SPECIFIER = /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)(["'])(\.{1,2}\/[^"']*)\2/g;
+
+/**
+ * Rewrites relative import specifiers (`"./x.ts"`, `"../x.ts"`) to absolute file URLs.
+ * @param code TypeScript source.
+ * @param baseDir The folder they are relative to.
+ * @returns The rewritten source.
+ */
+export function resolveRelativeImports(code: string, baseDir: string): string {
+  return code.replace(
+    SPECIFIER,
+    (_m, lead: string, q: string, spec: string) =>
+      `${lead}${q}${toFileUrl(resolve(baseDir, spec))}${q}`,
+  );
+}
+
+/** Options of {@linkcode notebookModule}. */
+export interface NotebookModuleOptions {
+  /** Code placed before the first cell (imports and setup). */
+  prelude?: string;
+  /** Code placed after the last cell. */
+  epilogue?: string;
+}
+
+/**
+ * One module from a notebook's code cells, each introduced by a `// cell N` comment.
+ * @param nb The notebook.
+ * @param notebookPath Path of the `.ipynb` (relative imports resolve against its folder).
+ * @param options Prelude and epilogue.
+ * @returns TypeScript source.
+ */
+export function notebookModule(
+  nb: Notebook,
+  notebookPath: string,
+  options: NotebookModuleOptions = {},
+): string {
+  const dir = dirname(resolve(notebookPath));
+  const parts = [
+    `// Generated from ${notebookPath} by notebooks/_lib/notebook.ts; do not edit.`,
+    options.prelude ?? "",
+  ];
+  codeCells(nb).forEach((src, i) => {
+    parts.push(`// cell ${i + 1}\n${resolveRelativeImports(src, dir)}`);
+  });
+  parts.push(options.epilogue ?? "");
+  return parts.join("\n\n") + "\n";
+}

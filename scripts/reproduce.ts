@@ -1,0 +1,142 @@
+// `deno task reproduce`: executes every notebook under notebooks/ headless in the pinned Deno
+// Jupyter kernel (nbconvert, kernelspec jupyter/kernels/deno via JUPYTER_PATH), exports each to
+// out/notebooks/<name>.html with plotly.js embedded, writes out/index.html (links + results
+// table from out/results/*.json) and renders every page in headless chromium to check that the
+// plots were drawn. A failing cell fails the run (exit 1), as does an undrawn plot.
+//
+// Options: names (or prefixes) of notebooks to run, e.g. `deno task reproduce 01 03`;
+// `--no-browser` skips the chromium check.
+import { join } from "node:path";
+import { repoRoot } from "../notebooks/_lib/repo.ts";
+import { parseNotebook } from "../notebooks/_lib/notebook.ts";
+import { type ResultsFile, resultsText } from "../notebooks/_lib/results.ts";
+import { countFigures, embedPlotly, type IndexEntry, indexHtml, notebookTitle } from "./report.ts";
+import { allDrawn, checkPage } from "./browser_check.ts";
+
+const root = repoRoot();
+const out = join(root, "out");
+const pages = join(out, "notebooks");
+const args = Deno.args.filter((a) => !a.startsWith("--"));
+const browser = !Deno.args.includes("--no-browser");
+
+const all = [...Deno.readDirSync(join(root, "notebooks"))]
+  .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
+  .map((e) => e.name.replace(/\.ipynb$/, ""))
+  .sort();
+const selected = args.length ? all.filter((n) => args.some((a) => n.startsWith(a))) : all;
+if (selected.length === 0) {
+  console.error(`reproduce: no notebook matches ${args.join(", ")}; have ${all.join(", ")}`);
+  Deno.exit(2);
+}
+
+const plotlyJs = await Deno.readTextFile(
+  join(root, "node_modules", "plotly.js-dist-min", "plotly.min.js"),
+).catch(() => {
+  console.error("reproduce: node_modules/plotly.js-dist-min is missing: run bash scripts/setup.sh");
+  Deno.exit(1);
+});
+
+await Deno.mkdir(pages, { recursive: true });
+await Deno.mkdir(join(out, "results"), { recursive: true });
+const started = performance.now();
+const failures: string[] = [];
+const dec = new TextDecoder();
+
+for (const [i, name] of selected.entries()) {
+  const tag = `[${i + 1}/${selected.length}] ${name}`;
+  console.log(`${tag}: executing`);
+  const t0 = performance.now();
+  await Deno.remove(join(out, "results", `${name}.json`)).catch(() => {});
+  const run = await new Deno.Command("jupyter", {
+    args: [
+      "nbconvert",
+      "--to",
+      "html",
+      "--execute",
+      "--ExecutePreprocessor.kernel_name=deno",
+      "--ExecutePreprocessor.timeout=1800",
+      "--output-dir",
+      pages,
+      join(root, "notebooks", `${name}.ipynb`),
+    ],
+    cwd: root,
+    env: { JUPYTER_PATH: join(root, "jupyter"), LOWBIT_OUT: out, NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch((e: Error) => {
+    console.error(
+      `reproduce: cannot run jupyter (${e.message}): run bash scripts/setup_notebooks.sh`,
+    );
+    Deno.exit(1);
+  });
+  const secs = ((performance.now() - t0) / 1000).toFixed(1);
+  if (!run.success) {
+    const err = dec.decode(run.stderr).split("\n").filter((l) =>
+      !/debugger|frozen modules|PYDEVD/i.test(l)
+    );
+    console.error(`${tag}: FAILED after ${secs} s\n${err.slice(-40).join("\n")}`);
+    failures.push(name);
+    continue;
+  }
+  const page = join(pages, `${name}.html`);
+  const html = embedPlotly(await Deno.readTextFile(page), plotlyJs);
+  await Deno.writeTextFile(page, html);
+  let summary = "no results recorded";
+  try {
+    const r = JSON.parse(
+      await Deno.readTextFile(join(out, "results", `${name}.json`)),
+    ) as ResultsFile;
+    const pass = r.results.filter((x) => x.status === "pass").length;
+    summary = `${pass}/${r.results.length} results pass`;
+  } catch {
+    // reported below
+  }
+  console.log(`${tag}: done in ${secs} s, ${countFigures(html)} figures, ${summary}`);
+}
+
+// The index: every notebook with an exported page, every results file.
+const entries: IndexEntry[] = [];
+const results: ResultsFile[] = [];
+for (const name of all) {
+  const page = join(pages, `${name}.html`);
+  let html;
+  try {
+    html = await Deno.readTextFile(page);
+  } catch {
+    continue;
+  }
+  const nb = parseNotebook(await Deno.readTextFile(join(root, "notebooks", `${name}.ipynb`)), name);
+  entries.push({
+    notebook: name,
+    href: `notebooks/${name}.html`,
+    title: notebookTitle(nb.cells, name),
+    figures: countFigures(html),
+  });
+  try {
+    results.push(JSON.parse(await Deno.readTextFile(join(out, "results", `${name}.json`))));
+  } catch {
+    // a notebook without recorded results
+  }
+}
+await Deno.writeTextFile(join(out, "index.html"), indexHtml(entries, results));
+console.log(`\nwrote ${join(out, "index.html")}\n\n${resultsText(results)}\n`);
+
+if (browser) {
+  for (const name of selected.filter((n) => !failures.includes(n))) {
+    const c = await checkPage(join(pages, `${name}.html`));
+    const ok = allDrawn(c);
+    console.log(
+      `chromium ${
+        ok ? "ok  " : "FAIL"
+      } ${name}: ${c.drawn}/${c.figures} figures drawn, ${c.mainSvgs} main-svg`,
+    );
+    if (!ok) failures.push(`${name} (plots not drawn)`);
+  }
+}
+
+const total = ((performance.now() - started) / 1000).toFixed(1);
+if (failures.length) {
+  console.error(`reproduce: FAILED (${failures.join(", ")}) after ${total} s`);
+  Deno.exit(1);
+}
+console.log(`reproduce: ${selected.length} notebooks in ${total} s; open out/index.html`);
