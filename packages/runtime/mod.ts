@@ -27,3 +27,8 @@ export * from "./pool.ts";
 export * from "./elementwise.ts";
 export * from "./ibert.ts";
 export * from "./accumulator.ts";
+export * from "./model.ts";
+export * from "./graph.ts";
+export * from "./convert.ts";
+export * from "./serialize.ts";
+export * from "./agreement.ts";
