@@ -229,18 +229,18 @@ export function formatAgreementReport(r: AgreementReport): string {
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
   const dist = (d: DiffStats) => {
     const t = d.counts.zero + d.counts.one + d.counts.more;
-    return `max ${d.max}  (=0: ${pct(d.counts.zero / t)}, =1: ${pct(d.counts.one / t)}, >1: ${
-      pct(d.counts.more / t)
-    })`;
+    return `max ${d.max}: =0 ${pct(d.counts.zero / t)}, =1 ×${d.counts.one}, >1 ×${d.counts.more}`;
   };
   const lines = [
     `examples: ${r.count}`,
-    "node (float layer)          | integer vs simulated, isolated            | integer vs simulated, end to end          | |float − int|/S",
+    `${"node (float layer)".padEnd(24)}| ${"integer vs simulated, isolated".padEnd(38)}| ${
+      "integer vs simulated, end to end".padEnd(38)
+    }| |float − int|/S`,
   ];
   for (const l of r.layers) {
     lines.push(
-      `${`${l.node} (${l.floatRef})`.padEnd(28)}| ${dist(l.isolated).padEnd(42)}| ${
-        dist(l.simulated).padEnd(42)
+      `${`${l.node} (${l.floatRef})`.padEnd(24)}| ${dist(l.isolated).padEnd(38)}| ${
+        dist(l.simulated).padEnd(38)
       }| ${l.floatMax.toFixed(2)}`,
     );
   }

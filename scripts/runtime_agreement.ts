@@ -1,0 +1,172 @@
+/**
+ * The agreement report of `@lowbit/runtime` (`deno task agreement`): the trained MNIST CNN of
+ * `@lowbit/nn` (`models/mnist-cnn.safetensors`, made by `deno task train mnist-cnn`) is
+ * converted to int8 — batch norms folded, activations calibrated with min-max observers on 500
+ * training images — saved to `out/mnist-cnn.int8.json`, loaded back, and run on the 2000 test
+ * images in float32, as simulated quantization and integer-only. It prints the per-layer
+ * differences in integer units and the top-1 agreement and accuracies, and exits non-zero if
+ * integer-only accuracy is more than 0.3 points below float or an isolated layer differs from
+ * simulation by more than 1 LSB.
+ *
+ * Without the trained model it runs the same pipeline on a seeded small CNN and says so.
+ *
+ *     deno task agreement            # gemmlowp fixed-point requantization (TFLite)
+ *     deno task agreement float      # ONNX float requantization
+ *
+ * This script lives at the repository root because it joins two packages (`@lowbit/nn` for
+ * the model and the data, `@lowbit/runtime` for the integer engine) that do not import each
+ * other.
+ *
+ * @module
+ */
+
+import {
+  BatchNormBase,
+  Conv2d,
+  Flatten,
+  Linear,
+  loadMnist,
+  loadSafetensors,
+  MaxPool2d,
+  mnistCnn,
+  ReLU,
+  ReLU6,
+} from "@lowbit/nn";
+import {
+  agreementReport,
+  convertModel,
+  type FloatLayer,
+  type FloatModel,
+  formatAgreementReport,
+  loadIntegerGraph,
+  saveIntegerGraph,
+} from "@lowbit/runtime";
+
+const mode = Deno.args[0] === "float" ? "float" : "fixed";
+const root = new URL("../", import.meta.url);
+const modelPath = new URL("models/mnist-cnn.safetensors", root);
+
+type Pad = number | readonly number[] | undefined;
+const pad4 = (p: Pad): number | [number, number, number, number] | undefined =>
+  p === undefined || typeof p === "number"
+    ? p
+    : p.length === 2
+    ? [p[0], p[1], p[0], p[1]]
+    : [p[0], p[1], p[2], p[3]];
+const pair = (p: number | readonly number[] | undefined): number | [number, number] | undefined =>
+  p === undefined || typeof p === "number" ? p : [p[0], p[1]];
+
+/** The nn Sequential as the runtime's float model description. */
+async function mnistModel(): Promise<{ model: FloatModel; mean: number; std: number } | null> {
+  try {
+    await Deno.stat(modelPath);
+  } catch {
+    return null;
+  }
+  const { stateDict, metadata } = await loadSafetensors(modelPath);
+  const net = mnistCnn(Number(metadata.seed ?? 1));
+  net.loadStateDict(stateDict);
+  const layers: FloatLayer[] = net.layers.map(([name, m]): FloatLayer => {
+    if (m instanceof Conv2d) {
+      const [o, c, kh, kw] = m.weight.shape;
+      return {
+        kind: "conv2d",
+        name,
+        weight: m.weight.data,
+        weightShape: [o, c, kh, kw],
+        bias: m.bias?.data,
+        stride: pair(m.options.stride),
+        padding: pad4(m.options.padding),
+        dilation: pair(m.options.dilation),
+        groups: m.options.groups,
+      };
+    }
+    if (m instanceof BatchNormBase) {
+      return {
+        kind: "batchnorm",
+        name,
+        gamma: m.weight.data,
+        beta: m.bias.data,
+        mean: m.runningMean.data,
+        variance: m.runningVar.data,
+        eps: m.eps,
+      };
+    }
+    if (m instanceof Linear) {
+      return {
+        kind: "linear",
+        name,
+        weight: m.weight.data,
+        outFeatures: m.outFeatures,
+        bias: m.bias?.data,
+      };
+    }
+    if (m instanceof ReLU) return { kind: "relu", name };
+    if (m instanceof ReLU6) return { kind: "relu6", name };
+    if (m instanceof MaxPool2d) {
+      const p = m.options.padding;
+      return {
+        kind: "maxpool2d",
+        name,
+        kernel: pair(m.options.kernel)!,
+        stride: pair(m.options.stride),
+        padding: pad4(p),
+      };
+    }
+    if (m instanceof Flatten) return { kind: "flatten", name };
+    throw new RangeError(`layer "${name}" (${m.constructor.name}) has no runtime equivalent`);
+  });
+  return {
+    model: { inputShape: [1, 28, 28], layers },
+    mean: Number(metadata.mean),
+    std: Number(metadata.std),
+  };
+}
+
+function normalise(images: Uint8Array, from: number, count: number, mean: number, std: number) {
+  const per = 28 * 28;
+  const data = new Float32Array(count * per);
+  for (let i = 0; i < data.length; i++) data[i] = (images[from * per + i] / 255 - mean) / std;
+  return { data, shape: [count, 1, 28, 28] };
+}
+
+const loaded = await mnistModel();
+let ok = true;
+if (loaded) {
+  const { model, mean, std } = loaded;
+  const { train, test } = await loadMnist();
+  const calib = [0, 1].map((b) => normalise(train.images, b * 250, 250, mean, std));
+  const converted = convertModel(model, calib, { mode });
+  await Deno.mkdir(new URL("out/", root), { recursive: true });
+  const saved = new URL("out/mnist-cnn.int8.json", root);
+  await Deno.writeFile(saved, saveIntegerGraph(converted));
+  const graph = loadIntegerGraph(await Deno.readFile(saved));
+  const x = normalise(test.images, 0, test.count, mean, std);
+  const r = agreementReport(model, graph, x, { labels: test.labels });
+  console.log(
+    `MNIST CNN (models/mnist-cnn.safetensors), int8 per-channel weights, ${mode} requantization`,
+  );
+  console.log(`calibration: 500 training images (min-max); evaluation: ${test.count} test images`);
+  console.log(`converted graph saved to out/mnist-cnn.int8.json and loaded back for the run`);
+  console.log(formatAgreementReport(r));
+  const drop = 100 * (r.accuracy!.float - r.accuracy!.integer);
+  console.log(`accuracy drop float → integer-only: ${drop.toFixed(2)} points (contract ≤ 0.3)`);
+  ok = drop <= 0.3 && r.layers.every((l) => l.isolated.max <= 1);
+} else {
+  const { smallCnn, smallInputs } = await import("../packages/runtime/_test_models.ts");
+  console.log("models/mnist-cnn.safetensors not found (run `deno task train mnist-cnn`);");
+  console.log(
+    "running the pipeline on the seeded small CNN of the runtime's tests instead (no labels)",
+  );
+  const model = smallCnn(3);
+  const graph = loadIntegerGraph(
+    saveIntegerGraph(convertModel(model, [smallInputs(4, 64)], { mode })),
+  );
+  const r = agreementReport(model, graph, smallInputs(5, 500));
+  console.log(formatAgreementReport(r));
+  ok = r.layers.every((l) => l.isolated.max <= 1);
+}
+if (!ok) {
+  console.error("agreement contract violated");
+  Deno.exit(1);
+}
