@@ -27,6 +27,7 @@
 import { conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
 import type { Conv2dParams } from "@lowbit/kernels/conv-params";
 import { gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
+import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
 
@@ -43,6 +44,8 @@ export interface OutputQuant {
   dtype: "int8" | "uint8";
 }
 
+export type { PackedInt8 } from "@lowbit/kernels/pack-int8";
+
 /** Options shared by the fused layers. */
 export interface FusedOptions {
   /** int32 bias per output channel, at scale S_x·S_w[o] with zero point 0. */
@@ -51,6 +54,41 @@ export interface FusedOptions {
   activation?: FusedActivation;
   /** Requantization semantics (default `"fixed"`). */
   mode?: RequantMode;
+}
+
+/** Options of {@linkcode fullyConnected}. */
+export interface FullyConnectedOptions extends FusedOptions {
+  /**
+   * The weights packed once by {@linkcode packWeights} (the kernels' panel layout in kernel
+   * memory): repeated calls then stream them without repacking. Must hold `weight`'s codes.
+   */
+  packed?: PackedInt8;
+}
+
+/**
+ * Packs fully connected weights `[O, K]` once for repeated {@linkcode fullyConnected} calls.
+ *
+ * @param weight int8/uint8 weights `[O, K]`.
+ * @returns The packed matrix (dispose it, or let it be collected).
+ * @throws {RangeError} When the weights are not 2-D 8-bit codes.
+ *
+ * @example
+ * ```ts
+ * import { fullyConnected, packWeights } from "@lowbit/runtime/fused";
+ * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
+ * import { deepEqual } from "node:assert/strict";
+ * const w = new QuantizedTensor({ q: new Int8Array([1, 2, 3, 4]), shape: [2, 2], dtype: "int8", scale: 1 });
+ * const x = new QuantizedTensor({ q: new Int8Array([1, 1]), shape: [1, 2], dtype: "int8", scale: 1 });
+ * using packed = packWeights(w);
+ * deepEqual([...fullyConnected(x, w, { scale: 1, zeroPoint: 0, dtype: "int8" }, { packed }).q], [3, 7]);
+ * ```
+ */
+export function packWeights(weight: QuantizedTensor): PackedInt8 {
+  const wq = check8("weight", weight);
+  if (weight.shape.length !== 2) {
+    throw new RangeError(`weight must be [O, K], got [${weight.shape.join(", ")}]`);
+  }
+  return packInt8(wq, weight.shape[1], weight.shape[0], { transB: true });
 }
 
 /**
@@ -134,7 +172,7 @@ function stage(
  * @param x Quantized activations `[N, K]`, per-tensor.
  * @param weight Quantized weights `[O, K]`.
  * @param out Output quantization.
- * @param options Bias, activation, mode.
+ * @param options Bias, activation, mode, pre-packed weights.
  * @returns Quantized output `[N, O]`.
  * @throws {RangeError} On mismatched shapes, per-channel x, bad output parameters.
  *
@@ -152,7 +190,7 @@ export function fullyConnected(
   x: QuantizedTensor,
   weight: QuantizedTensor,
   out: OutputQuant,
-  options: FusedOptions = {},
+  options: FullyConnectedOptions = {},
 ): QuantizedTensor {
   const xq = check8("x", x), wq = check8("weight", weight);
   if (x.shape.length !== 2 || weight.shape.length !== 2 || x.shape[1] !== weight.shape[1]) {
@@ -163,10 +201,14 @@ export function fullyConnected(
     );
   }
   const [n, k] = x.shape, o = weight.shape[0];
-  const q = gemmInt8Requantized(n, o, k, xq, wq, {
+  const packed = options.packed;
+  if (packed && (packed.k !== k || packed.n !== o)) {
+    throw new RangeError(`options.packed is ${packed.k}×${packed.n}, the weights need ${k}×${o}`);
+  }
+  const q = gemmInt8Requantized(n, o, k, xq, packed ?? wq, {
     aZeroPoint: x.zeroPoint[0],
     bZeroPoint: weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0],
-    transB: true,
+    transB: packed ? undefined : true,
     bias: options.bias,
     outputStage: stage(x, weight, o, out, options),
   });

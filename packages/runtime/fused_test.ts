@@ -2,7 +2,13 @@
 // the scalar requantization primitives and the activation clamp applied by hand.
 import { deepEqual, equal, throws } from "node:assert/strict";
 import { Philox } from "@lowbit/rounding/philox";
-import { activationClamp, conv2d, fullyConnected, type FusedActivation } from "./fused.ts";
+import {
+  activationClamp,
+  conv2d,
+  fullyConnected,
+  type FusedActivation,
+  packWeights,
+} from "./fused.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import {
   multiplyByQuantizedMultiplier,
@@ -140,4 +146,39 @@ Deno.test("fullyConnected equals naive loops; clamps; errors", () => {
     clampMin: 0,
     clampMax: 255,
   });
+});
+
+Deno.test("fullyConnected with pre-packed weights equals the unpacked call (per-channel, fixed and float)", () => {
+  const g = new Philox(33, 0);
+  const [n, k, o] = [2, 300, 70];
+  const x = QuantizedTensor.fromCodes(rand(g, n * k, -128, 127), [n, k], "int8", 0.05, {
+    zeroPoint: -3,
+  });
+  const w = QuantizedTensor.fromCodes(
+    rand(g, o * k, -127, 127),
+    [o, k],
+    "int8",
+    Float32Array.from({ length: o }, (_, i) => 0.001 * (1 + i % 7)),
+    {
+      axis: 0,
+    },
+  );
+  const bias = Int32Array.from(rand(g, o, -3000, 3000));
+  using packed = packWeights(w);
+  for (const mode of ["fixed", "float"] as const) {
+    const out = { scale: 0.3, zeroPoint: 2, dtype: "int8" as const };
+    deepEqual(
+      [...fullyConnected(x, w, out, { bias, mode, packed }).q],
+      [...fullyConnected(x, w, out, { bias, mode }).q],
+    );
+  }
+  throws(
+    () =>
+      fullyConnected(x, QuantizedTensor.fromCodes([1], [1, 1], "int8", 1), {
+        scale: 1,
+        zeroPoint: 0,
+        dtype: "int8",
+      }, { packed }),
+    /agree on K/,
+  );
 });

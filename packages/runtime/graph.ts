@@ -40,6 +40,8 @@ import {
   fullyConnected,
   type FusedActivation,
   type OutputQuant,
+  type PackedInt8,
+  packWeights,
 } from "./fused.ts";
 import type { FloatTensor } from "./onnx_quantize.ts";
 import { avgPool2d, globalAvgPool2d, maxPool2d, type PoolOptions } from "./pool.ts";
@@ -245,8 +247,12 @@ export function quantizeInput(x: FloatTensor, out: OutputQuant): QuantizedTensor
   });
 }
 
+/** Fully connected weights packed once per weight tensor (freed with it). */
+const PACKED = new WeakMap<QuantizedTensor, PackedInt8>();
+
 /**
- * Runs the graph integer-only.
+ * Runs the graph integer-only (fully connected weights are packed for the kernels on first
+ * use and kept while the weight tensor lives).
  *
  * @param graph The graph.
  * @param x Float input batch `[N, ...inputShape]`.
@@ -285,13 +291,20 @@ export function runInteger(graph: IntegerGraph, x: FloatTensor): IntegerRun {
           mode,
         });
         break;
-      case "fullyConnected":
+      case "fullyConnected": {
+        let packed = PACKED.get(node.weight);
+        if (!packed) {
+          packed = packWeights(node.weight);
+          PACKED.set(node.weight, packed);
+        }
         y = fullyConnected(get(trace, node.input, node.name), node.weight, node.out, {
           bias: node.bias,
           activation: node.activation,
           mode,
+          packed,
         });
         break;
+      }
       case "maxPool2d":
         y = maxPool2d(get(trace, node.input, node.name), node.pool);
         break;
