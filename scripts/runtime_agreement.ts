@@ -4,7 +4,8 @@
  * converted to int8 — batch norms folded, activations calibrated with min-max observers on 500
  * training images — saved to `out/mnist-cnn.int8.json`, loaded back, and run on the 2000 test
  * images in float32, as simulated quantization and integer-only. It prints the per-layer
- * differences in integer units and the top-1 agreement and accuracies, and exits non-zero if
+ * differences in integer units, the top-1 agreement and accuracies, and which layers would
+ * overflow a 16-bit accumulator, and exits non-zero if
  * integer-only accuracy is more than 0.3 points below float or an isolated layer differs from
  * simulation by more than 1 LSB.
  *
@@ -33,6 +34,7 @@ import {
   ReLU6,
 } from "@lowbit/nn";
 import {
+  accumulatorReport,
   agreementReport,
   convertModel,
   type FloatLayer,
@@ -149,6 +151,18 @@ if (loaded) {
   console.log(`calibration: 500 training images (min-max); evaluation: ${test.count} test images`);
   console.log(`converted graph saved to out/mnist-cnn.int8.json and loaded back for the run`);
   console.log(formatAgreementReport(r));
+  const acc = accumulatorReport(graph, normalise(test.images, 0, 32, mean, std), {
+    bits: 16,
+    overflow: "wrap",
+  });
+  console.log("16-bit accumulators (wrap), first 32 test images:");
+  for (const l of acc) {
+    console.log(
+      `  ${
+        l.node.padEnd(6)
+      } ${l.overflowed} of ${l.outputs} outputs overflow; largest partial sum ${l.maxAbsPartial} needs ${l.bitsNeeded} bits`,
+    );
+  }
   const drop = 100 * (r.accuracy!.float - r.accuracy!.integer);
   console.log(`accuracy drop float → integer-only: ${drop.toFixed(2)} points (contract ≤ 0.3)`);
   ok = drop <= 0.3 && r.layers.every((l) => l.isolated.max <= 1);

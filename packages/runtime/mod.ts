@@ -32,3 +32,4 @@ export * from "./graph.ts";
 export * from "./convert.ts";
 export * from "./serialize.ts";
 export * from "./agreement.ts";
+export * from "./accumulator_report.ts";
