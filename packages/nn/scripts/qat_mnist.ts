@@ -8,7 +8,9 @@
  * fold.ts), then for each configuration inserts fake quantizers (`prepareQat`), measures the
  * accuracy before fine-tuning (post-training quantization with observers calibrated on one
  * pass over the training set), fine-tunes, and measures again. Writes
- * `models/mnist-cnn-qat-<config>.safetensors` and a summary `models/mnist-cnn-qat.json`.
+ * `models/mnist-cnn-qat-<config>.safetensors` and a summary `models/mnist-cnn-qat.json`
+ * (configurations named on the command line, e.g. `deno task train:qat w8a8`, replace their
+ * entries in an existing summary).
  *
  * @module
  */
@@ -30,6 +32,8 @@ import {
 } from "../mod.ts";
 import { mnistCnn } from "../models.ts";
 import { RECIPES } from "./train_reference.ts";
+
+type RunSummary = { name: string } & Record<string, unknown>;
 
 interface QatRun {
   name: string;
@@ -77,7 +81,7 @@ if (import.meta.main) {
   const floatAcc = evaluate(float, test, norm).accuracy;
   const foldedAcc = evaluate(foldBatchNorm(float), test, norm).accuracy;
   console.log(`float ${(100 * floatAcc).toFixed(2)}%, BN folded ${(100 * foldedAcc).toFixed(2)}%`);
-  const results = [];
+  const results: RunSummary[] = [];
   for (const run of wanted) {
     const base = mnistCnn(recipe.seed);
     base.loadStateDict(saved.stateDict);
@@ -129,6 +133,15 @@ if (import.meta.main) {
       samplesPerSecond: Math.round(history[history.length - 1].samplesPerSecond),
     });
   }
+  let previous: RunSummary[] = [];
+  try {
+    previous = JSON.parse(await Deno.readTextFile("models/mnist-cnn-qat.json")).runs ?? [];
+  } catch {
+    previous = [];
+  }
+  const merged = RUNS.map((r) =>
+    results.find((x) => x.name === r.name) ?? previous.find((x) => x.name === r.name)
+  ).filter((x) => x !== undefined);
   await Deno.writeTextFile(
     "models/mnist-cnn-qat.json",
     JSON.stringify(
@@ -138,7 +151,7 @@ if (import.meta.main) {
         bnFoldedAccuracy: foldedAcc,
         layout:
           "input_fq, conv1 (+ weight_fq), relu1, relu1_fq, pool1, conv2 (+ weight_fq), relu2, relu2_fq, pool2, flatten, fc (+ weight_fq); BN folded into conv1/conv2",
-        runs: results,
+        runs: merged,
       },
       null,
       2,

@@ -3,6 +3,7 @@
  *
  *     deno task train                 # all three
  *     deno task train mnist-cnn       # one of mnist-mlp, mnist-cnn, fashion-cnn
+ *     deno task train --out=/tmp/m    # write elsewhere (e.g. to compare a rerun with cmp)
  *
  * For each model: `models/<name>.safetensors` (F32 state dict; metadata: architecture, seed,
  * epochs, test accuracy, normalisation) and `models/<name>.json` (the same facts plus the
@@ -117,7 +118,10 @@ export function trainRecipe(
 }
 
 if (import.meta.main) {
-  const wanted = Deno.args.length > 0 ? Deno.args : RECIPES.map((r) => r.name);
+  const outArg = Deno.args.find((a) => a.startsWith("--out="));
+  const out = outArg === undefined ? "models" : outArg.slice("--out=".length);
+  const names = Deno.args.filter((a) => !a.startsWith("--out="));
+  const wanted = names.length > 0 ? names : RECIPES.map((r) => r.name);
   for (const name of wanted) {
     if (!RECIPES.some((r) => r.name === name)) {
       throw new RangeError(
@@ -125,7 +129,7 @@ if (import.meta.main) {
       );
     }
   }
-  await Deno.mkdir("models", { recursive: true });
+  await Deno.mkdir(out, { recursive: true });
   let mnist: { train: Dataset; test: Dataset } | null = null;
   let fashion: { train: Dataset; test: Dataset } | null = null;
   for (const r of RECIPES.filter((r) => wanted.includes(r.name))) {
@@ -168,7 +172,7 @@ if (import.meta.main) {
         samplesPerSecond: Math.round(h.samplesPerSecond),
       })),
     };
-    await saveSafetensors(`models/${r.name}.safetensors`, model.stateDict(), {
+    await saveSafetensors(`${out}/${r.name}.safetensors`, model.stateDict(), {
       architecture: r.architecture,
       seed: String(r.seed),
       epochs: String(r.epochs),
@@ -176,11 +180,11 @@ if (import.meta.main) {
       mean: String(r.mean),
       std: String(r.std),
     });
-    await Deno.writeTextFile(`models/${r.name}.json`, JSON.stringify(info, null, 2) + "\n");
+    await Deno.writeTextFile(`${out}/${r.name}.json`, JSON.stringify(info, null, 2) + "\n");
     console.log(
       `${r.name}: test accuracy ${
         (100 * testAccuracy).toFixed(2)
-      }% (${correct}/${data.test.count}) → models/${r.name}.safetensors`,
+      }% (${correct}/${data.test.count}) → ${out}/${r.name}.safetensors`,
     );
   }
 }
