@@ -17,3 +17,4 @@
  */
 
 export * from "./kmeans_1d.ts";
+export * from "./kmeans.ts";
