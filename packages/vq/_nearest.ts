@@ -25,8 +25,7 @@ export interface NearestResult {
   distance: Float32Array;
 }
 
-/** Which implementation: chooser, forced Wasm, forced TypeScript. */
-export type KernelChoice = "auto" | "wasm" | "ts";
+import type { KernelChoice } from "./kmeans.ts";
 
 /** The reference: float32 squared distances in dimension order; ties to the lowest index. */
 export function nearestReference(job: NearestJob): NearestResult {

@@ -27,7 +27,12 @@
 
 import { Philox, type RandomSource } from "@lowbit/rounding";
 import { checkData, checkInt, checkWeights } from "./_check.ts";
-import { type KernelChoice, nearest } from "./_nearest.ts";
+import { nearest } from "./_nearest.ts";
+
+export type { RandomSource };
+
+/** Which implementation runs: the chooser (`"auto"`: WebAssembly SIMD when available), or one forced. */
+export type KernelChoice = "auto" | "wasm" | "ts";
 
 /** Options of {@link kmeans}. */
 export interface KMeansOptions {
