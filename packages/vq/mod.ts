@@ -18,3 +18,4 @@
 
 export * from "./kmeans_1d.ts";
 export * from "./kmeans.ts";
+export * from "./huffman.ts";
