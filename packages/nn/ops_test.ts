@@ -94,6 +94,11 @@ Deno.test("dropout: seeded, keeps the mean, gradient uses the same mask", () => 
   y.sum().backward();
   deepEqual(x.grad, y.data);
   equal(dropout(x, 0, new Philox(1)), x);
+  // with the same seed every call draws the same mask, so the op is linear in x
+  gradCheck(([v]) => dropout(v, 0.4, new Philox(8)), [{
+    data: awayFrom(30, 13, -1, 1),
+    shape: [30],
+  }]);
   throws(() => dropout(x, 1, new Philox(1)), /p must be a number in \[0, 1\)/);
 });
 
