@@ -68,6 +68,16 @@ interface PqExports {
     ostride: number,
     dist: number,
   ): void;
+  nearest4(
+    x: number,
+    n: number,
+    xstride: number,
+    cent: number,
+    kp: number,
+    out: number,
+    ostride: number,
+    dist: number,
+  ): void;
   adc(
     codes: number,
     n: number,
@@ -127,17 +137,9 @@ export function nearestWasm(job: NearestJob, k = pqKernels()!): NearestResult {
   }
   for (let s = 0; s < m; s++) {
     // distances for sub-space s land at distAt + s·n·4 (one float per vector), copied below
-    k.ex.nearest(
-      xAt + s * dsub * 4,
-      n,
-      dim * 4,
-      dsub,
-      centAt + s * dsub * kp * 4,
-      kp,
-      outAt + s * 4,
-      m * 4,
-      distAt + s * n * 4,
-    );
+    const xs = xAt + s * dsub * 4, cs = centAt + s * dsub * kp * 4;
+    if (dsub === 4) k.ex.nearest4(xs, n, dim * 4, cs, kp, outAt + s * 4, m * 4, distAt + s * n * 4);
+    else k.ex.nearest(xs, n, dim * 4, dsub, cs, kp, outAt + s * 4, m * 4, distAt + s * n * 4);
   }
   const index = i32.slice(outAt / 4, outAt / 4 + n * m);
   const distance = new Float32Array(n * m);

@@ -18,4 +18,5 @@
 
 export * from "./kmeans_1d.ts";
 export * from "./kmeans.ts";
+export * from "./product.ts";
 export * from "./huffman.ts";
