@@ -20,3 +20,5 @@ export * from "./kmeans_1d.ts";
 export * from "./kmeans.ts";
 export * from "./product.ts";
 export * from "./huffman.ts";
+export * from "./residual.ts";
+export * from "./pq_weights.ts";
