@@ -22,3 +22,4 @@ export * from "./product.ts";
 export * from "./huffman.ts";
 export * from "./residual.ts";
 export * from "./pq_weights.ts";
+export * from "./weight_sharing.ts";
