@@ -204,10 +204,13 @@ export function conv2dInt8(
     depthwiseF32Unchecked(input, weight, r, c.bias, out, (v) => v | 0, c.zx, c.zw);
     return out;
   }
-  const acc = new Int32Array(hw * r.coutG);
-  perGroup(c, input, weight, (n, g, cols, wg, gemmOptions) => {
-    gemmInt8(hw, r.coutG, r.kSize, cols, wg, { ...gemmOptions, out: acc });
-    transposeInto(acc, hw, r.coutG, out, (n * r.outC + g * r.coutG) * hw);
+  const acc = new Int32Array(chunkImages(r, hw) * hw * r.coutG);
+  perGroup(c, input, weight, (n0, count, g, cols, wg, gemmOptions) => {
+    gemmInt8(count * hw, r.coutG, r.kSize, cols, wg, { ...gemmOptions, out: acc });
+    for (let t = 0; t < count; t++) {
+      const src = acc.subarray(t * hw * r.coutG, (t + 1) * hw * r.coutG);
+      transposeInto(src, hw, r.coutG, out, ((n0 + t) * r.outC + g * r.coutG) * hw);
+    }
   });
   return out;
 }
@@ -252,18 +255,22 @@ export function conv2dInt8Requantized(
     depthwiseF32Unchecked(input, weight, r, c.bias, out, channelRequantizer(stage), c.zx, c.zw);
     return out;
   }
-  const codes = stage.dtype === "int8" ? new Int8Array(hw * r.coutG) : new Uint8Array(hw * r.coutG);
+  const len = chunkImages(r, hw) * hw * r.coutG;
+  const codes = stage.dtype === "int8" ? new Int8Array(len) : new Uint8Array(len);
   const stages = Array.from(
     { length: r.groups },
     (_, g) => sliceStage(stage, g * r.coutG, r.coutG),
   );
-  perGroup(c, input, weight, (n, g, cols, wg, gemmOptions) => {
-    gemmInt8Requantized(hw, r.coutG, r.kSize, cols, wg, {
+  perGroup(c, input, weight, (n0, count, g, cols, wg, gemmOptions) => {
+    gemmInt8Requantized(count * hw, r.coutG, r.kSize, cols, wg, {
       ...gemmOptions,
       outputStage: stages[g],
       out: codes,
     });
-    transposeInto(codes, hw, r.coutG, out, (n * r.outC + g * r.coutG) * hw);
+    for (let t = 0; t < count; t++) {
+      const src = codes.subarray(t * hw * r.coutG, (t + 1) * hw * r.coutG);
+      transposeInto(src, hw, r.coutG, out, ((n0 + t) * r.outC + g * r.coutG) * hw);
+    }
   });
   return out;
 }
@@ -277,16 +284,37 @@ interface GroupGemmOptions {
   kernel: KernelChoice;
 }
 
-/** Runs `body` for each (image, group) with that group's patch rows and weight rows. */
+/** Patch rows per GEMM call: images are batched into one product up to about this many. */
+const CHUNK_ROWS = 16384;
+
+/** Images per GEMM call (at least one). */
+function chunkImages(r: ConvInt8Call["r"], hw: number): number {
+  return Math.max(1, Math.min(r.batch, Math.floor(CHUNK_ROWS / hw)));
+}
+
+/**
+ * Runs `body` for each group and each chunk of images, with the chunk's patch rows stacked
+ * (image after image) so one GEMM covers several images.
+ */
 function perGroup(
   c: ConvInt8Call,
   input: Int8Operand,
   weight: Int8Operand,
-  body: (n: number, g: number, cols: Int8Operand, wg: Int8Operand, o: GroupGemmOptions) => void,
+  body: (
+    n0: number,
+    count: number,
+    g: number,
+    cols: Int8Operand,
+    wg: Int8Operand,
+    o: GroupGemmOptions,
+  ) => void,
 ): void {
   const { r } = c;
   const hw = r.outH * r.outW, k = r.kSize, cg = r.coutG;
-  const cols = input instanceof Int8Array ? new Int8Array(hw * k) : new Uint8Array(hw * k);
+  const per = chunkImages(r, hw);
+  const cols = input instanceof Int8Array
+    ? new Int8Array(per * hw * k)
+    : new Uint8Array(per * hw * k);
   for (let g = 0; g < r.groups; g++) {
     const o: GroupGemmOptions = {
       aZeroPoint: c.zx,
@@ -296,9 +324,12 @@ function perGroup(
       kernel: c.kernel,
     };
     const wg = weight.subarray(g * cg * k, (g + 1) * cg * k);
-    for (let n = 0; n < r.batch; n++) {
-      im2colRowsUnchecked(input, r, n, g, cols, 0, c.zx);
-      body(n, g, cols, wg, o);
+    for (let n0 = 0; n0 < r.batch; n0 += per) {
+      const count = Math.min(per, r.batch - n0);
+      for (let t = 0; t < count; t++) {
+        im2colRowsUnchecked(input, r, n0 + t, g, cols, t * hw * k, c.zx);
+      }
+      body(n0, count, g, cols.subarray(0, count * hw * k), wg, o);
     }
   }
 }
