@@ -23,3 +23,6 @@ export * from "./huffman.ts";
 export * from "./residual.ts";
 export * from "./pq_weights.ts";
 export * from "./weight_sharing.ts";
+export * from "./pruning.ts";
+export * from "./sparse_index.ts";
+export * from "./deep_compression.ts";

@@ -129,6 +129,25 @@ function linearLloyd(
   return c.sort();
 }
 
+/** Weighted mean of each cluster (the fallback centroid when a cluster has zero weight). */
+function clusterMeans(
+  x: Float32Array | Float64Array,
+  assignments: Int32Array,
+  fallback: Float32Array,
+  w: Float32Array | Float64Array | undefined,
+): Float32Array {
+  const k = fallback.length;
+  const s0 = new Float64Array(k), s1 = new Float64Array(k);
+  for (let i = 0; i < x.length; i++) {
+    const wi = w ? w[i] : 1;
+    s0[assignments[i]] += wi;
+    s1[assignments[i]] += wi * x[i];
+  }
+  const out = new Float32Array(k);
+  for (let j = 0; j < k; j++) out[j] = s0[j] > 0 ? s1[j] / s0[j] : fallback[j];
+  return out;
+}
+
 /**
  * Clusters weights into k shared values and assigns each weight the index of its nearest one.
  *
@@ -164,7 +183,11 @@ export function shareWeights(
   const init = options.init ?? "optimal";
   let codebook: Float32Array;
   if (init === "optimal") {
-    codebook = kmeans1d(weights, k, { weights: importance }).centroids;
+    // The DP finds the optimal clusters; their centroids are recomputed here as plain
+    // (weighted) means in binary64, so a cluster of identical values — e.g. pruned zeros —
+    // gets exactly that value (kmeans1d's shifted prefix sums can leave ~1e-16 residues).
+    const dp = kmeans1d(weights, k, { weights: importance });
+    codebook = clusterMeans(weights, dp.assignments, dp.centroids, importance);
   } else if (init === "linear") {
     const iterations = checkInt("options.iterations", options.iterations ?? 100, 1, 1e6);
     codebook = Float32Array.from(linearLloyd(weights, k, iterations, importance));

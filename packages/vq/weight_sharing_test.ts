@@ -204,6 +204,13 @@ Deno.test("shareWeights: fewer distinct values than k gives a shorter codebook; 
   const s = shareWeights(new Float32Array([1, 1, 2, 2, 2]), 4);
   deepEqual([...s.codebook], [1, 2]);
   equal(s.bits, 1);
+  // a cluster of identical values (pruned zeros) is exactly that value
+  deepEqual([...shareWeights(new Float32Array([0, 0, 0, 0, 0, 0, 0, 3, -1, 2.5]), 4).codebook], [
+    -1,
+    0,
+    2.5,
+    3,
+  ]);
   const one = shareWeights(new Float32Array([1, 2, 6]), 1);
   deepEqual([...one.codebook], [3]);
   const lin = shareWeights(new Float32Array([1, 2, 6]), 1, { init: "linear" });
