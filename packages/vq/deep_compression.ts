@@ -14,8 +14,12 @@
  * - codebook: k float32 values;
  * - Huffman tables: the canonical code lengths of both alphabets, 6 bits per symbol (lengths
  *   are ≤ 53);
- * - header: {@link HEADER_BITS} bits (the two stream bit lengths in 32 bits each, k in 16
- *   bits, b in 8 bits). The shape is part of the architecture and not counted.
+ * - header: {@link HEADER_BITS} bits (the two stream bit lengths in 32 bits each, k − 1 in 16
+ *   bits, b − 1 in 4 bits, a 1-bit flag for the filler symbol). The shape is part of the
+ *   architecture and not counted.
+ *
+ * {@link packCompressed} writes exactly these fields into one bitstream (so the accounting is
+ * the length of a real container) and {@link unpackCompressed} reads it back.
  *
  * Accounting (all in bits; dense = 32n):
  *
@@ -39,9 +43,11 @@
  * @module
  */
 
+import { BitReader, BitWriter } from "./_bitstream.ts";
 import { checkData, checkInt } from "./_check.ts";
 import {
   averageCodeLength,
+  canonicalCode,
   countSymbols,
   type EncodedBits,
   entropy,
@@ -54,8 +60,8 @@ import { magnitudePrune } from "./pruning.ts";
 import { decodeRelativeIndex, encodeRelativeIndex, positionsOf } from "./sparse_index.ts";
 import { indexBits, reconstructShared, shareWeights } from "./weight_sharing.ts";
 
-/** Header bits counted per tensor: two 32-bit stream lengths, 16-bit k, 8-bit gap width. */
-export const HEADER_BITS: number = 32 + 32 + 16 + 8;
+/** Header bits per tensor: two 32-bit stream lengths, k − 1 (16), b − 1 (4), filler flag (1). */
+export const HEADER_BITS: number = 32 + 32 + 16 + 4 + 1;
 
 /** Bits per stored Huffman code length. */
 export const TABLE_BITS_PER_SYMBOL: number = 6;
@@ -334,4 +340,120 @@ export function deepDecompress(c: CompressedWeights): Float32Array {
     if (s < k) out[p] = c.codebook[s];
   }
   return out;
+}
+
+/**
+ * Serializes a compressed tensor into one bitstream (MSB first) in the order of the
+ * accounting: header, codebook (float32 bit patterns), value code lengths (6 bits each), gap
+ * code lengths (6 bits each), value stream, gap stream. Its bit length equals the report's
+ * `totalBits`.
+ *
+ * @param c The stored form from {@link deepCompress}.
+ * @returns The container's bytes and exact bit length.
+ * @throws {RangeError} When a stream is longer than 2^32 − 1 bits or the code tables do not
+ *   match the codebook and gap width.
+ *
+ * @example The container is exactly as long as the accounting says
+ * ```ts
+ * import { deepCompress, packCompressed } from "@lowbit/vq/deep-compression";
+ * import { equal } from "node:assert/strict";
+ * const w = new Float32Array(200).map((_, i) => Math.cos(i * 0.37) * (i % 5));
+ * const r = deepCompress(w, [20, 10], { sparsity: 0.7, bits: 3, gapBits: 2 });
+ * equal(packCompressed(r.compressed).bitLength, r.report.totalBits);
+ * ```
+ */
+export function packCompressed(c: CompressedWeights): EncodedBits {
+  const k = c.codebook.length;
+  const alphabet = c.valueCode.lengths.length;
+  const gapBits = checkInt("c.gapBits", c.gapBits, 1, 16);
+  checkInt("c.codebook.length", k, 1, 65536);
+  if (alphabet !== k && alphabet !== k + 1) {
+    throw new RangeError(`c.valueCode must have ${k} or ${k + 1} symbols, got ${alphabet}`);
+  }
+  if (c.gapCode.lengths.length !== 2 ** gapBits) {
+    throw new RangeError(
+      `c.gapCode must have 2^gapBits = ${2 ** gapBits} symbols, got ${c.gapCode.lengths.length}`,
+    );
+  }
+  for (const [name, s] of [["values", c.values], ["gaps", c.gaps]] as const) {
+    checkInt(`c.${name}.bitLength`, s.bitLength, 0, 2 ** 32 - 1);
+  }
+  const w = new BitWriter();
+  w.write(c.values.bitLength, 32);
+  w.write(c.gaps.bitLength, 32);
+  w.write(k - 1, 16);
+  w.write(gapBits - 1, 4);
+  w.write(alphabet > k ? 1 : 0, 1);
+  for (let j = 0; j < k; j++) w.writeFloat32(c.codebook[j]);
+  for (const l of c.valueCode.lengths) w.write(l, TABLE_BITS_PER_SYMBOL);
+  for (const l of c.gapCode.lengths) w.write(l, TABLE_BITS_PER_SYMBOL);
+  copyBits(w, c.values);
+  copyBits(w, c.gaps);
+  return { bytes: w.finish(), bitLength: w.bitLength };
+}
+
+function copyBits(w: BitWriter, s: EncodedBits): void {
+  const r = new BitReader(s.bytes, s.bitLength);
+  while (r.remaining >= 24) w.write(r.read(24), 24);
+  const tail = r.remaining;
+  w.write(r.read(tail), tail);
+}
+
+function readBits(r: BitReader, bitLength: number): EncodedBits {
+  const w = new BitWriter();
+  let left = bitLength;
+  while (left >= 24) {
+    w.write(r.read(24), 24);
+    left -= 24;
+  }
+  w.write(r.read(left), left);
+  return { bytes: w.finish(), bitLength };
+}
+
+/**
+ * Reads a container written by {@link packCompressed}.
+ *
+ * @param bytes The container.
+ * @param bitLength Its exact bit length.
+ * @param shape The tensor's shape (not stored: part of the architecture).
+ * @returns The stored form, ready for {@link deepDecompress}.
+ * @throws {RangeError} When the container is truncated or its code tables are invalid.
+ *
+ * @example
+ * ```ts
+ * import { deepCompress, deepDecompress, packCompressed, unpackCompressed } from "@lowbit/vq/deep-compression";
+ * import { deepEqual } from "node:assert/strict";
+ * const w = new Float32Array(64).map((_, i) => Math.sin(i) * (i % 3));
+ * const r = deepCompress(w, [8, 8], { sparsity: 0.5, bits: 2, gapBits: 3 });
+ * const { bytes, bitLength } = packCompressed(r.compressed);
+ * deepEqual(deepDecompress(unpackCompressed(bytes, bitLength, [8, 8])), r.shared);
+ * ```
+ */
+export function unpackCompressed(
+  bytes: Uint8Array,
+  bitLength: number,
+  shape: readonly number[],
+): CompressedWeights {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError("bytes must be a Uint8Array");
+  checkInt("bitLength", bitLength, 0, 8 * bytes.length);
+  const r = new BitReader(bytes, bitLength);
+  const valueBits = r.read(32), gapStreamBits = r.read(32);
+  const k = r.read(16) + 1, gapBits = r.read(4) + 1, filler = r.read(1);
+  const codebook = new Float32Array(k);
+  for (let j = 0; j < k; j++) codebook[j] = r.readFloat32();
+  const valueLengths = new Uint8Array(k + filler);
+  for (let j = 0; j < valueLengths.length; j++) valueLengths[j] = r.read(TABLE_BITS_PER_SYMBOL);
+  const gapLengths = new Uint8Array(2 ** gapBits);
+  for (let j = 0; j < gapLengths.length; j++) gapLengths[j] = r.read(TABLE_BITS_PER_SYMBOL);
+  const values = readBits(r, valueBits);
+  const gaps = readBits(r, gapStreamBits);
+  return {
+    shape: checkTensorShape(shape, shape.reduce((a, b) => a * b, 1)),
+    codebook,
+    gapBits,
+    valueCode: canonicalCode(valueLengths),
+    values,
+    gapCode: canonicalCode(gapLengths),
+    gaps,
+  };
 }

@@ -1,6 +1,12 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { Philox } from "@lowbit/rounding";
-import { deepCompress, deepDecompress, HEADER_BITS } from "./deep_compression.ts";
+import {
+  deepCompress,
+  deepDecompress,
+  HEADER_BITS,
+  packCompressed,
+  unpackCompressed,
+} from "./deep_compression.ts";
 import { entropy, huffman } from "./huffman.ts";
 
 function laplace(n: number, seed: number, b = 0.05): Float32Array {
@@ -103,7 +109,20 @@ Deno.test("deepCompress on seeded Laplace weights: lossless round trip and exact
       ok(single ? bitsUsed === E : bitsUsed < (H + 1) * E);
     }
     ok(rep.valueBits <= rep.fixedValueBits && rep.gapBits <= rep.fixedGapBits);
+    // the accounting is the length of a real container, which decodes to the same weights
+    const box = packCompressed(r.compressed);
+    equal(box.bitLength, rep.totalBits);
+    equal(box.bytes.length, Math.ceil(rep.totalBits / 8));
+    deepEqual(deepDecompress(unpackCompressed(box.bytes, box.bitLength, [300, 100])), r.shared);
   }
+  equal(HEADER_BITS, 32 + 32 + 16 + 4 + 1);
+});
+
+Deno.test("unpackCompressed: a truncated container raises a RangeError", () => {
+  const r = deepCompress(laplace(500, 6), [500], { sparsity: 0.6, bits: 3, gapBits: 4 });
+  const box = packCompressed(r.compressed);
+  throws(() => unpackCompressed(box.bytes, box.bitLength - 1, [500]), RangeError);
+  throws(() => unpackCompressed(box.bytes, box.bitLength + 8, [500]), /bitLength/);
 });
 
 Deno.test("deepCompress: dense (sparsity 0) has no fillers and one gap symbol (1 bit per entry)", () => {
