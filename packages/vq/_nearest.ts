@@ -114,8 +114,6 @@ export function reserve(memory: WebAssembly.Memory, bytes: number): ArrayBuffer 
   return memory.buffer as ArrayBuffer;
 }
 
-const PAD = 3.4e38; // a padding centroid at ±PAD is +∞ away from every finite point
-
 /** The Wasm kernel; same results as {@link nearestReference}. */
 export function nearestWasm(job: NearestJob, k = pqKernels()!): NearestResult {
   const { x, n, dim, m, dsub, centroids, ksub } = job;
@@ -132,7 +130,10 @@ export function nearestWasm(job: NearestJob, k = pqKernels()!): NearestResult {
     for (let q = 0; q < dsub; q++) {
       const row = base + q * kp;
       for (let j = 0; j < ksub; j++) f32[row + j] = centroids[(s * ksub + j) * dsub + q];
-      for (let j = ksub; j < kp; j++) f32[row + j] = q === 0 ? PAD : 0;
+      // padding slots repeat the last centroid: equal distances, so ties to the lowest index
+      // never pick them (a far-away sentinel could win when data reaches ±3.4e38)
+      const last = centroids[(s * ksub + ksub - 1) * dsub + q];
+      for (let j = ksub; j < kp; j++) f32[row + j] = last;
     }
   }
   for (let s = 0; s < m; s++) {

@@ -31,3 +31,18 @@ Deno.test("nearest: duplicate centroids resolve to the first", () => {
   deepEqual([...nearestReference(job).index], [0, 0]);
   equal(nearestWasm(job).distance[1], 4);
 });
+
+Deno.test("nearest: padding slots never win, even for data near ±3.4e38 (ksub not a multiple of 4)", () => {
+  // distances overflow to +∞ for every real centroid: the reference then keeps index 0
+  const big = 3.4e38;
+  for (const [dsub, ksub] of [[1, 3], [4, 5], [4, 2], [2, 7]]) {
+    const x = new Float32Array([big, -big, 0, big / 2, 3.3e38, -3.3e38, 1, 2].slice(0, 4 * dsub));
+    const n = x.length / dsub;
+    const centroids = new Float32Array(ksub * dsub).map((_, i) => (i % 3) - 1);
+    const job = { x, n, dim: dsub, m: 1, dsub, centroids, ksub };
+    const want = nearestReference(job), got = nearestWasm(job);
+    deepEqual(got.index, want.index, `dsub ${dsub} ksub ${ksub}`);
+    deepEqual(got.distance, want.distance);
+    for (const i of got.index) equal(i >= 0 && i < ksub, true);
+  }
+});

@@ -251,14 +251,16 @@ export class ProductQuantizer {
    * ADC lookup table of one query: float32 squared distances from each query sub-vector to
    * every centroid, `[M][ksub]`, computed in dimension order as encoding does.
    *
-   * @param query One vector of dim floats.
+   * @param query One vector of dim floats (finite).
    * @returns The table.
+   * @throws {RangeError} Before training, on a short query, or on NaN/infinite values.
    */
   distanceTable(query: Float32Array): Float32Array {
     this.#needTrained();
     if (!(query instanceof Float32Array) || query.length < this.dim) {
       throw new RangeError(`query must be a Float32Array of at least dim = ${this.dim} values`);
     }
+    checkData("query", query.subarray(0, this.dim));
     const { M, dsub, ksub } = this;
     const f = Math.fround;
     const t = new Float32Array(M * ksub);

@@ -122,4 +122,8 @@ Deno.test("ProductQuantizer: bad input is rejected with named arguments", () => 
   throws(() => pq.train(new Float32Array([1, 2, NaN, 4])), /data\[2\] is NaN/);
   throws(() => pq.train(new Float32Array(6)), /data.length \(6\) must be a multiple of dim \(4\)/);
   throws(() => pq.setCentroids(new Float32Array(3)), /centroids must hold/);
+  pq.setCentroids(new Float32Array(2 * 16 * 2).map((_, i) => i));
+  const codes = pq.encode(new Float32Array([1, 2, 3, 4]));
+  throws(() => pq.adcDistances(codes, new Float32Array([0, NaN, 0, 0])), /query\[1\] is NaN/);
+  throws(() => pq.distanceTable(new Float32Array([0, 0, Infinity, 0])), /query\[2\] is Infinity/);
 });

@@ -5,7 +5,7 @@
 ;; nearest of ksub centroids by squared L2 distance, computed exactly as the TypeScript
 ;; reference does: d = ((x_0 − c_0)² + (x_1 − c_1)²) + … in float32, operation by operation.
 ;; SIMD lanes hold four centroids (centroids stored transposed, [dsub][kp] with kp = ksub
-;; rounded up to 4 and padding centroids at ±3.4e38 so their distance is +∞); each lane keeps
+;; rounded up to 4, the padding slots repeating the last centroid); each lane keeps
 ;; its first minimum (strict <), and the lanes are merged with ties to the lowest index, so the
 ;; result is the lowest-index nearest centroid, bit for bit the reference's.
 ;;
