@@ -129,6 +129,18 @@ function linearLloyd(
   return c.sort();
 }
 
+/**
+ * The values rounded to float32, ascending, duplicates removed: centroids that coincide in
+ * float32 (binary64 inputs closer than an ulp, or Lloyd centroids that never separated, e.g. on
+ * constant weights) become one entry, so the codebook is strictly ascending.
+ */
+function distinctFloat32(c: ArrayLike<number>): Float32Array {
+  const f = Float32Array.from(c).sort();
+  let m = 0;
+  for (let j = 0; j < f.length; j++) if (m === 0 || f[j] !== f[m - 1]) f[m++] = f[j];
+  return f.slice(0, m);
+}
+
 /** Weighted mean of each cluster (the fallback centroid when a cluster has zero weight). */
 function clusterMeans(
   x: Float32Array | Float64Array,
@@ -153,7 +165,8 @@ function clusterMeans(
  *
  * @param weights The weights (finite).
  * @param k Number of shared values, 1 ≤ k ≤ min(weights.length, 65536). The codebook is
- *   shorter when the weights have fewer than k distinct values (`init: "optimal"`).
+ *   shorter when the weights have fewer than k distinct values (`init: "optimal"`), or when
+ *   centroids coincide once rounded to float32 (they are merged).
  * @param options Clustering method and importance weights.
  * @returns Codebook (float32, ascending), indices and the index width.
  * @throws {RangeError} On empty/non-finite weights, a bad k, bad importance or iterations.
@@ -187,10 +200,10 @@ export function shareWeights(
     // (weighted) means in binary64, so a cluster of identical values — e.g. pruned zeros —
     // gets exactly that value (kmeans1d's shifted prefix sums can leave ~1e-16 residues).
     const dp = kmeans1d(weights, k, { weights: importance });
-    codebook = clusterMeans(weights, dp.assignments, dp.centroids, importance);
+    codebook = distinctFloat32(clusterMeans(weights, dp.assignments, dp.centroids, importance));
   } else if (init === "linear") {
     const iterations = checkInt("options.iterations", options.iterations ?? 100, 1, 1e6);
-    codebook = Float32Array.from(linearLloyd(weights, k, iterations, importance));
+    codebook = distinctFloat32(linearLloyd(weights, k, iterations, importance));
   } else {
     throw new RangeError(`options.init must be "optimal" or "linear", got ${String(init)}`);
   }

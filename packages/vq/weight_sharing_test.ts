@@ -217,6 +217,18 @@ Deno.test("shareWeights: fewer distinct values than k gives a shorter codebook; 
   deepEqual([...lin.codebook], [3]);
 });
 
+Deno.test("shareWeights: centroids that coincide in float32 merge into one codebook entry", () => {
+  // binary64 weights closer than a float32 ulp: the optimal 3 clusters round to 2 values
+  const near = shareWeights(new Float64Array([1, 1 + 1e-12, 5]), 3);
+  deepEqual([...near.codebook], [1, 5]);
+  deepEqual([...near.indices], [0, 0, 1]);
+  equal(near.bits, 1);
+  // Lloyd from linear spacing on constant weights: all k centroids stay equal
+  const flat = shareWeights(new Float32Array([0.25, 0.25, 0.25, 0.25]), 4, { init: "linear" });
+  deepEqual([...flat.codebook], [0.25]);
+  deepEqual([...reconstructShared(flat)], [0.25, 0.25, 0.25, 0.25]);
+});
+
 Deno.test("weight sharing: bad input raises errors naming the argument", () => {
   throws(() => shareWeights(new Float32Array(0), 1), /weights/);
   throws(() => shareWeights(new Float32Array([1, NaN]), 1), /weights\[1\]/);
