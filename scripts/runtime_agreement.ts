@@ -21,42 +21,21 @@
  * @module
  */
 
-import {
-  BatchNormBase,
-  Conv2d,
-  Flatten,
-  Linear,
-  loadMnist,
-  loadSafetensors,
-  MaxPool2d,
-  mnistCnn,
-  ReLU,
-  ReLU6,
-} from "@lowbit/nn";
+import { loadMnist, loadSafetensors, mnistCnn } from "@lowbit/nn";
 import {
   accumulatorReport,
   agreementReport,
   convertModel,
-  type FloatLayer,
   type FloatModel,
   formatAgreementReport,
   loadIntegerGraph,
   saveIntegerGraph,
 } from "@lowbit/runtime";
+import { runtimeModelOf } from "../notebooks/_lib/nn_runtime.ts";
 
 const mode = Deno.args[0] === "float" ? "float" : "fixed";
 const root = new URL("../", import.meta.url);
 const modelPath = new URL("models/mnist-cnn.safetensors", root);
-
-type Pad = number | readonly number[] | undefined;
-const pad4 = (p: Pad): number | [number, number, number, number] | undefined =>
-  p === undefined || typeof p === "number"
-    ? p
-    : p.length === 2
-    ? [p[0], p[1], p[0], p[1]]
-    : [p[0], p[1], p[2], p[3]];
-const pair = (p: number | readonly number[] | undefined): number | [number, number] | undefined =>
-  p === undefined || typeof p === "number" ? p : [p[0], p[1]];
 
 /** The nn Sequential as the runtime's float model description. */
 async function mnistModel(): Promise<{ model: FloatModel; mean: number; std: number } | null> {
@@ -68,58 +47,8 @@ async function mnistModel(): Promise<{ model: FloatModel; mean: number; std: num
   const { stateDict, metadata } = await loadSafetensors(modelPath);
   const net = mnistCnn(Number(metadata.seed ?? 1));
   net.loadStateDict(stateDict);
-  const layers: FloatLayer[] = net.layers.map(([name, m]): FloatLayer => {
-    if (m instanceof Conv2d) {
-      const [o, c, kh, kw] = m.weight.shape;
-      return {
-        kind: "conv2d",
-        name,
-        weight: m.weight.data,
-        weightShape: [o, c, kh, kw],
-        bias: m.bias?.data,
-        stride: pair(m.options.stride),
-        padding: pad4(m.options.padding),
-        dilation: pair(m.options.dilation),
-        groups: m.options.groups,
-      };
-    }
-    if (m instanceof BatchNormBase) {
-      return {
-        kind: "batchnorm",
-        name,
-        gamma: m.weight.data,
-        beta: m.bias.data,
-        mean: m.runningMean.data,
-        variance: m.runningVar.data,
-        eps: m.eps,
-      };
-    }
-    if (m instanceof Linear) {
-      return {
-        kind: "linear",
-        name,
-        weight: m.weight.data,
-        outFeatures: m.outFeatures,
-        bias: m.bias?.data,
-      };
-    }
-    if (m instanceof ReLU) return { kind: "relu", name };
-    if (m instanceof ReLU6) return { kind: "relu6", name };
-    if (m instanceof MaxPool2d) {
-      const p = m.options.padding;
-      return {
-        kind: "maxpool2d",
-        name,
-        kernel: pair(m.options.kernel)!,
-        stride: pair(m.options.stride),
-        padding: pad4(p),
-      };
-    }
-    if (m instanceof Flatten) return { kind: "flatten", name };
-    throw new RangeError(`layer "${name}" (${m.constructor.name}) has no runtime equivalent`);
-  });
   return {
-    model: { inputShape: [1, 28, 28], layers },
+    model: runtimeModelOf(net, [1, 28, 28]),
     mean: Number(metadata.mean),
     std: Number(metadata.std),
   };
