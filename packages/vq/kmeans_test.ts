@@ -87,3 +87,24 @@ Deno.test("kmeans: bad input is rejected with named arguments", () => {
   throws(() => kmeans(x, 1, 2, { tol: -1 }), /options.tol/);
   throws(() => kmeans(new Float64Array(4) as never, 1, 2), /data must be a Float32Array/);
 });
+
+Deno.test("kmeans: integer weights equal replicating the points (same initial centroids)", () => {
+  const r = new Philox(31);
+  for (let trial = 0; trial < 10; trial++) {
+    const dim = 1 + (trial % 3), n = 40, k = 2 + (trial % 4);
+    const x = new Float32Array(n * dim).map(() => Math.round((r.uniform() - 0.5) * 64) / 8);
+    const w = new Float32Array(n).map(() => Math.floor(r.uniform() * 4)); // 0..3, zeros included
+    w[0] = 1;
+    const rep: number[] = [];
+    for (let i = 0; i < n; i++) {
+      for (let t = 0; t < w[i]; t++) rep.push(...x.subarray(i * dim, (i + 1) * dim));
+    }
+    const init = x.slice(0, k * dim);
+    const a = kmeans(x, dim, k, { weights: w, init, maxIter: 50, tol: 0 });
+    const b = kmeans(Float32Array.from(rep), dim, k, { init, maxIter: 50, tol: 0 });
+    for (let j = 0; j < k * dim; j++) {
+      ok(Math.abs(a.centroids[j] - b.centroids[j]) <= 1e-6, `trial ${trial} centroid ${j}`);
+    }
+    ok(Math.abs(a.inertia - b.inertia) <= 1e-4 * (1 + b.inertia), `trial ${trial} inertia`);
+  }
+});

@@ -127,3 +127,31 @@ Deno.test("ProductQuantizer: bad input is rejected with named arguments", () => 
   throws(() => pq.adcDistances(codes, new Float32Array([0, NaN, 0, 0])), /query\[1\] is NaN/);
   throws(() => pq.distanceTable(new Float32Array([0, 0, Infinity, 0])), /query\[2\] is Infinity/);
 });
+
+Deno.test("search equals a full stable sort of the ADC distances (packed, byte and 16-bit codes)", () => {
+  const r = new Philox(12);
+  for (const nbits of [3, 8, 11]) {
+    const dim = 8, M = 4, n = 700;
+    const pq = new ProductQuantizer(dim, M, nbits);
+    // a coarse grid of centroids makes equal distances (ties) common
+    pq.setCentroids(
+      new Float32Array(M * 2 ** nbits * 2).map(() => Math.round(r.uniform() * 6) / 2),
+    );
+    const x = new Float32Array(n * dim).map(() => Math.round(r.uniform() * 6) / 2);
+    const codes = pq.encode(x);
+    const queries = new Float32Array(3 * dim).map(() => Math.round(r.uniform() * 6) / 2);
+    for (const kernel of ["wasm", "ts"] as const) {
+      const k = 25;
+      const got = pq.search(codes, queries, k, { kernel });
+      for (let q = 0; q < 3; q++) {
+        const d = pq.adcDistances(codes, queries.subarray(q * dim, (q + 1) * dim), { kernel });
+        const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => d[a] - d[b] || a - b);
+        deepEqual([...got.labels.subarray(q * k, (q + 1) * k)], order.slice(0, k), `${nbits}`);
+        deepEqual(
+          [...got.distances.subarray(q * k, (q + 1) * k)],
+          order.slice(0, k).map((i) => d[i]),
+        );
+      }
+    }
+  }
+});
