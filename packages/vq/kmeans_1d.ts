@@ -149,15 +149,15 @@ export function kmeans1d(
   let best = 0;
   for (let c = 0; c < kk; c++) {
     const i = starts[c], j = starts[c + 1];
-    const s0 = P0[j] - P0[i];
-    // weighted mean (the mean of the values when all weights in the run are zero)
-    let m: number;
-    if (s0 > 0) m = mean + (P1[j] - P1[i]) / s0;
-    else {
-      m = 0;
-      for (let t = i; t < j; t++) m += ux[t];
-      m /= j - i;
+    // weighted mean summed directly over the run (exact for runs of one value, e.g. pruned
+    // zeros; the plain mean when all weights in the run are zero)
+    let sw = 0, swx = 0, sx = 0;
+    for (let t = i; t < j; t++) {
+      sw += uw[t];
+      swx += uw[t] * ux[t];
+      sx += ux[t];
     }
+    const m = sw > 0 ? swx / sw : sx / (j - i);
     centroids[c] = m;
     best += cost(i, j);
     for (let t = i; t < j; t++) clusterOf[t] = c;

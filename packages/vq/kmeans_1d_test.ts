@@ -67,6 +67,10 @@ Deno.test("kmeans1d: fewer distinct values than k, duplicates, k = n", () => {
   deepEqual([...r.centroids], [1, 3]);
   equal(r.cost, 0);
   deepEqual([...kmeans1d(new Float32Array([2, 1]), 2).assignments], [1, 0]);
+  // a run of identical values gets exactly that value (no prefix-sum rounding)
+  const z = new Float32Array(1000).fill(0.1);
+  z[0] = 5;
+  deepEqual([...kmeans1d(z, 2).centroids], [Math.fround(0.1), 5]);
 });
 
 Deno.test("kmeans1d: bad input is rejected with named arguments", () => {
