@@ -5,9 +5,10 @@
  * chooser picks the kernel. Above a size threshold the work is shared with the worker pool
  * when one is enabled (see `pool.ts`).
  *
- * Error bound of the Wasm kernel against the reference: `|C_wasm − C_ref| ≤ γ_(k+1) ·
- * Σ_p |A_ip|·|B_pj| + |bias_j|·u` with `u = 2^-24`, `γ_n = n·u / (1 − n·u)` (the standard bound
- * for recursive float32 summation; the tests check it on every shape).
+ * Error bound of the Wasm kernel against the reference, checked element by element in the
+ * tests: `|C_wasm − C_ref| ≤ γ_(k+2) · Σ_p |A_ip|·|B_pj| + u·|C_ref|` with `u = 2^-24` and
+ * `γ_n = n·u / (1 − n·u)` (recursive float32 summation, the bias and a possibly unfused
+ * multiply-add counted as extra terms; see docs/kernels.md).
  *
  * @example
  * ```ts

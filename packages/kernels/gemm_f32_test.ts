@@ -62,7 +62,7 @@ Deno.test("gemmF32: bad input is rejected with named arguments", () => {
   throws(() => gemmF32(2, 2, 3, a, b, { kernel: "gpu" as never }), /options.kernel must be/);
 });
 
-// |C_wasm − C_ref| ≤ γ_(k+1)·Σ|a||b| + |bias|·u + u·|C_ref| (module docs), per element.
+// |C_wasm − C_ref| ≤ γ_(k+2)·Σ|a||b| + u·|C_ref| (module docs), per element.
 function assertWithinBound(
   m: number,
   n: number,
