@@ -27,3 +27,27 @@ export function randomInts<T extends Int8Array | Uint8Array>(
   }
   return x;
 }
+
+/** Integer dot products C = A·Bᵀ (A m×k, B given as n rows of k), the bit-GEMM truth. */
+export function naiveRowDots(
+  m: number,
+  n: number,
+  k: number,
+  a: Int8Array,
+  bt: Int8Array,
+): Int32Array {
+  const c = new Int32Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p] * bt[j * k + p];
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
+
+/** K values of the bit-GEMM grid: around the 32- and 64-bit word edges. */
+export const KS = [1, 31, 32, 33, 63, 64, 65, 255, 256, 257];
+/** m, n values of the bit-GEMM grid. */
+export const MN = [1, 3, 7, 16, 17, 63, 64, 65];

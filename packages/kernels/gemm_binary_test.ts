@@ -2,28 +2,13 @@ import { deepEqual, equal, throws } from "node:assert/strict";
 import { packSigns } from "@lowbit/numerics/packing";
 import { Philox } from "@lowbit/rounding";
 import { gemmBinary, packBinary } from "./gemm_binary.ts";
+import { KS, MN, naiveRowDots as naive } from "./_test_util.ts";
 
 /** Seeded ±1 matrix as Int8Array. */
 function signs(len: number, seed: number): Int8Array {
   const r = new Philox(seed, 2);
   return Int8Array.from({ length: len }, () => (r.nextUint32() & 1 ? -1 : 1));
 }
-
-/** Integer dot products of ±1 matrices (A m×k, B given as n rows of k). */
-function naive(m: number, n: number, k: number, a: Int8Array, bt: Int8Array): Int32Array {
-  const c = new Int32Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[i * k + p] * bt[j * k + p];
-      c[i * n + j] = s;
-    }
-  }
-  return c;
-}
-
-const KS = [1, 31, 32, 33, 63, 64, 65, 255, 256, 257];
-const MN = [1, 3, 7, 16, 17, 63, 64, 65];
 
 Deno.test("gemmBinary equals the integer dot products of ±1 matrices on the shape grid (TS and Wasm)", () => {
   let seed = 0;

@@ -1,27 +1,13 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
 import { Philox } from "@lowbit/rounding";
 import { gemmTernary, type PackedTernary, packTernary } from "./gemm_ternary.ts";
+import { KS, MN, naiveRowDots as naive } from "./_test_util.ts";
 
 /** Seeded {−1, 0, +1} matrix with about a third zeros. */
 function trits(len: number, seed: number): Int8Array {
   const r = new Philox(seed, 4);
   return Int8Array.from({ length: len }, () => (r.nextUint32() % 3) - 1);
 }
-
-function naive(m: number, n: number, k: number, a: Int8Array, bt: Int8Array): Int32Array {
-  const c = new Int32Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let s = 0;
-      for (let p = 0; p < k; p++) s += a[i * k + p] * bt[j * k + p];
-      c[i * n + j] = s;
-    }
-  }
-  return c;
-}
-
-const KS = [1, 31, 32, 33, 63, 64, 65, 255, 256, 257];
-const MN = [1, 3, 7, 16, 17, 63, 64, 65];
 
 Deno.test("gemmTernary equals integer dot products of {−1, 0, 1} matrices on the shape grid", () => {
   let seed = 0;
