@@ -6,12 +6,9 @@
 import type { GemmF32Call } from "./_gemm_f32_ref.ts";
 import type { PackedF32 } from "./pack.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
-import { activePool } from "./_pool_state.ts";
+import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
 
 const ACT = { none: 0, relu: 1, relu6: 2 } as const;
-
-/** Smallest m·n·k worth splitting across threads. */
-export const PARALLEL_MIN_WORK = 1 << 21;
 
 /** Runs a validated call on the Wasm kernel; `packed` replaces `c.b` when given. */
 export function gemmF32Wasm(c: GemmF32Call, packed: PackedF32 | null): void {

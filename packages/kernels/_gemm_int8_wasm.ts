@@ -8,10 +8,7 @@ import type { GemmInt8Call } from "./_gemm_int8_ref.ts";
 import type { ResolvedOutputStage } from "./_output_stage.ts";
 import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
-import { activePool } from "./_pool_state.ts";
-
-/** Smallest m·n·k worth splitting across threads. */
-const PARALLEL_MIN_WORK = 1 << 21;
+import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
 
 /** Where results go: int32 accumulators, or codes through a resolved output stage. */
 export type Int8Sink =

@@ -21,6 +21,9 @@ export interface PoolRunner {
   runGemvInt8(a16: number, kp: number, bp: number, c: number, n: number): void;
 }
 
+/** Smallest m·n·k (multiply-adds) worth splitting across the pool's threads. */
+export const PARALLEL_MIN_WORK = 1 << 21;
+
 let current: PoolRunner | null = null;
 
 /** The enabled pool, or null. */

@@ -29,7 +29,7 @@ import { gemmInt8Reference, resolveGemmInt8 } from "./_gemm_int8_ref.ts";
 import type { GemmInt8Options, Int8Operand } from "./gemm_int8.ts";
 import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
-import { activePool } from "./_pool_state.ts";
+import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
 
 /** Options of {@link gemmNarrow}. */
 export interface GemmNarrowOptions extends GemmInt8Options {
@@ -126,7 +126,8 @@ export function gemmNarrow(
       }
     }
   }
-  if (!call.useWasm) {
+  /** Throws naming the first code of A outside its bit range. */
+  const checkA = () => {
     for (let i = 0; i < m * k; i++) {
       if (a[i] < alo || a[i] > ahi) {
         throw new RangeError(
@@ -134,6 +135,9 @@ export function gemmNarrow(
         );
       }
     }
+  };
+  if (!call.useWasm) {
+    checkA();
     return gemmInt8Reference(call, out);
   }
   const w = kernels()!;
@@ -155,15 +159,7 @@ export function gemmNarrow(
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   u8.set(new Uint8Array(a.buffer, a.byteOffset, m * k), aRaw);
   const bad = w.int8.prep_a_narrow(aRaw, m, k, kp, aSigned ? 1 : 0, aAdd, ahi - alo, a8, rs);
-  if (bad) {
-    for (let i = 0; i < m * k; i++) {
-      if (a[i] < alo || a[i] > ahi) {
-        throw new RangeError(
-          `a[${i}] = ${a[i]} is outside the ${aBits}-bit range [${alo}, ${ahi}]`,
-        );
-      }
-    }
-  }
+  if (bad) checkA(); // the kernel saw a code out of range: find and name it
   let bp: number;
   // column sums of the signed B, for the A zero point term
   const colSum = new Int32Array(n);
@@ -194,7 +190,7 @@ export function gemmNarrow(
   i32.fill(0, cAt / 4, cAt / 4 + m * n);
   const block = narrowBlockPairs(ahi - alo, Math.max(-(blo - bSub), bhi - bSub));
   const pool = activePool();
-  if (pool && m >= 12 && m * n * k >= 1 << 21) {
+  if (pool && m >= 12 && m * n * k >= PARALLEL_MIN_WORK) {
     pool.runGemmNarrow(a8, kp, bp, cAt, n, m, block);
   } else {
     w.int8.gemm_narrow(a8, kp, bp, cAt, n, 0, m, block, scratchAt(0));
