@@ -1,0 +1,7 @@
+/**
+ * ONNX and TensorFlow.js model import and ONNX export for lowbit graphs.
+ *
+ * @module
+ */
+
+export {};
