@@ -30,4 +30,11 @@ if [ ! -d /usr/share/libonnx-testdata/data/node/test_qlinearmatmul_2D ]; then
     { apt-get update -qq && apt-get install -y --no-install-recommends libonnx-testdata >/dev/null; }
 fi
 
+# 5. Real photos and glyph images (Debian darknet) for calibration and the real-model checks.
+if [ ! -f /usr/share/darknet/data/dog.jpg ]; then
+  echo "setup: installing darknet (photos and glyph images) from Debian apt" >&2
+  apt-get install -y --no-install-recommends darknet >/dev/null ||
+    { apt-get update -qq && apt-get install -y --no-install-recommends darknet >/dev/null; }
+fi
+
 echo "setup: ready ($("$DENO" --version | head -n 1))" >&2

@@ -1,0 +1,8 @@
+/**
+ * The `lowbit` command line (inspect, quantize and compare ONNX models) and its image loading
+ * for calibration data.
+ *
+ * @module
+ */
+
+export * from "./image.ts";
