@@ -6,3 +6,5 @@
  */
 
 export * from "./image.ts";
+export * from "./inputs.ts";
+export * from "./progress.ts";
