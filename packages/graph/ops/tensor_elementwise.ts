@@ -1,0 +1,286 @@
+/**
+ * Elementwise ops with broadcasting: arithmetic (Add, Sub, Mul, Div, Pow), comparisons (Equal,
+ * Less, Greater, …), logic (And, Or, Xor, Not), Where, variadic Max/Min/Sum, and unary math.
+ * Floats compute in float64 with one rounding to the output type; integer Div truncates toward
+ * zero (C/ONNX), integer overflow wraps; int64 computes on bigint.
+ *
+ * @module
+ */
+
+import type { GraphDType, GraphTensor, Node } from "../ir.ts";
+import { zeros } from "../ir.ts";
+import { type OpKernel, type OpTable, requireInput } from "../op.ts";
+import { broadcastIndex, broadcastShapes } from "./tensor_broadcast.ts";
+import { failValue, fromNumbers, isFloat, numberView } from "./tensor_common.ts";
+
+type NumFn = (a: number, b: number) => number;
+type BigFn = (a: bigint, b: bigint) => bigint;
+
+interface BinarySpec {
+  /** Float math (float64, rounded once on store). */
+  float: NumFn;
+  /** Integer math on numbers (≤ 32-bit types); the typed-array store wraps. */
+  int: NumFn;
+  /** int64 math. */
+  big: BigFn;
+  /** Output is bool (comparisons). */
+  bool?: boolean;
+  /** Operands may differ in dtype (Pow); the output takes the first operand's dtype. */
+  mixed?: boolean;
+  /** Only bool operands (And, Or, Xor). */
+  logic?: boolean;
+}
+
+const NUMERIC_OK = new Set<GraphDType>([
+  "float32",
+  "float64",
+  "float16",
+  "int8",
+  "uint8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "int64",
+]);
+
+function binaryApply(node: Node, spec: BinarySpec, a: GraphTensor, b: GraphTensor): GraphTensor {
+  if (spec.logic) {
+    if (a.dtype !== "bool") failValue(node, 0, `${node.op} needs bool inputs, got ${a.dtype}`);
+    if (b.dtype !== "bool") failValue(node, 1, `${node.op} needs bool inputs, got ${b.dtype}`);
+  } else if (!spec.mixed && a.dtype !== b.dtype) {
+    failValue(node, 1, `${node.op} needs inputs of one dtype, got ${a.dtype} and ${b.dtype}`);
+  } else if (!spec.bool) {
+    if (!NUMERIC_OK.has(a.dtype)) failValue(node, 0, `${node.op} does not support ${a.dtype}`);
+    if (!NUMERIC_OK.has(b.dtype)) failValue(node, 1, `${node.op} does not support ${b.dtype}`);
+  }
+  const shape = broadcastShapes(node, [a.shape, b.shape]);
+  const ia = broadcastIndex(shape, a.shape);
+  const ib = broadcastIndex(shape, b.shape);
+  const outType: GraphDType = spec.bool ? "bool" : a.dtype;
+  const out = zeros(outType, shape);
+  const n = out.data.length;
+  if (!spec.mixed && a.data instanceof BigInt64Array && b.data instanceof BigInt64Array) {
+    const x = a.data, y = b.data;
+    if (spec.bool) {
+      const o = out.data as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        o[i] = spec.big(x[ia ? ia[i] : i], y[ib ? ib[i] : i]) !== 0n ? 1 : 0;
+      }
+    } else {
+      const o = out.data as BigInt64Array;
+      for (let i = 0; i < n; i++) o[i] = spec.big(x[ia ? ia[i] : i], y[ib ? ib[i] : i]);
+    }
+    return out;
+  }
+  const x = numberView(a), y = numberView(b);
+  const f = isFloat(a.dtype) || isFloat(b.dtype) ? spec.float : spec.int;
+  if (outType === "float16" || outType === "int64") {
+    const r = new Float64Array(n);
+    for (let i = 0; i < n; i++) r[i] = f(x[ia ? ia[i] : i], y[ib ? ib[i] : i]);
+    return fromNumbers(outType, shape, r);
+  }
+  const o = out.data as { [i: number]: number };
+  for (let i = 0; i < n; i++) o[i] = f(x[ia ? ia[i] : i], y[ib ? ib[i] : i]);
+  return out;
+}
+
+function binary(spec: BinarySpec): OpKernel {
+  return {
+    run(node: Node, inputs: (GraphTensor | undefined)[]): GraphTensor[] {
+      return [
+        binaryApply(node, spec, requireInput(node, inputs, 0), requireInput(node, inputs, 1)),
+      ];
+    },
+  };
+}
+
+function variadic(spec: BinarySpec): OpKernel {
+  return {
+    run(node: Node, inputs: (GraphTensor | undefined)[]): GraphTensor[] {
+      let acc = requireInput(node, inputs, 0);
+      for (let i = 1; i < inputs.length; i++) {
+        const t = requireInput(node, inputs, i);
+        // Name the right input in errors: shift the node's input list for this fold step.
+        const step: Node = { ...node, inputs: [node.inputs[0], node.inputs[i]] };
+        acc = binaryApply(step, spec, acc, t);
+      }
+      if (inputs.length === 1) acc = { ...acc, shape: [...acc.shape] };
+      return [acc];
+    },
+  };
+}
+
+const b = (c: boolean): number => (c ? 1 : 0);
+const bb = (c: boolean): bigint => (c ? 1n : 0n);
+
+const maxF: NumFn = (x, y) => (x !== x || y !== y ? NaN : x >= y ? x : y);
+const minF: NumFn = (x, y) => (x !== x || y !== y ? NaN : x <= y ? x : y);
+
+function unary(
+  f: (x: number) => number,
+  opts: { big?: (x: bigint) => bigint; ints?: boolean } = {},
+): OpKernel {
+  return {
+    run(node: Node, inputs: (GraphTensor | undefined)[]): GraphTensor[] {
+      const x = requireInput(node, inputs, 0);
+      if (x.data instanceof BigInt64Array && opts.big) {
+        const big = opts.big;
+        const o = new BigInt64Array(x.data.length);
+        for (let i = 0; i < o.length; i++) o[i] = big(x.data[i]);
+        return [{ dtype: x.dtype, shape: [...x.shape], data: o }];
+      }
+      if (!isFloat(x.dtype) && !(opts.ints && NUMERIC_OK.has(x.dtype))) {
+        failValue(node, 0, `${node.op} does not support ${x.dtype}`);
+      }
+      const v = numberView(x);
+      const r = new Float64Array(v.length);
+      for (let i = 0; i < r.length; i++) r[i] = f(v[i]);
+      return [fromNumbers(x.dtype, x.shape, r)];
+    },
+  };
+}
+
+const NOT: OpKernel = {
+  run(node: Node, inputs: (GraphTensor | undefined)[]): GraphTensor[] {
+    const x = requireInput(node, inputs, 0);
+    if (x.dtype !== "bool") failValue(node, 0, `Not needs a bool input, got ${x.dtype}`);
+    const s = x.data as Uint8Array;
+    const o = new Uint8Array(s.length);
+    for (let i = 0; i < o.length; i++) o[i] = s[i] ? 0 : 1;
+    return [{ dtype: "bool", shape: [...x.shape], data: o }];
+  },
+};
+
+const WHERE: OpKernel = {
+  run(node: Node, inputs: (GraphTensor | undefined)[]): GraphTensor[] {
+    const c = requireInput(node, inputs, 0);
+    const x = requireInput(node, inputs, 1);
+    const y = requireInput(node, inputs, 2);
+    if (c.dtype !== "bool") failValue(node, 0, `Where needs a bool condition, got ${c.dtype}`);
+    if (x.dtype !== y.dtype) {
+      failValue(node, 2, `Where needs X and Y of one dtype, got ${x.dtype} and ${y.dtype}`);
+    }
+    const shape = broadcastShapes(node, [c.shape, x.shape, y.shape]);
+    const ic = broadcastIndex(shape, c.shape);
+    const ix = broadcastIndex(shape, x.shape);
+    const iy = broadcastIndex(shape, y.shape);
+    const out = zeros(x.dtype, shape);
+    const o = out.data as { [i: number]: number | bigint };
+    const cd = c.data as Uint8Array;
+    const xd = x.data as { [i: number]: number | bigint };
+    const yd = y.data as { [i: number]: number | bigint };
+    for (let i = 0; i < out.data.length; i++) {
+      o[i] = cd[ic ? ic[i] : i] ? xd[ix ? ix[i] : i] : yd[iy ? iy[i] : i];
+    }
+    return [out];
+  },
+};
+
+const bigDiv: BigFn = (x, y) => (y === 0n ? 0n : x / y);
+const bigPow: BigFn = (
+  x,
+  y,
+) => (y < 0n ? (x === 1n ? 1n : x === -1n ? (y % 2n ? -1n : 1n) : 0n) : x ** y);
+
+/**
+ * The elementwise ops by ONNX op type.
+ *
+ * @example Broadcast Add and int64 Div truncating toward zero
+ * ```ts
+ * import { ELEMENTWISE_OPS } from "./tensor_elementwise.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * const node = { name: "d", op: "Div", inputs: ["a", "b"], outputs: ["y"], attrs: {} };
+ * const [y] = ELEMENTWISE_OPS.Div.run(node, [
+ *   { dtype: "int64", shape: [2], data: new BigInt64Array([-7n, 7n]) },
+ *   { dtype: "int64", shape: [], data: new BigInt64Array([2n]) },
+ * ], { opset: 13 });
+ * deepEqual([...y.data], [-3n, 3n]);
+ * const [z] = ELEMENTWISE_OPS.Add.run({ ...node, op: "Add" }, [
+ *   { dtype: "float32", shape: [2, 1], data: new Float32Array([1, 2]) },
+ *   { dtype: "float32", shape: [3], data: new Float32Array([10, 20, 30]) },
+ * ], { opset: 13 });
+ * deepEqual([...z.data], [11, 21, 31, 12, 22, 32]);
+ * ```
+ */
+export const ELEMENTWISE_OPS: OpTable = {
+  Add: binary({ float: (x, y) => x + y, int: (x, y) => x + y, big: (x, y) => x + y }),
+  Sub: binary({ float: (x, y) => x - y, int: (x, y) => x - y, big: (x, y) => x - y }),
+  Mul: binary({ float: (x, y) => x * y, int: (x, y) => Math.imul(x, y), big: (x, y) => x * y }),
+  Div: binary({
+    float: (x, y) => x / y,
+    int: (x, y) => (y === 0 ? 0 : Math.trunc(x / y)),
+    big: bigDiv,
+  }),
+  Pow: binary({
+    float: (x, y) => Math.pow(x, y),
+    int: (x, y) => Math.pow(x, y),
+    big: bigPow,
+    mixed: true,
+  }),
+  Equal: binary({
+    float: (x, y) => b(x === y),
+    int: (x, y) => b(x === y),
+    big: (x, y) => bb(x === y),
+    bool: true,
+  }),
+  Less: binary({
+    float: (x, y) => b(x < y),
+    int: (x, y) => b(x < y),
+    big: (x, y) => bb(x < y),
+    bool: true,
+  }),
+  LessOrEqual: binary({
+    float: (x, y) => b(x <= y),
+    int: (x, y) => b(x <= y),
+    big: (x, y) => bb(x <= y),
+    bool: true,
+  }),
+  Greater: binary({
+    float: (x, y) => b(x > y),
+    int: (x, y) => b(x > y),
+    big: (x, y) => bb(x > y),
+    bool: true,
+  }),
+  GreaterOrEqual: binary({
+    float: (x, y) => b(x >= y),
+    int: (x, y) => b(x >= y),
+    big: (x, y) => bb(x >= y),
+    bool: true,
+  }),
+  And: binary({
+    float: (x, y) => b(!!x && !!y),
+    int: (x, y) => b(!!x && !!y),
+    big: (x, y) => bb(!!x && !!y),
+    bool: true,
+    logic: true,
+  }),
+  Or: binary({
+    float: (x, y) => b(!!x || !!y),
+    int: (x, y) => b(!!x || !!y),
+    big: (x, y) => bb(!!x || !!y),
+    bool: true,
+    logic: true,
+  }),
+  Xor: binary({
+    float: (x, y) => b(!x !== !y),
+    int: (x, y) => b(!x !== !y),
+    big: (x, y) => bb(!x !== !y),
+    bool: true,
+    logic: true,
+  }),
+  Where: WHERE,
+  Max: variadic({ float: maxF, int: maxF, big: (x, y) => (x >= y ? x : y) }),
+  Min: variadic({ float: minF, int: minF, big: (x, y) => (x <= y ? x : y) }),
+  Sum: variadic({ float: (x, y) => x + y, int: (x, y) => x + y, big: (x, y) => x + y }),
+  Sqrt: unary(Math.sqrt),
+  Exp: unary(Math.exp),
+  Log: unary(Math.log),
+  Neg: unary((x) => -x, { big: (x) => -x, ints: true }),
+  Abs: unary(Math.abs, { big: (x) => (x < 0n ? -x : x), ints: true }),
+  Reciprocal: unary((x) => 1 / x),
+  Floor: unary(Math.floor),
+  Ceil: unary(Math.ceil),
+  Sign: unary(Math.sign, { big: (x) => (x > 0n ? 1n : x < 0n ? -1n : 0n), ints: true }),
+  Not: NOT,
+};
