@@ -159,6 +159,14 @@ const SIZE: OpKernel = {
 const DROPOUT: OpKernel = {
   run(node, inputs) {
     const x = requireInput(node, inputs, 0);
+    const training = inputs[2];
+    if (training !== undefined && training.data[0]) {
+      const r = inputs[1];
+      const ratio = r === undefined ? 0.5 : Number(r.data[0]);
+      if (ratio !== 0) {
+        failValue(node, 2, "Dropout in training mode (random masks) is not supported");
+      }
+    }
     const out: GraphTensor[] = [x];
     if (node.outputs.length > 1) {
       out.push({ dtype: "bool", shape: [...x.shape], data: new Uint8Array(x.data.length).fill(1) });
