@@ -20,6 +20,10 @@
  */
 
 import type { OpTable } from "../op.ts";
+
+// Re-exported so the documented table's types are public from this module.
+export type { OpContext, OpKernel, OpTable } from "../op.ts";
+export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "../ir.ts";
 import { CAST_OPS } from "./tensor_cast.ts";
 import { CONSTANT_OPS } from "./tensor_constant.ts";
 import { ELEMENTWISE_OPS } from "./tensor_elementwise.ts";

@@ -201,7 +201,8 @@ export function withShape(t: GraphTensor, shape: readonly number[]): GraphTensor
  * ```ts
  * import { numberView } from "./tensor_common.ts";
  * import { deepEqual } from "node:assert/strict";
- * deepEqual([...numberView({ dtype: "int64", shape: [2], data: new BigInt64Array([1n, -2n]) })], [1, -2]);
+ * const v = numberView({ dtype: "int64", shape: [2], data: new BigInt64Array([1n, -2n]) });
+ * deepEqual(Array.from(v), [1, -2]);
  * ```
  */
 export function numberView(t: GraphTensor): ArrayLike<number> {
