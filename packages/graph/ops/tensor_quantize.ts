@@ -8,8 +8,10 @@
  *
  * per tensor (scalar or one-element scale) or per axis (`axis`, default 1, a 1-D scale along
  * it). QuantizeLinear outputs the zero point's dtype (uint8 without one, or `output_dtype` of
- * opset 21): int8, uint8, int16, uint16, int4, uint4. Blocked quantization (`block_size` of
- * opset 21) and float8 outputs are not supported.
+ * opset 21): int8, uint8, int16, uint16, int4, uint4. A float16/float64 `x` or scale is
+ * converted to float32 first (ONNX Runtime computes in float32 too); DequantizeLinear with a
+ * float16 scale (opset 19) outputs float16. Blocked quantization (`block_size` of opset 21),
+ * float8 types and `saturate` are not supported.
  *
  * @module
  */
@@ -19,7 +21,7 @@ import { roundHalfEven } from "@lowbit/rounding/modes";
 import type { GraphDType, GraphTensor, Node } from "../ir.ts";
 import { attrInt, type OpTable, requireInput } from "../op.ts";
 import { onnxDType } from "./tensor_cast.ts";
-import { failValue, normAxis, numberView } from "./tensor_common.ts";
+import { failValue, fromNumbers, normAxis, numberView } from "./tensor_common.ts";
 
 /** Code ranges of the quantized dtypes. */
 export const QUANT_RANGES: Readonly<Partial<Record<GraphDType, readonly [number, number]>>> = Object
@@ -142,12 +144,15 @@ export const QUANTIZE_OPS: OpTable = {
       }
       const g = grid(node, x, s, z);
       const src = x.data as ArrayLike<number>;
-      const out = new Float32Array(src.length);
+      // A float16 scale (opset 19) gives a float16 output: the product rounds once to it.
+      const half = s.dtype === "float16";
+      const out = half ? new Float64Array(src.length) : new Float32Array(src.length);
       const f = Math.fround;
       forEachRun(granularityLayout(x.shape, g.axis), (start, end, p) => {
         const sc = g.scale[p], zp = g.zp[p];
         for (let i = start; i < end; i++) out[i] = f(src[i] - zp) * sc;
       });
+      if (half) return [fromNumbers("float16", x.shape, out)];
       return [{ dtype: "float32", shape: [...x.shape], data: out }];
     },
   },

@@ -156,6 +156,15 @@ Deno.test("DequantizeLinear: spec examples for uint8, per-axis, int32 and int16"
       codes("int16", [], [-1]),
     ])[0].data,
   ], [-16383.5, 16384]);
+  // A float16 scale (opset 19) gives float16 output bits: (3 − 1) · 0.5 = 1 → 0x3c00.
+  const h: GraphTensor = { dtype: "float16", shape: [], data: Uint16Array.of(0x3800) };
+  const [y16] = run(
+    "DequantizeLinear",
+    [codes("int8", [1], [3]), h, codes("int8", [], [1])],
+    {},
+    19,
+  );
+  deepEqual([y16.dtype, ...y16.data], ["float16", 0x3c00]);
   throws(
     () => run("DequantizeLinear", [codes("int8", [1], [1]), f32([], [1]), codes("uint8", [], [0])]),
     /value in2: zero point dtype uint8 differs/,
