@@ -12,7 +12,17 @@ import { zeros } from "../ir.ts";
 import { attrInt, type OpTable, requireInput } from "../op.ts";
 import { failValue, fromNumbers, isFloat, numberView } from "./tensor_common.ts";
 
-/** ONNX TensorProto.DataType numbers of the supported element types. */
+/**
+ * ONNX TensorProto.DataType numbers of the supported element types.
+ *
+ * @example
+ * ```ts
+ * import { ONNX_DTYPES } from "./tensor_cast.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(ONNX_DTYPES[10], "float16");
+ * equal(ONNX_DTYPES[16], undefined); // bfloat16 is not stored
+ * ```
+ */
 export const ONNX_DTYPES: Readonly<Record<number, GraphDType>> = Object.freeze({
   1: "float32",
   2: "uint8",

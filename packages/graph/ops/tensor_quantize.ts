@@ -23,7 +23,16 @@ import { attrInt, type OpTable, requireInput } from "../op.ts";
 import { onnxDType } from "./tensor_cast.ts";
 import { failValue, fromNumbers, normAxis, numberView } from "./tensor_common.ts";
 
-/** Code ranges of the quantized dtypes. */
+/**
+ * Code ranges [qmin, qmax] of the quantized dtypes.
+ *
+ * @example
+ * ```ts
+ * import { QUANT_RANGES } from "./tensor_quantize.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(QUANT_RANGES.int4, [-8, 7]);
+ * ```
+ */
 export const QUANT_RANGES: Readonly<Partial<Record<GraphDType, readonly [number, number]>>> = Object
   .freeze({
     uint8: [0, 255],

@@ -10,7 +10,18 @@ import { sizeOf } from "../ir.ts";
 import { attrInts, type OpContext, type OpTable, requireInput } from "../op.ts";
 import { failValue, gatherElements, intValues, normAxes, stridesOf } from "./tensor_common.ts";
 
-/** One axis of a slice: first index, step and element count. */
+/**
+ * One axis of a slice: first index, step and element count (selected indices are
+ * `start + k · step` for k < count).
+ *
+ * @example
+ * ```ts
+ * import type { SliceRange } from "./tensor_slice.ts";
+ * import { equal } from "node:assert/strict";
+ * const r: SliceRange = { start: 3, step: -2, count: 2 }; // indices 3, 1
+ * equal(r.start + (r.count - 1) * r.step, 1);
+ * ```
+ */
 export interface SliceRange {
   /** First source index. */
   start: number;
