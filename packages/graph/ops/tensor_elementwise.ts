@@ -29,6 +29,46 @@ interface BinarySpec {
   mixed?: boolean;
   /** Only bool operands (And, Or, Xor). */
   logic?: boolean;
+  /** Arithmetic with an inlined float32 loop. */
+  fast?: "add" | "sub" | "mul" | "div";
+}
+
+/** float32 ∘ float32 with the op inlined (the same float64-then-round arithmetic). */
+function fastFloat32(
+  kind: "add" | "sub" | "mul" | "div",
+  x: Float32Array,
+  y: Float32Array,
+  o: Float32Array,
+  ia: Int32Array | undefined,
+  ib: Int32Array | undefined,
+): void {
+  const n = o.length;
+  if (ia === undefined && ib === undefined) {
+    if (kind === "add") { for (let i = 0; i < n; i++) o[i] = x[i] + y[i]; }
+    else if (kind === "sub") { for (let i = 0; i < n; i++) o[i] = x[i] - y[i]; }
+    else if (kind === "mul") { for (let i = 0; i < n; i++) o[i] = x[i] * y[i]; }
+    else for (let i = 0; i < n; i++) o[i] = x[i] / y[i];
+    return;
+  }
+  if (ia === undefined && ib !== undefined) {
+    if (kind === "add") { for (let i = 0; i < n; i++) o[i] = x[i] + y[ib[i]]; }
+    else if (kind === "sub") { for (let i = 0; i < n; i++) o[i] = x[i] - y[ib[i]]; }
+    else if (kind === "mul") { for (let i = 0; i < n; i++) o[i] = x[i] * y[ib[i]]; }
+    else for (let i = 0; i < n; i++) o[i] = x[i] / y[ib[i]];
+    return;
+  }
+  const ja = ia as Int32Array;
+  if (ib === undefined) {
+    if (kind === "add") { for (let i = 0; i < n; i++) o[i] = x[ja[i]] + y[i]; }
+    else if (kind === "sub") { for (let i = 0; i < n; i++) o[i] = x[ja[i]] - y[i]; }
+    else if (kind === "mul") { for (let i = 0; i < n; i++) o[i] = x[ja[i]] * y[i]; }
+    else for (let i = 0; i < n; i++) o[i] = x[ja[i]] / y[i];
+    return;
+  }
+  if (kind === "add") { for (let i = 0; i < n; i++) o[i] = x[ja[i]] + y[ib[i]]; }
+  else if (kind === "sub") { for (let i = 0; i < n; i++) o[i] = x[ja[i]] - y[ib[i]]; }
+  else if (kind === "mul") { for (let i = 0; i < n; i++) o[i] = x[ja[i]] * y[ib[i]]; }
+  else for (let i = 0; i < n; i++) o[i] = x[ja[i]] / y[ib[i]];
 }
 
 const NUMERIC_OK = new Set<GraphDType>([
@@ -71,6 +111,10 @@ function binaryApply(node: Node, spec: BinarySpec, a: GraphTensor, b: GraphTenso
       const o = out.data as BigInt64Array;
       for (let i = 0; i < n; i++) o[i] = spec.big(x[ia ? ia[i] : i], y[ib ? ib[i] : i]);
     }
+    return out;
+  }
+  if (spec.fast && a.data instanceof Float32Array && b.data instanceof Float32Array) {
+    fastFloat32(spec.fast, a.data, b.data, out.data as Float32Array, ia, ib);
     return out;
   }
   const x = numberView(a), y = numberView(b);
@@ -204,13 +248,19 @@ const bigPow: BigFn = (
  * ```
  */
 export const ELEMENTWISE_OPS: OpTable = {
-  Add: binary({ float: (x, y) => x + y, int: (x, y) => x + y, big: (x, y) => x + y }),
-  Sub: binary({ float: (x, y) => x - y, int: (x, y) => x - y, big: (x, y) => x - y }),
-  Mul: binary({ float: (x, y) => x * y, int: (x, y) => Math.imul(x, y), big: (x, y) => x * y }),
+  Add: binary({ float: (x, y) => x + y, int: (x, y) => x + y, big: (x, y) => x + y, fast: "add" }),
+  Sub: binary({ float: (x, y) => x - y, int: (x, y) => x - y, big: (x, y) => x - y, fast: "sub" }),
+  Mul: binary({
+    float: (x, y) => x * y,
+    int: (x, y) => Math.imul(x, y),
+    big: (x, y) => x * y,
+    fast: "mul",
+  }),
   Div: binary({
     float: (x, y) => x / y,
     int: (x, y) => (y === 0 ? 0 : Math.trunc(x / y)),
     big: bigDiv,
+    fast: "div",
   }),
   Pow: binary({
     float: (x, y) => Math.pow(x, y),
