@@ -1,5 +1,5 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import type { GraphTensor } from "../ir.ts";
+import type { Graph, GraphTensor } from "../ir.ts";
 import { TENSOR_OPS } from "./tensor.ts";
 
 const run = (op: string, ins: (GraphTensor | undefined)[], attrs = {}, opset = 13, outs = 1) =>
@@ -93,4 +93,37 @@ Deno.test("Constant, ConstantOfShape, Range", () => {
   deepEqual([...run("Range", [i64([10], []), i64([4], []), i64([-3], [])])[0].data], [10n, 7n]);
   deepEqual([...run("Range", [i64([0], []), i64([5], []), i64([-1], [])])[0].data], []);
   throws(() => run("Constant", []), /node n_Constant, value y: Constant needs/);
+});
+
+Deno.test("a shape subgraph (Shape → Gather → Unsqueeze → Concat → Reshape) runs on int64 in runFloat", async () => {
+  const { runFloat } = await import("../executor.ts");
+  const g: Graph = {
+    name: "flatten",
+    opset: 13,
+    inputs: [{ name: "x", dtype: "float32", shape: ["n", 2, 3] }],
+    outputs: [{ name: "y", dtype: "float32", shape: ["n", 6] }],
+    initializers: new Map<string, GraphTensor>([
+      ["zero", { dtype: "int64", shape: [], data: BigInt64Array.of(0n) }],
+      ["axes", i64([0])],
+      ["minus1", i64([-1])],
+    ]),
+    values: new Map(),
+    nodes: [
+      { name: "shape", op: "Shape", inputs: ["x"], outputs: ["s"], attrs: {} },
+      { name: "batch", op: "Gather", inputs: ["s", "zero"], outputs: ["b"], attrs: { axis: 0 } },
+      { name: "unsq", op: "Unsqueeze", inputs: ["b", "axes"], outputs: ["b1"], attrs: {} },
+      {
+        name: "cat",
+        op: "Concat",
+        inputs: ["b1", "minus1"],
+        outputs: ["target"],
+        attrs: { axis: 0 },
+      },
+      { name: "reshape", op: "Reshape", inputs: ["x", "target"], outputs: ["y"], attrs: {} },
+    ],
+  };
+  const { y, target } = runFloat(g, { x: iota([4, 2, 3]) }, { outputs: ["y", "target"] });
+  deepEqual([...target.data], [4n, -1n]);
+  deepEqual(y.shape, [4, 6]);
+  deepEqual([...y.data], [...iota([24]).data]);
 });
