@@ -18,3 +18,5 @@ export * from "./errors.ts";
 export * from "./ir.ts";
 export * from "./op.ts";
 export * from "./executor.ts";
+export * from "./passes/mod.ts";
+export * from "./from_nn.ts";
