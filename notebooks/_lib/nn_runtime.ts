@@ -1,10 +1,11 @@
 /**
  * The bridge between `@lowbit/nn` and `@lowbit/runtime` for the notebooks: a trained
  * `Sequential` described as the runtime's `FloatModel` (the input of `convertModel` and
- * `agreementReport`), and dataset images as the runtime's normalised float tensors.
+ * `agreementReport`). Dataset images as normalised float tensors moved to `@lowbit/nn`
+ * (`imagesTensor`, re-exported here).
  *
- * Neither package imports the other (DESIGN.md §2), and `scripts/runtime_agreement.ts` keeps
- * its own copy of this mapping inside a script, so notebook 04 has it here. Layers map one to
+ * Neither package imports the other (DESIGN.md §2), so notebook 04 and
+ * `scripts/runtime_agreement.ts` share the mapping from here. Layers map one to
  * one (same names): Conv2d, BatchNorm1d/2d (running statistics), Linear, ReLU, ReLU6, Flatten,
  * GlobalAvgPool and unpadded MaxPool2d/AvgPool2d; anything else is rejected with a RangeError
  * naming the layer.
@@ -16,7 +17,6 @@ import {
   AvgPool2d,
   BatchNormBase,
   Conv2d,
-  type Dataset,
   Flatten,
   GlobalAvgPool,
   Linear,
@@ -25,7 +25,7 @@ import {
   ReLU6,
   type Sequential,
 } from "@lowbit/nn";
-import type { FloatLayer, FloatModel, FloatTensor } from "@lowbit/runtime";
+import type { FloatLayer, FloatModel } from "@lowbit/runtime";
 
 type Pair = number | readonly number[] | undefined;
 
@@ -122,44 +122,5 @@ export function runtimeModelOf(model: Sequential, inputShape: readonly number[])
   return { inputShape: [...inputShape], layers };
 }
 
-/**
- * Images `[from, from + count)` of a dataset as a normalised float tensor
- * `[count, C, H, W]`, x = (byte/255 − mean)/std computed exactly as `@lowbit/nn`'s `batches`
- * does (byte·(1/(255·std)) − mean/std, stored as float32), so both packages see the same
- * inputs bit for bit.
- *
- * @param ds The dataset.
- * @param from First image.
- * @param count Number of images.
- * @param norm Mean and standard deviation.
- * @returns The tensor.
- * @throws {RangeError} If the range is outside the dataset or std is not positive.
- *
- * @example
- * ```ts
- * import { imagesTensor } from "./nn_runtime.ts";
- * import { deepEqual } from "node:assert/strict";
- * const ds = { name: "toy", images: new Uint8Array([0, 255, 51, 102]), labels: new Uint8Array([0, 1, 1, 0]), count: 4, channels: 1, height: 1, width: 1, classes: 2 };
- * const t = imagesTensor(ds, 1, 2, { mean: 0, std: 1 });
- * deepEqual([[...t.data], t.shape], [[1, 0.20000000298023224], [2, 1, 1, 1]]);
- * ```
- */
-export function imagesTensor(
-  ds: Dataset,
-  from: number,
-  count: number,
-  norm: { mean: number; std: number },
-): FloatTensor {
-  if (!Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 1) {
-    throw new RangeError(`from and count must be integers ≥ 0 and ≥ 1; got ${from}, ${count}`);
-  }
-  if (from + count > ds.count) {
-    throw new RangeError(`images [${from}, ${from + count}) exceed the ${ds.count} of ${ds.name}`);
-  }
-  if (!(norm.std > 0)) throw new RangeError(`norm.std must be > 0; got ${norm.std}`);
-  const per = ds.channels * ds.height * ds.width;
-  const a = 1 / (255 * norm.std), b = -norm.mean / norm.std;
-  const data = new Float32Array(count * per);
-  for (let i = 0; i < data.length; i++) data[i] = ds.images[from * per + i] * a + b;
-  return { data, shape: [count, ds.channels, ds.height, ds.width] };
-}
+/** Re-exported from `@lowbit/nn` (its home now) for notebook 04's import of this module. */
+export { imagesTensor } from "@lowbit/nn";

@@ -35,6 +35,7 @@ export * from "./data/dataset.ts";
 export * from "./data/mnist.ts";
 export * from "./data/fashion_mnist.ts";
 export * from "./data/augment.ts";
+export * from "./images.ts";
 export * from "./train.ts";
 export * from "./ops_quant.ts";
 export * from "./qat.ts";
