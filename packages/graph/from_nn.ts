@@ -30,8 +30,12 @@
  * **Rounding, honestly.** ONNX `QuantizeLinear` rounds fl32(x / S). `@lowbit/nn`'s minmax
  * FakeQuant quantizes like PyTorch, x · fl32(1/S) (`@lowbit/quantize` "reciprocal" scaling);
  * LSQ and PACT round x/S and x·(2^b−1)/α in float64. These can land on different sides of a
- * rounding boundary, so a few codes may differ from the nn forward; `from_nn_test.ts` counts
- * them on the trained MNIST QAT models (see the report there) rather than hiding them.
+ * rounding boundary, so a few codes may differ from the nn forward. `from_nn_test.ts` counts
+ * them on the trained `models/mnist-cnn-qat-*` with 500 MNIST test images: w8a8 differs in
+ * 7 of 3 136 000 relu1 codes and 37 of 1 568 000 relu2 codes (on identical float inputs x/S
+ * and x·fl(1/S) disagree on 3 relu1 codes; the rest follow from the float convolutions
+ * summing in a different order, and propagate), w4a4 minmax, LSQ and PACT differ in none;
+ * every weight code agrees and the predicted class agrees on 500 of 500 images.
  *
  * Every value also gets its shape from {@linkcode inferShapes} when the executor supports
  * every op of the graph.

@@ -29,6 +29,7 @@ import {
 import { Philox } from "@lowbit/rounding/philox";
 import { runFloat } from "./executor.ts";
 import { fromNn } from "./from_nn.ts";
+import { optimize } from "./passes/optimize.ts";
 import type { Graph } from "./ir.ts";
 import { maxRelDiff, missingOps, seeded } from "./passes/_ref_ops_test_util.ts";
 
@@ -74,6 +75,16 @@ Deno.test("fromNn: reference models (MLP, MNIST CNN, Fashion CNN) match forward 
     "Conv BatchNormalization Relu MaxPool Conv BatchNormalization Relu MaxPool Flatten Gemm",
   );
   ok(g.initializers.has("conv1.weight") && g.initializers.has("bn2.running_var"));
+  // optimize folds both batch norms into the convolutions; outputs stay within 1e-5
+  const o = optimize(g);
+  equal(o.nodes.map((n) => n.op).join(" "), "Conv Relu MaxPool Conv Relu MaxPool Flatten Gemm");
+  const x = seeded(784, 8);
+  const want = noGrad(() => cnn.forward(new Variable(x, [1, 1, 28, 28]))).data;
+  const got = runFloat(o, { input: { data: x, shape: [1, 1, 28, 28] } }, { ops }).output.data;
+  ok(
+    maxRelDiff(got as Float32Array, want) < 1e-5,
+    `optimized: ${maxRelDiff(got as Float32Array, want)}`,
+  );
 });
 
 Deno.test("fromNn: Residual, grouped/depthwise conv, padded pools, ReLU6/HardSwish/GELU, Dropout", () => {
@@ -237,6 +248,8 @@ Deno.test("fromNn: QAT model → Q/DQ pairs with the trained grids; quant grids 
     qs.join(" "),
     "input_fq.quantize conv1.weight_fq.quantize relu1_fq.quantize conv2.weight_fq.quantize relu2_fq.quantize fc.weight_fq.quantize",
   );
+  // optimize keeps every Q/DQ pair (quantization nodes are never constant-folded)
+  equal(optimize(g).nodes.filter((n) => n.op === "QuantizeLinear").length, 6);
   const wgrid = g.values.get("conv1.weight")?.quant;
   equal(wgrid?.axis, 0);
   equal(wgrid?.dtype, "int4");
