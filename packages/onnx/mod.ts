@@ -5,3 +5,4 @@
  */
 
 export {};
+export * from "./tfjs.ts";

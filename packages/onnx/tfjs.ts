@@ -25,6 +25,16 @@ import {
 } from "./_tfjs_weights.ts";
 
 export type {
+  AttrValue,
+  Graph,
+  GraphData,
+  GraphDType,
+  GraphTensor,
+  Node,
+  QuantGrid,
+  ValueInfo,
+} from "@lowbit/graph/ir";
+export type {
   TfjsModelJson,
   TfjsNode,
   TfjsQuantization,
@@ -274,7 +284,6 @@ function convert(im: Importer, node: TfjsNode): void {
     im.vals.set(key, { name, ...v });
   };
   const op = node.op;
-  const T = attrType(node, "T", "float32");
 
   if (op === "Placeholder") {
     const dims = attrOf(node, "shape")?.shape?.dim?.map((d) => Number(d.size ?? -1)) ?? [];
@@ -362,13 +371,19 @@ function convert(im: Importer, node: TfjsNode): void {
         cout,
       ]
       : undefined;
-    let y = im.emit("Conv", [im.nchw(x), filter, ...(bias ? [bias] : [])], {
-      kernel_shape: [kh, kw],
-      strides: [strides[1], strides[2]],
-      dilations: [dil[1], dil[2]],
-      pads,
-      group: depthwise ? cin : 1,
-    }, rest.length ? im.fresh(node.name) : node.name);
+    let y = im.emit(
+      "Conv",
+      [im.nchw(x), filter, ...(bias ? [bias] : [])],
+      {
+        kernel_shape: [kh, kw],
+        strides: [strides[1], strides[2]],
+        dilations: [dil[1], dil[2]],
+        pads,
+        group: depthwise ? cin : 1,
+      },
+      node.name,
+      [rest.length ? im.fresh(node.name) : node.name],
+    );
     if (rest[0] === "FusedBatchNorm") {
       const [sc, of, mean, vr] = [2, 3, 4, 5].map((i) => tfName(refs[i]));
       const eps = attrOf(node, "epsilon")?.f ?? 1e-3;
@@ -376,7 +391,8 @@ function convert(im: Importer, node: TfjsNode): void {
         "BatchNormalization",
         [y, sc, of, mean, vr],
         { epsilon: eps },
-        im.fresh(node.name),
+        `${node.name}/bn`,
+        [rest.length > 1 ? im.fresh(node.name) : node.name],
       );
       rest = rest.slice(1);
     }
@@ -385,19 +401,27 @@ function convert(im: Importer, node: TfjsNode): void {
     }
     if (rest.length === 1) {
       const act = rest[0];
-      if (act === "Relu") y = im.emit("Relu", [y], {}, node.name);
+      if (act === "Relu") y = im.emit("Relu", [y], {}, `${node.name}/${act}`, [node.name]);
       else if (act === "Relu6") {
-        y = im.emit("Clip", [y, im.f32("zero", [0]), im.f32("six", [6])], {}, node.name);
+        y = im.emit(
+          "Clip",
+          [y, im.f32("zero", [0]), im.f32("six", [6])],
+          {},
+          `${node.name}/${act}`,
+          [node.name],
+        );
       } else if (act === "LeakyRelu") {
         y = im.emit(
           "LeakyRelu",
           [y],
           { alpha: attrOf(node, "leakyrelu_alpha")?.f ?? 0.2 },
-          node.name,
+          `${node.name}/${act}`,
+          [node.name],
         );
-      } else if (act === "Elu") y = im.emit("Elu", [y], {}, node.name);
-      else if (act === "Sigmoid") y = im.emit("Sigmoid", [y], {}, node.name);
-      else if (act === "Prelu") {
+      } else if (act === "Elu") y = im.emit("Elu", [y], {}, `${node.name}/${act}`, [node.name]);
+      else if (act === "Sigmoid") {
+        y = im.emit("Sigmoid", [y], {}, `${node.name}/${act}`, [node.name]);
+      } else if (act === "Prelu") {
         const alpha = im.consts.get(tfName(refs[bias ? 3 : 2] ?? ""));
         if (!alpha) throw new GraphError("Prelu alpha must be a constant", { node: node.name, op });
         const slope = im.init(`${node.name}/alpha`, {
@@ -405,7 +429,7 @@ function convert(im: Importer, node: TfjsNode): void {
           shape: [alpha.data.length, 1, 1],
           data: Float32Array.from(alpha.data),
         });
-        y = im.emit("PRelu", [y, slope], {}, node.name);
+        y = im.emit("PRelu", [y, slope], {}, `${node.name}/${act}`, [node.name]);
       } else {
         throw new GraphError(`fused activation ${act} is not supported`, { node: node.name, op });
       }
@@ -523,7 +547,7 @@ function convert(im: Importer, node: TfjsNode): void {
     return;
   }
   if (op in BINARY) {
-    let a = inp(0), b = inp(1);
+    const a = inp(0), b = inp(1);
     const shape = broadcast(a.shape, b.shape);
     // Keep NCHW when one side is NCHW and the other is NCHW too or a constant.
     const permConst = (v: Val): string | undefined => {
@@ -562,7 +586,6 @@ function convert(im: Importer, node: TfjsNode): void {
         ? im.emit("Floor", [im.emit("Div", [an, bn])], {}, node.name)
         : im.emit("Div", [an, bn], {}, node.name); // ints: truncation = floor for x ≥ 0
     } else y = im.emit(BINARY[op], [an, bn], {}, node.name);
-    [a, b] = [a, b];
     set(y, { nchw, dtype: a.dtype, shape });
     return;
   }
@@ -802,8 +825,8 @@ function asModelJson(modelJson: unknown): TfjsModelJson {
  * const bytes = new Uint8Array(new Float32Array([2, 3, 0.5]).buffer); // w = [2, 3], b = 0.5
  * const g = importTfjs(model, [bytes]);
  * try {
- *   const [y] = runFloat(g, { x: { data: new Float32Array([1, 1]), shape: [1, 1, 1, 2] } });
- *   deepEqual([...y.data], [5.5 > 6 ? 6 : 5.5]);
+ *   const { y } = runFloat(g, { x: { data: new Float32Array([1, 1]), shape: [1, 1, 1, 2] } });
+ *   deepEqual([...y.data], [5.5]); // min(6, 2 + 3 + 0.5)
  * } catch (e) {
  *   // the float executor may not have Conv yet
  *   if (!String(e).includes("unsupported op")) throw e;
