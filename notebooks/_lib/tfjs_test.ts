@@ -1,92 +1,66 @@
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import {
-  convLayers,
-  decodeWeights,
-  filterMatrix,
-  loadTfjsModel,
-  type TfjsWeightGroup,
-} from "./tfjs.ts";
+// Notebook 03 reads MoveNet's convolution filters through the package reader
+// (`@lowbit/onnx/tfjs`) and converts each ONNX Conv filter back to TensorFlow order. These tests
+// check that round trip against the fp16 bytes of the shard decoded here by hand.
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { loadTfjs } from "@lowbit/onnx/tfjs";
 import { npmFile } from "./repo.ts";
 
-// A hand-assembled manifest: group 0 = float16 [2] + int32 [1] split over two shards, group 1 =
-// uint8-affine [3] + float32 [1]. Bytes written by hand (little endian).
-const manifest: TfjsWeightGroup[] = [
-  {
-    paths: ["a", "b"],
-    weights: [
-      { name: "h", shape: [2], dtype: "float32", quantization: { dtype: "float16" } },
-      { name: "i", shape: [1], dtype: "int32" },
-    ],
-  },
-  {
-    paths: ["c"],
-    weights: [
-      {
-        name: "u",
-        shape: [3],
-        dtype: "float32",
-        quantization: { dtype: "uint8", scale: 0.5, min: -1 },
-      },
-      { name: "f", shape: [1, 1], dtype: "float32" },
-    ],
-  },
-];
-// 1.5 = 0x3E00, -65504 = 0xFBFF (fp16); -2 = 0xFFFFFFFE; 0.25 = 0x3E800000 (fp32)
-const g0 = new Uint8Array([0x00, 0x3e, 0xff, 0xfb, 0xfe, 0xff, 0xff, 0xff]);
-const g1 = new Uint8Array([0, 3, 255, 0x00, 0x00, 0x80, 0x3e]);
+interface Spec {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string };
+}
 
-Deno.test("decodeWeights: float16, int32, uint8 affine and float32 from hand-written bytes", () => {
-  const w = decodeWeights(manifest, [g0, g1]);
-  deepEqual([...w.keys()], ["h", "i", "u", "f"]);
-  deepEqual([...w.get("h")!.data], [1.5, -65504]);
-  equal(w.get("h")!.storedAs, "float16");
-  deepEqual([...w.get("i")!.data], [-2]);
-  equal(w.get("i")!.dtype, "int32");
-  deepEqual([...w.get("u")!.data], [-1, 0.5, 126.5]); // q · 0.5 − 1
-  deepEqual([...w.get("f")!.data], [0.25]);
-  deepEqual(w.get("f")!.shape, [1, 1]);
-});
-
-Deno.test("decodeWeights rejects short, long and unsupported data", () => {
-  throws(() => decodeWeights(manifest, [g0.subarray(0, 7), g1]), /weight i needs bytes 4\.\.8/);
-  throws(
-    () => decodeWeights(manifest, [new Uint8Array([...g0, 0]), g1]),
-    /use 8 bytes; the shards hold 9/,
-  );
-  throws(() => decodeWeights(manifest, [g0]), /one buffer per manifest group \(2\); got 1/);
-  throws(
-    () =>
-      decodeWeights([{ paths: [], weights: [{ name: "s", shape: [1], dtype: "string" }] }], [
-        new Uint8Array(4),
-      ]),
-    TypeError,
-  );
-});
-
-Deno.test("MoveNet Lightning (npm @vladmandic/human): every byte of the shard is accounted for", async () => {
+Deno.test("MoveNet Lightning via @lowbit/onnx/tfjs: Conv filters back in TF order equal the shard's fp16", async () => {
   const path = npmFile("@vladmandic/human", "models/movenet-lightning.json");
-  const bin = await Deno.stat(npmFile("@vladmandic/human", "models/movenet-lightning.bin"));
-  const model = await loadTfjsModel(path); // throws unless the weights use exactly all bytes
-  let bytes = 0;
-  for (const w of model.weights.values()) {
-    bytes += w.data.length * (w.storedAs === "float16" ? 2 : 4);
+  const json = JSON.parse(await Deno.readTextFile(path)) as {
+    weightsManifest: { paths: string[]; weights: Spec[] }[];
+    modelTopology: { node: { name: string; op: string; input?: string[] }[] };
+  };
+  equal(json.weightsManifest.length, 1);
+  const bin = await Deno.readFile(npmFile("@vladmandic/human", "models/movenet-lightning.bin"));
+  const view = new DataView(bin.buffer, bin.byteOffset, bin.byteLength);
+  const raw = new Map<string, Float32Array>();
+  let offset = 0;
+  for (const s of json.weightsManifest[0].weights) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    const half = s.quantization?.dtype === "float16";
+    const f = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      f[i] = half ? view.getFloat16(offset + 2 * i, true) : view.getInt32(offset + 4 * i, true);
+    }
+    raw.set(s.name, f);
+    offset += n * (half ? 2 : 4);
   }
-  equal(bytes, bin.size);
-  const layers = convLayers(model);
-  const depthwise = layers.filter((l) => l.kind === "depthwise");
-  // graph ops: 7 DepthwiseConv2dNative + 17 FusedDepthwiseConv2dNative, 50 _FusedConv2D
-  equal(depthwise.length, 24);
-  equal(layers.length - depthwise.length, 50);
-  for (const l of depthwise) {
-    equal(l.filter.shape[3], 1);
-    const m = filterMatrix(l);
-    equal(m.shape[0] * m.shape[1], l.filter.data.length);
-    equal(m.shape[1], l.filter.shape[2]);
+  equal(offset, bin.byteLength); // every byte accounted for
+
+  const graph = await loadTfjs(path);
+  const convs = graph.nodes.filter((n) => n.op === "Conv");
+  equal(convs.length, 74);
+  equal(convs.filter((n) => n.attrs.group !== 1).length, 24); // 7 + 17 depthwise
+  const tfConvs = json.modelTopology.node.filter((n) => /Conv2D|Depthwise/.test(n.op));
+  deepEqual(convs.map((n) => n.name), tfConvs.map((n) => n.name)); // same nodes, same order
+  for (const [k, node] of convs.entries()) {
+    const w = graph.initializers.get(node.inputs[1])!;
+    const [cout, cg, kh, kw] = w.shape;
+    const src = w.data as Float32Array;
+    const tf = raw.get(tfConvs[k].input![1])!;
+    for (let o = 0; o < cout; o++) {
+      for (let c = 0; c < cg; c++) {
+        for (let a = 0; a < kh; a++) {
+          for (let b = 0; b < kw; b++) {
+            const got = src[((o * cg + c) * kh + a) * kw + b];
+            if (got !== tf[((a * kw + b) * cg + c) * cout + o]) {
+              throw new Error(`${node.name}: filter element (${o}, ${c}, ${a}, ${b}) differs`);
+            }
+          }
+        }
+      }
+    }
   }
   // the first convolution is the 3×3 stem on RGB input
-  ok(
-    layers[0].filter.shape[0] === 3 && layers[0].filter.shape[2] === 3,
-    `${layers[0].filter.shape}`,
-  );
-  ok(layers.every((l) => l.filter.data.every(Number.isFinite)));
+  const stem = graph.initializers.get(convs[0].inputs[1])!;
+  deepEqual(stem.shape.slice(1), [3, 3, 3]);
+  ok(convs.every((n) => graph.initializers.get(n.inputs[1])!.data.every(Number.isFinite)));
 });
