@@ -833,6 +833,29 @@ function asModelJson(modelJson: unknown): TfjsModelJson {
  * }
  * deepEqual(g.nodes.map((n) => n.op), ["Transpose", "Conv", "Clip", "Transpose"]);
  * ```
+ *
+ * @example TF Pad in NHWC becomes an NCHW Pad between Transposes; the values are TF's
+ * ```ts
+ * import { importTfjs } from "@lowbit/onnx/tfjs";
+ * import { runFloat } from "@lowbit/graph/executor";
+ * import { deepEqual } from "node:assert/strict";
+ * const model = {
+ *   modelTopology: { node: [
+ *     { name: "x", op: "Placeholder", attr: { dtype: { type: "DT_FLOAT" },
+ *       shape: { shape: { dim: [{ size: "1" }, { size: "1" }, { size: "2" }, { size: "1" }] } } } },
+ *     { name: "p", op: "Const" },
+ *     { name: "y", op: "Pad", input: ["x", "p"] },
+ *     { name: "z", op: "Relu", input: ["y"] },
+ *   ] },
+ *   weightsManifest: [{ paths: ["p.bin"], weights: [{ name: "p", shape: [4, 2], dtype: "int32" }] }],
+ * };
+ * const pads = new Int32Array([0, 0, 0, 0, 1, 0, 0, 0]); // one column before W
+ * const g = importTfjs(model, [new Uint8Array(pads.buffer)]);
+ * deepEqual(g.nodes.map((n) => n.op), ["Transpose", "Pad", "Relu", "Transpose"]);
+ * const { z } = runFloat(g, { x: { data: new Float32Array([-1, 2]), shape: [1, 1, 2, 1] } });
+ * deepEqual(z.shape, [1, 1, 3, 1]);
+ * deepEqual([...z.data], [0, 0, 2]);
+ * ```
  */
 export function importTfjs(modelJson: unknown, shards: Uint8Array[]): Graph {
   const json = asModelJson(modelJson);
