@@ -1,0 +1,34 @@
+/**
+ * Post-training quantization of `@lowbit/graph` graphs into the ONNX QDQ form (the form
+ * onnxruntime's `quantize_static` / `quantize_dynamic` write): static quantization calibrated
+ * with `@lowbit/quantize` observers, and dynamic quantization with DynamicQuantizeLinear.
+ *
+ * @example
+ * ```ts
+ * import { quantizeWeight } from "@lowbit/ptq";
+ * import { tensor } from "@lowbit/graph";
+ * import { deepEqual } from "node:assert/strict";
+ * const q = quantizeWeight(tensor("float32", [1, 2], [0.5, -1.27]), 0);
+ * deepEqual([...q.codes.data], [50, -127]);
+ * ```
+ *
+ * @module
+ */
+
+export * from "./weights.ts";
+export * from "./static.ts";
+export * from "./dynamic.ts";
+export type {
+  AttrValue,
+  Graph,
+  GraphData,
+  GraphDType,
+  GraphTensor,
+  Node,
+  OpContext,
+  OpKernel,
+  OpTable,
+  QuantGrid,
+  TensorInput,
+  ValueInfo,
+} from "@lowbit/graph";

@@ -1,0 +1,153 @@
+import { type GraphTensor, runFloat, validateGraph } from "@lowbit/graph";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { CalibrationError, quantizeStatic } from "./static.ts";
+import { missingOps } from "../graph/passes/_ref_ops_test_util.ts";
+import { convReluGemm, residual, samples } from "./_fixtures_test_util.ts";
+
+const f = Math.fround;
+// Conv/Gemm/MatMul/... until the executor has them (then missingOps() is empty).
+const ops = missingOps();
+function rne(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x - Math.trunc(x)) === 0.5 ? (r % 2 === 0 ? r : r - 1) : r;
+}
+/** Independent uint8 min-max grid (range widened to include 0). */
+function minmaxU8(lo: number, hi: number): { s: number; z: number } {
+  const l = f(Math.min(lo, 0)), h = f(Math.max(hi, 0));
+  const s = f(f(h - l) / 255);
+  return { s, z: Math.max(0, Math.min(255, -rne(f(l / s)))) };
+}
+function range(ts: GraphTensor[]): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const t of ts) {
+    for (const v of t.data as Float32Array) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+  }
+  return [lo, hi];
+}
+function floatValues(
+  g: ReturnType<typeof convReluGemm>,
+  data: ReturnType<typeof samples>,
+  v: string,
+): GraphTensor[] {
+  return data.map((s) => runFloat(g, s, { outputs: [v], ops })[v]);
+}
+
+Deno.test("Conv→Relu→Gemm: activation scales are min-max, weights per-channel, bias int32", async () => {
+  const g = convReluGemm();
+  const data = samples(4, [1, 1, 3, 3]);
+  const q = await quantizeStatic(g, data, { ops });
+  validateGraph(q);
+  // The argument graph is untouched.
+  equal(g.nodes.length, 4);
+  ok(g.initializers.has("W") && !g.values.has("x"));
+  const [xl, xh] = range(data.map((s) => s.x as GraphTensor));
+  const gx = minmaxU8(xl, xh);
+  equal(q.values.get("x")?.quant?.scale[0], gx.s);
+  equal(q.values.get("x")?.quant?.zeroPoint[0], gx.z);
+  const [rl, rh] = range(floatValues(g, data, "r"));
+  const gr = minmaxU8(rl, rh);
+  equal(q.values.get("r")?.quant?.scale[0], gr.s);
+  // Flatten shares the Relu grid.
+  equal(q.values.get("f")?.quant?.scale[0], gr.s);
+  // Conv weight per output channel (axis 0).
+  const W = g.initializers.get("W")?.data as Float32Array;
+  const ws = q.initializers.get("W_scale")?.data as Float32Array;
+  for (let o = 0; o < 2; o++) {
+    const m = Math.max(...Array.from(W.subarray(o * 4, o * 4 + 4), Math.abs));
+    equal(ws[o], f(m / 127));
+    for (let i = 0; i < 4; i++) {
+      equal(q.initializers.get("W_quantized")?.data[o * 4 + i], rne(f(W[o * 4 + i] / ws[o])));
+    }
+  }
+  // Gemm transB=1: axis 0 of [3, 8].
+  equal(q.values.get("W2_quantized")?.quant?.axis, 0);
+  // Conv bias: int32 at s_x * s_w[o].
+  const bq = q.initializers.get("B_conv_quantized") as GraphTensor;
+  equal(bq.dtype, "int32");
+  deepEqual([...bq.data], [rne(f(f(0.1) / f(gx.s * ws[0]))), rne(f(f(-0.2) / f(gx.s * ws[1])))]);
+  ok(!q.initializers.has("W") && !q.initializers.has("B"));
+  // Simulated run: dequantized input within half a step; output close to float.
+  for (const s of data) {
+    const r = runFloat(q, s, { outputs: ["x_dequantized", "r_dequantized", "y"], ops });
+    const x = s.x.data as Float32Array;
+    (r.x_dequantized.data as Float32Array).forEach((v, i) =>
+      ok(Math.abs(v - x[i]) <= gx.s / 2 + 1e-6)
+    );
+    const yf = runFloat(g, s, { ops }).y.data as Float32Array;
+    const gy = q.values.get("y")?.quant?.scale[0] as number;
+    (r.y.data as Float32Array).forEach((v, i) =>
+      ok(Math.abs(v - yf[i]) <= 4 * gy, `${v} ${yf[i]}`)
+    );
+  }
+});
+
+Deno.test("residual Add: shared x gets one grid, Add output quantized, output near float", async () => {
+  const g = residual();
+  const data = samples(3, [1, 4]);
+  const q = await quantizeStatic(g, data, { ops });
+  validateGraph(q);
+  equal(q.nodes.filter((n) => n.name === "x_QuantizeLinear").length, 1);
+  const [yl, yh] = range(floatValues(g, data, "y"));
+  equal(q.values.get("y")?.quant?.scale[0], minmaxU8(yl, yh).s);
+  equal(q.values.get("W_quantized")?.quant?.axis, 1);
+  // Graph output keeps its name and float dtype.
+  deepEqual(q.outputs.map((o) => o.name), ["y"]);
+  for (const s of data) {
+    const yq = runFloat(q, s, { ops }).y.data as Float32Array;
+    const yf = runFloat(g, s, { ops }).y.data as Float32Array;
+    yq.forEach((v, i) => ok(Math.abs(v - yf[i]) <= 4 * minmaxU8(yl, yh).s));
+  }
+});
+
+Deno.test("options: exclude, opTypes, per-node float and weight overrides, int8 activations", async () => {
+  const data = samples(2, [1, 1, 3, 3]);
+  const ex = await quantizeStatic(convReluGemm(), data, { ops, excludeOpTypes: ["Gemm"] });
+  ok(ex.initializers.has("W2") && !ex.initializers.has("W2_quantized"));
+  ok(ex.initializers.has("W_quantized"));
+  const only = await quantizeStatic(convReluGemm(), data, { ops, opTypes: ["Gemm"] });
+  ok(only.initializers.has("W") && only.initializers.has("W2_quantized"));
+  ok(!only.values.get("c")?.quant);
+  const fl = await quantizeStatic(convReluGemm(), data, { ops, nodes: { conv: { float: true } } });
+  ok(fl.initializers.has("W") && !fl.values.get("x")?.quant);
+  ok(fl.nodes.find((n) => n.name === "relu")?.inputs[0] === "c_dequantized");
+  const pt = await quantizeStatic(convReluGemm(), data, {
+    ops,
+    nodes: { gemm: { weights: { granularity: "per-tensor", dtype: "int4" } } },
+  });
+  deepEqual(pt.initializers.get("W2_scale")?.shape, []);
+  equal(pt.initializers.get("W2_quantized")?.dtype, "int4");
+  deepEqual(pt.initializers.get("W_scale")?.shape, [2]);
+  const s8 = await quantizeStatic(convReluGemm(), data, { ops, activations: { dtype: "int8" } });
+  equal(s8.values.get("x")?.quant?.dtype, "int8");
+  equal(s8.initializers.get("x_zero_point")?.dtype, "int8");
+  for (const obs of ["percentile", "mse", "histogram", "entropy", "moving-average"] as const) {
+    const q = await quantizeStatic(convReluGemm(), data, { ops, activations: { observer: obs } });
+    ok((q.values.get("r")?.quant?.scale[0] ?? 0) > 0, obs);
+  }
+});
+
+Deno.test("calibration: progress, maxSamples, async iterables and typed errors", async () => {
+  const calls: [number, number | undefined][] = [];
+  await quantizeStatic(residual(), samples(3, [1, 4]), {
+    ops,
+    onProgress: (d, t) => calls.push([d, t]),
+  });
+  deepEqual(calls, [[1, 3], [2, 3], [3, 3]]);
+  const seen: number[] = [];
+  async function* gen() {
+    for (const s of samples(5, [1, 4])) yield s;
+  }
+  await quantizeStatic(residual(), gen(), { ops, maxSamples: 2, onProgress: (d) => seen.push(d) });
+  deepEqual(seen, [1, 2]);
+  await rejects(
+    () => quantizeStatic(residual(), []),
+    (e: Error) => e instanceof RangeError && /calibration/.test(e.message),
+  );
+  const bad = [...samples(1, [1, 4]), ...samples(1, [1, 5])];
+  await rejects(
+    () => quantizeStatic(residual(), bad, { ops }),
+    (e: Error) =>
+      e instanceof CalibrationError && e.sample === 1 && e.value === "x" &&
+      /sample 1/.test(e.message),
+  );
+});

@@ -1,0 +1,153 @@
+/**
+ * Weight and bias quantization for QDQ graphs: symmetric codes on the restricted range
+ * (±127 for int8, ±7 for int4, like onnxruntime's `quantize_static` with
+ * `WeightSymmetric=True`), per output channel or per tensor, and int32 biases at scale
+ * s_x · s_w[o] with zero point 0. Scales come from `@lowbit/quantize`'s `qparamsFromRanges`
+ * and codes from its `quantize` (ONNX QuantizeLinear division semantics).
+ *
+ * @module
+ */
+
+import type { GraphTensor, QuantGrid } from "@lowbit/graph";
+import { qparamsFromRanges, quantize } from "@lowbit/quantize";
+
+/** How weights are quantized. */
+export interface WeightQuantOptions {
+  /** Code type: `"int8"` (default, codes in [−127, 127]) or `"int4"` ([−7, 7], unpacked). */
+  dtype?: "int8" | "int4";
+  /** `"per-channel"` (default) along the output-channel axis, or `"per-tensor"`. */
+  granularity?: "per-channel" | "per-tensor";
+}
+
+/** A quantized weight: codes, scale and zero point tensors and the grid. */
+export interface QuantizedWeight {
+  /** Integer codes (Int8Array for int8 and int4). */
+  codes: GraphTensor;
+  /** Scale: a scalar (per-tensor) or 1-D along `grid.axis`. */
+  scale: GraphTensor;
+  /** Zero point (all 0), same shape as `scale`, dtype of the codes. */
+  zeroPoint: GraphTensor;
+  /** The grid for `ValueInfo.quant`. */
+  grid: QuantGrid;
+}
+
+function toF32(t: GraphTensor, what: string): Float32Array {
+  if (t.data instanceof Float32Array) return t.data;
+  if (t.data instanceof Float64Array) return Float32Array.from(t.data);
+  throw new TypeError(`${what} must be float32 or float64, got ${t.dtype}`);
+}
+
+/**
+ * Quantizes a weight symmetrically on the restricted range.
+ *
+ * @param w The float weight.
+ * @param axis The output-channel axis (used when per-channel).
+ * @param options Code type and granularity.
+ * @returns Codes, scale, zero point and grid.
+ * @throws {TypeError} If `w` is not float.
+ * @throws {RangeError} If `axis` is outside the weight's rank.
+ *
+ * @example Per-channel int8: scale[o] = max|w[o]| / 127
+ * ```ts
+ * import { quantizeWeight } from "@lowbit/ptq/weights";
+ * import { tensor } from "@lowbit/graph";
+ * import { deepEqual } from "node:assert/strict";
+ * const q = quantizeWeight(tensor("float32", [2, 2], [1.27, -0.5, 0.1, -0.254]), 0);
+ * deepEqual([...q.scale.data], [Math.fround(1.27 / 127), Math.fround(0.254 / 127)]);
+ * deepEqual([...q.codes.data], [127, -50, 50, -127]);
+ * ```
+ */
+export function quantizeWeight(
+  w: GraphTensor,
+  axis: number,
+  options: WeightQuantOptions = {},
+): QuantizedWeight {
+  const data = toF32(w, "weight");
+  const dtype = options.dtype ?? "int8";
+  const perChannel = (options.granularity ?? "per-channel") === "per-channel";
+  const qmax = dtype === "int4" ? 7 : 127, qmin = -qmax;
+  if (perChannel && (!Number.isInteger(axis) || axis < 0 || axis >= w.shape.length)) {
+    throw new RangeError(`axis must be in [0, ${w.shape.length}), got ${axis}`);
+  }
+  const channels = perChannel ? w.shape[axis] : 1;
+  const inner = perChannel ? w.shape.slice(axis + 1).reduce((a, b) => a * b, 1) : data.length;
+  const mins = new Float64Array(channels).fill(0), maxs = new Float64Array(channels).fill(0);
+  for (let i = 0; i < data.length; i++) {
+    const c = perChannel ? Math.floor(i / inner) % channels : 0;
+    const v = data[i];
+    if (v < mins[c]) mins[c] = v;
+    if (v > maxs[c]) maxs[c] = v;
+  }
+  const p = qparamsFromRanges(mins, maxs, { qmin, qmax, symmetric: true });
+  const q = quantize({ data, shape: [...w.shape] }, {
+    scale: perChannel ? p.scale : p.scale[0],
+    zeroPoint: perChannel ? p.zeroPoint : 0,
+    qmin,
+    qmax,
+    axis: perChannel ? axis : undefined,
+  }, { scaling: "divide" });
+  const codes = Int8Array.from(q.q);
+  const sShape = perChannel ? [channels] : [];
+  return {
+    codes: { dtype, shape: [...w.shape], data: codes },
+    scale: { dtype: "float32", shape: sShape, data: p.scale },
+    zeroPoint: { dtype, shape: sShape, data: new Int8Array(channels) },
+    grid: {
+      dtype,
+      scale: p.scale,
+      zeroPoint: new Int32Array(channels),
+      ...(perChannel ? { axis } : {}),
+    },
+  };
+}
+
+/**
+ * Quantizes a bias to int32 codes at scale s_x · s_w[o] (zero point 0), as onnxruntime does
+ * for Conv and Gemm biases.
+ *
+ * @param b The float bias, 1-D of length O.
+ * @param inputScale The input activation scale s_x.
+ * @param weightScale The weight scales (1 or O of them).
+ * @returns Codes, scale, zero point and grid (axis 0 when the weight is per-channel).
+ * @throws {RangeError} If the scale count is neither 1 nor O.
+ *
+ * @example
+ * ```ts
+ * import { quantizeBias } from "@lowbit/ptq/weights";
+ * import { tensor } from "@lowbit/graph";
+ * import { deepEqual } from "node:assert/strict";
+ * const q = quantizeBias(tensor("float32", [2], [0.5, -1]), 0.01, Float32Array.of(0.5, 0.1));
+ * deepEqual([...q.codes.data], [100, -1000]);
+ * ```
+ */
+export function quantizeBias(
+  b: GraphTensor,
+  inputScale: number,
+  weightScale: Float32Array,
+): QuantizedWeight {
+  const data = toF32(b, "bias");
+  const n = weightScale.length;
+  if (n !== 1 && n !== data.length) {
+    throw new RangeError(`bias has ${data.length} elements but ${n} weight scales`);
+  }
+  const scale = weightScale.map((s) => Math.fround(inputScale * s));
+  const q = quantize({ data, shape: [data.length] }, {
+    scale: n === 1 ? scale[0] : scale,
+    zeroPoint: n === 1 ? 0 : new Int32Array(n),
+    qmin: -(2 ** 31) + 1,
+    qmax: 2 ** 31 - 1,
+    axis: n === 1 ? undefined : 0,
+  }, { scaling: "divide" });
+  const sShape = n === 1 ? [] : [n];
+  return {
+    codes: { dtype: "int32", shape: [...b.shape], data: Int32Array.from(q.q) },
+    scale: { dtype: "float32", shape: sShape, data: scale },
+    zeroPoint: { dtype: "int32", shape: sShape, data: new Int32Array(n) },
+    grid: {
+      dtype: "int32",
+      scale,
+      zeroPoint: new Int32Array(n),
+      ...(n === 1 ? {} : { axis: 0 }),
+    },
+  };
+}
