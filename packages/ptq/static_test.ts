@@ -151,3 +151,21 @@ Deno.test("calibration: progress, maxSamples, async iterables and typed errors",
       /sample 1/.test(e.message),
   );
 });
+
+Deno.test("prepare runs first on a copy; inputs and outputs stay float", async () => {
+  const g = residual();
+  let called = 0;
+  const q = await quantizeStatic(g, samples(1, [1, 4]), {
+    ops,
+    prepare: (x) => {
+      called++;
+      x.initializers.set("unused", { dtype: "float32", shape: [1], data: new Float32Array(1) });
+      return x;
+    },
+  });
+  equal(called, 1);
+  ok(!g.initializers.has("unused") && !q.initializers.has("unused"));
+  deepEqual(q.inputs, g.inputs);
+  deepEqual(q.outputs.map((o) => o.dtype), ["float32"]);
+  equal(q.nodes.find((n) => n.name === "y_DequantizeLinear")?.outputs[0], "y");
+});
