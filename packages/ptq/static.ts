@@ -235,6 +235,9 @@ function checkSample(g: Graph, sample: Record<string, TensorInput>, index: numbe
     if (t === undefined) throw new CalibrationError("input is missing", info.name, index);
     const ok = t.shape.length === info.shape.length &&
       info.shape.every((d, i) => typeof d !== "number" || d < 0 || t.shape[i] === d);
+    if (info.dtype === "float32" && !(t.data instanceof Float32Array)) {
+      throw new CalibrationError("data must be a Float32Array", info.name, index);
+    }
     if (!ok) {
       throw new CalibrationError(
         `shape [${t.shape}] does not match [${info.shape}]`,

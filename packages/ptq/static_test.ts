@@ -150,6 +150,16 @@ Deno.test("calibration: progress, maxSamples, async iterables and typed errors",
       e instanceof CalibrationError && e.sample === 1 && e.value === "x" &&
       /sample 1/.test(e.message),
   );
+  const f64 = [{ x: { data: new Float64Array(4), shape: [1, 4] } }];
+  await rejects(
+    () => quantizeStatic(residual(), f64, { ops }),
+    (e: Error) => e instanceof CalibrationError && e.sample === 0 && /Float32Array/.test(e.message),
+  );
+  const missing = [{ z: { data: new Float32Array(4), shape: [1, 4] } }];
+  await rejects(
+    () => quantizeStatic(residual(), missing, { ops }),
+    (e: Error) => e instanceof CalibrationError && /missing/.test(e.message),
+  );
 });
 
 Deno.test("prepare runs first on a copy; inputs and outputs stay float", async () => {
