@@ -66,6 +66,18 @@ Deno.test("Conv→Relu→Gemm: activation scales are min-max, weights per-channe
   equal(bq.dtype, "int32");
   deepEqual([...bq.data], [rne(f(f(0.1) / f(gx.s * ws[0]))), rne(f(f(-0.2) / f(gx.s * ws[1])))]);
   ok(!q.initializers.has("W") && !q.initializers.has("B"));
+  // QDQ structure: Conv reads dequantized x, W and B; f is re-quantized on the Relu grid.
+  deepEqual(q.nodes.find((n) => n.name === "conv")?.inputs, [
+    "x_dequantized",
+    "W_dequantized",
+    "B_conv_dequantized",
+  ]);
+  equal(q.nodes.find((n) => n.name === "W_DequantizeLinear")?.attrs.axis, 0);
+  equal(q.values.get("x_quantized")?.dtype, "uint8");
+  deepEqual(
+    q.nodes.filter((n) => n.op === "QuantizeLinear").map((n) => n.inputs[0]),
+    ["x", "c", "r", "f", "y_prequant"],
+  );
   // Simulated run: dequantized input within half a step; output close to float.
   for (const s of data) {
     const r = runFloat(q, s, { outputs: ["x_dequantized", "r_dequantized", "y"], ops });
