@@ -20,6 +20,7 @@ import { CONV_OPS } from "./nn_conv.ts";
 import { MATMUL_OPS } from "./nn_matmul.ts";
 import { NORM_OPS } from "./nn_norm.ts";
 import { POOL_OPS } from "./nn_pool.ts";
+import { RESIZE_OPS } from "./nn_resize.ts";
 
 /** The neural-network ops by ONNX op type. */
 export const NN_OPS: OpTable = {
@@ -28,4 +29,5 @@ export const NN_OPS: OpTable = {
   ...MATMUL_OPS,
   ...NORM_OPS,
   ...POOL_OPS,
+  ...RESIZE_OPS,
 };

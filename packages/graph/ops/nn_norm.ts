@@ -109,6 +109,8 @@ const layerNorm = {
     const scale = broadcastVec(1) ?? floatInput(node, inputs, 1).data;
     const bias = broadcastVec(2);
     const out = new Float32Array(x.data.length);
+    const stats = x.data.length / len;
+    const means = new Float32Array(stats), invStd = new Float32Array(stats);
     for (let o = 0; o < x.data.length; o += len) {
       let mean = 0;
       for (let k = 0; k < len; k++) mean += x.data[o + k];
@@ -116,11 +118,18 @@ const layerNorm = {
       let v = 0;
       for (let k = 0; k < len; k++) v += (x.data[o + k] - mean) ** 2;
       const inv = 1 / Math.sqrt(v / len + eps);
+      means[o / len] = mean;
+      invStd[o / len] = inv;
       for (let k = 0; k < len; k++) {
         out[o + k] = (x.data[o + k] - mean) * inv * scale[k] + (bias ? bias[k] : 0);
       }
     }
-    return [{ dtype: "float32", shape: [...x.shape], data: out }];
+    const statShape = x.shape.map((d, i) => (i < axis ? d : 1));
+    return [
+      { dtype: "float32", shape: [...x.shape], data: out },
+      { dtype: "float32", shape: statShape, data: means },
+      { dtype: "float32", shape: statShape, data: invStd },
+    ].slice(0, Math.max(1, node.outputs.length)) as GraphTensor[];
   },
 };
 
