@@ -64,9 +64,15 @@ export interface AgreementReport {
   layers: LayerAgreement[];
   /** Number of examples. */
   count: number;
-  /** Fraction of examples whose top-1 classes agree. */
+  /**
+   * Fraction (0…1) of rows whose top-1 classes agree, where a row is one position of the
+   * output's last axis: one per example for an `[N, classes]` output, `N·C·H` of them for an
+   * `[N, C, H, W]` output.
+   */
   top1: { floatVsInteger: number; simulatedVsInteger: number; floatVsSimulated: number };
-  /** Accuracy of each path when labels are given. */
+  /** Number of rows the top-1 fractions count (equals `count` for `[N, classes]` outputs). */
+  rows: number;
+  /** Accuracy of each path when labels are given (only for `[N, classes]` outputs). */
   accuracy?: { float: number; simulated: number; integer: number };
 }
 
@@ -146,7 +152,7 @@ export function agreementReport(
   const sim = new Map<string, DiffStats>(),
     iso = new Map<string, DiffStats>(),
     flt = new Map<string, number>();
-  let agreeFI = 0, agreeSI = 0, agreeFS = 0;
+  let agreeFI = 0, agreeSI = 0, agreeFS = 0, rows = 0, rowsPerExample = 1;
   let okF = 0, okS = 0, okI = 0;
   const classes = (t: { shape: readonly number[] }) => t.shape[t.shape.length - 1];
   for (let b0 = 0; b0 < n; b0 += bs) {
@@ -173,11 +179,13 @@ export function agreementReport(
     const tf = argmaxRows(f.output.data, c),
       ti = argmaxRows(i.output.dequantize(), c),
       ts = argmaxRows(s.output.data, c);
+    rows += tf.length;
+    rowsPerExample = tf.length / (b1 - b0);
     for (let r = 0; r < tf.length; r++) {
       agreeFI += tf[r] === ti[r] ? 1 : 0;
       agreeSI += ts[r] === ti[r] ? 1 : 0;
       agreeFS += tf[r] === ts[r] ? 1 : 0;
-      if (options.labels) {
+      if (options.labels && rowsPerExample === 1) {
         const y = options.labels[b0 + r];
         okF += tf[r] === y ? 1 : 0;
         okS += ts[r] === y ? 1 : 0;
@@ -202,12 +210,15 @@ export function agreementReport(
   return {
     layers,
     count: n,
+    rows,
     top1: {
-      floatVsInteger: agreeFI / n,
-      simulatedVsInteger: agreeSI / n,
-      floatVsSimulated: agreeFS / n,
+      floatVsInteger: agreeFI / rows,
+      simulatedVsInteger: agreeSI / rows,
+      floatVsSimulated: agreeFS / rows,
     },
-    accuracy: options.labels ? { float: okF / n, simulated: okS / n, integer: okI / n } : undefined,
+    accuracy: options.labels && rowsPerExample === 1
+      ? { float: okF / n, simulated: okS / n, integer: okI / n }
+      : undefined,
   };
 }
 
@@ -221,7 +232,7 @@ export function agreementReport(
  * ```ts
  * import { formatAgreementReport } from "@lowbit/runtime/agreement";
  * import { ok } from "node:assert/strict";
- * const text = formatAgreementReport({ layers: [], count: 0, top1: { floatVsInteger: 1, simulatedVsInteger: 1, floatVsSimulated: 1 } });
+ * const text = formatAgreementReport({ layers: [], count: 0, rows: 0, top1: { floatVsInteger: 1, simulatedVsInteger: 1, floatVsSimulated: 1 } });
  * ok(text.includes("top-1"));
  * ```
  */
