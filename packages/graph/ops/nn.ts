@@ -22,6 +22,10 @@ import { NORM_OPS } from "./nn_norm.ts";
 import { POOL_OPS } from "./nn_pool.ts";
 import { RESIZE_OPS } from "./nn_resize.ts";
 
+// Re-exported so the types NN_OPS exposes are documented with it (deno doc --lint).
+export type { OpContext, OpKernel, OpTable } from "../op.ts";
+export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "../ir.ts";
+
 /** The neural-network ops by ONNX op type. */
 export const NN_OPS: OpTable = {
   ...ACTIVATION_OPS,
