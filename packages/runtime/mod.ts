@@ -33,3 +33,4 @@ export * from "./convert.ts";
 export * from "./serialize.ts";
 export * from "./agreement.ts";
 export * from "./accumulator_report.ts";
+export * from "./lut.ts";
