@@ -4,5 +4,6 @@
  * @module
  */
 
-export {};
+export * from "./import_onnx.ts";
+export * from "./export_onnx.ts";
 export * from "./tfjs.ts";

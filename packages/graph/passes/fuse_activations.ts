@@ -8,7 +8,8 @@
  * - `Clip(x, 0, +∞)` (max absent) → `Relu(x)`; `Max(x, 0)` → `Relu(x)`.
  *
  * `x · HardSigmoid(z)` with z ≠ x (a squeeze-excitation gate, common in PP-OCR) is left alone.
- * Every intermediate value must have no other reader. The fused HardSwish computes
+ * HardSwish is fused only in graphs of opset 14 or later (the op's first version), so every
+ * graph stays valid ONNX. Every intermediate value must have no other reader. The fused HardSwish computes
  * x·max(0, min(1, x/6 + 1/2)) in one rounding, so it can differ from the float32 chain by a
  * few ulps (the tests allow 1e-6 relative).
  *
@@ -156,7 +157,9 @@ export function fuseActivations(graph: Graph): Graph {
   const replacement = new Map<Node, Node>();
   for (const node of graph.nodes) {
     if (removed.has(node)) continue;
-    const hs = hardSwishAt(graph, node);
+    // HardSwish exists from opset 14 on; older graphs keep the decomposed form so that they
+    // stay valid ONNX (upgrade the opset first to get the fused op).
+    const hs = graph.opset >= 14 ? hardSwishAt(graph, node) : undefined;
     if (hs !== undefined && hs.nodes.every((n) => !removed.has(n))) {
       for (const n of hs.nodes) removed.add(n);
       replacement.set(node, {

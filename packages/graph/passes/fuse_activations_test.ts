@@ -38,20 +38,30 @@ Deno.test("fuseActivations: PP-OCR hard-swish x·Clip(x+3, 0, 6)/6 → HardSwish
   check(
     graph([
       { name: "add", op: "Add", inputs: ["x", "three"], outputs: ["a"], attrs: {} },
+      { name: "clip", op: "Clip", inputs: ["a", "zero", "six"], outputs: ["c"], attrs: {} },
+      { name: "mul", op: "Mul", inputs: ["x", "c"], outputs: ["m"], attrs: {} },
+      { name: "div", op: "Div", inputs: ["m", "six"], outputs: ["y"], attrs: {} },
+    ], 14),
+    ["HardSwish"],
+  );
+  // Before opset 14 there is no HardSwish op: the opset-9 chain (Clip attributes) stays.
+  check(
+    graph([
+      { name: "add", op: "Add", inputs: ["x", "three"], outputs: ["a"], attrs: {} },
       { name: "clip", op: "Clip", inputs: ["a"], outputs: ["c"], attrs: { min: 0, max: 6 } },
       { name: "mul", op: "Mul", inputs: ["x", "c"], outputs: ["m"], attrs: {} },
       { name: "div", op: "Div", inputs: ["m", "six"], outputs: ["y"], attrs: {} },
     ]),
-    ["HardSwish"],
+    ["Add", "Clip", "Mul", "Div"],
   );
-  // opset 13 Clip with bound inputs, Mul by 1/6 applied to the clip
+  // Clip with bound inputs, Mul by 1/6 applied to the clip
   check(
     graph([
       { name: "add", op: "Add", inputs: ["three", "x"], outputs: ["a"], attrs: {} },
       { name: "clip", op: "Clip", inputs: ["a", "zero", "six"], outputs: ["c"], attrs: {} },
       { name: "s", op: "Mul", inputs: ["c", "sixth"], outputs: ["h"], attrs: {} },
       { name: "mul", op: "Mul", inputs: ["h", "x"], outputs: ["y"], attrs: {} },
-    ], 13),
+    ], 14),
     ["HardSwish"],
   );
 });
@@ -67,7 +77,7 @@ Deno.test("fuseActivations: x·HardSigmoid(x) fuses, the SE gate x·HardSigmoid(
         attrs: { alpha: Math.fround(1 / 6), beta: 0.5 },
       },
       { name: "mul", op: "Mul", inputs: ["s", "x"], outputs: ["y"], attrs: {} },
-    ]),
+    ], 14),
     ["HardSwish"],
   );
   check(
@@ -104,10 +114,10 @@ Deno.test("fuseActivations: Clip(0, ∞) and Max(x, 0) → Relu; Clip(0, 6) stay
 Deno.test("fuseActivations: a shared intermediate blocks fusion", () => {
   const g = graph([
     { name: "add", op: "Add", inputs: ["x", "three"], outputs: ["a"], attrs: {} },
-    { name: "clip", op: "Clip", inputs: ["a"], outputs: ["c"], attrs: { min: 0, max: 6 } },
+    { name: "clip", op: "Clip", inputs: ["a", "zero", "six"], outputs: ["c"], attrs: {} },
     { name: "mul", op: "Mul", inputs: ["x", "c"], outputs: ["m"], attrs: {} },
     { name: "div", op: "Div", inputs: ["m", "six"], outputs: ["d"], attrs: {} },
     { name: "sum", op: "Add", inputs: ["d", "c"], outputs: ["y"], attrs: {} },
-  ]);
+  ], 14);
   deepEqual(fuseActivations(g).nodes.length, 5);
 });

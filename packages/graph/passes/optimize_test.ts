@@ -14,7 +14,7 @@ const t = (shape: number[], seed: number, lo = -1, hi = 1): GraphTensor => ({
 Deno.test("optimize: Conv→BN→hard-swish chain→Identity→Flatten→Reshape to Conv→HardSwish→Reshape", () => {
   const g: Graph = {
     name: "g",
-    opset: 9,
+    opset: 14,
     values: new Map(),
     initializers: new Map([
       ["w", t([3, 2, 3, 3], 1)],
@@ -24,6 +24,7 @@ Deno.test("optimize: Conv→BN→hard-swish chain→Identity→Flatten→Reshape
       ["var", t([3], 5, 0.2, 2)],
       ["three", tensor("float32", [], [3])],
       ["six", tensor("float32", [], [6])],
+      ["zero", tensor("float32", [], [0])],
       ["shape", tensor("int64", [2], [2, -1])],
     ]),
     inputs: [{ name: "x", dtype: "float32", shape: [2, 2, 4, 4] }],
@@ -44,7 +45,7 @@ Deno.test("optimize: Conv→BN→hard-swish chain→Identity→Flatten→Reshape
         attrs: {},
       },
       { name: "add", op: "Add", inputs: ["b", "three"], outputs: ["a"], attrs: {} },
-      { name: "clip", op: "Clip", inputs: ["a"], outputs: ["cl"], attrs: { min: 0, max: 6 } },
+      { name: "clip", op: "Clip", inputs: ["a", "zero", "six"], outputs: ["cl"], attrs: {} },
       { name: "mul", op: "Mul", inputs: ["b", "cl"], outputs: ["m"], attrs: {} },
       { name: "div", op: "Div", inputs: ["m", "six"], outputs: ["h"], attrs: {} },
       { name: "id", op: "Identity", inputs: ["h"], outputs: ["i"], attrs: {} },
