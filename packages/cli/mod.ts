@@ -8,3 +8,6 @@
 export * from "./image.ts";
 export * from "./inputs.ts";
 export * from "./progress.ts";
+export * from "./inspect.ts";
+export * from "./compare.ts";
+export * from "./main.ts";

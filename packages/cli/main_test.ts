@@ -1,0 +1,129 @@
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { exportOnnx } from "@lowbit/onnx/export";
+import { importOnnx } from "@lowbit/onnx/import";
+import { type Graph, tensor } from "@lowbit/graph/ir";
+import { Philox } from "@lowbit/rounding/philox";
+import { main } from "./main.ts";
+
+function rand(n: number, seed: number): number[] {
+  const r = new Philox(seed, 1);
+  return Array.from({ length: n }, () => r.uniform() * 2 - 1);
+}
+
+/** Conv 3→4 (3×3, pad 1) → Relu → GlobalAveragePool → Flatten → Gemm 4→3, opset 13. */
+function model(): Graph {
+  return {
+    name: "tiny",
+    opset: 13,
+    values: new Map(),
+    initializers: new Map([
+      ["w", tensor("float32", [4, 3, 3, 3], rand(108, 1))],
+      ["b", tensor("float32", [4], rand(4, 2))],
+      ["fw", tensor("float32", [3, 4], rand(12, 3))],
+      ["fb", tensor("float32", [3], rand(3, 4))],
+    ]),
+    inputs: [{ name: "x", dtype: "float32", shape: ["n", 3, 8, 8] }],
+    outputs: [{ name: "y", dtype: "float32", shape: ["n", 3] }],
+    nodes: [
+      {
+        name: "conv",
+        op: "Conv",
+        inputs: ["x", "w", "b"],
+        outputs: ["c"],
+        attrs: { pads: [1, 1, 1, 1] },
+      },
+      { name: "relu", op: "Relu", inputs: ["c"], outputs: ["r"], attrs: {} },
+      { name: "gap", op: "GlobalAveragePool", inputs: ["r"], outputs: ["g"], attrs: {} },
+      { name: "flat", op: "Flatten", inputs: ["g"], outputs: ["f"], attrs: {} },
+      { name: "fc", op: "Gemm", inputs: ["f", "fw", "fb"], outputs: ["y"], attrs: { transB: 1 } },
+    ],
+  };
+}
+
+async function setup(): Promise<{ dir: string; float: string; calib: string }> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/tiny.onnx`, exportOnnx(model()));
+  await Deno.writeFile(
+    `${dir}/calib.bin`,
+    new Uint8Array(new Float32Array(rand(16 * 192, 9)).buffer),
+  );
+  return { dir, float: `${dir}/tiny.onnx`, calib: `${dir}/calib.bin` };
+}
+
+Deno.test("lowbit quantize writes a QDQ model that imports again; compare reports full agreement on the output", async () => {
+  const { dir, float, calib } = await setup();
+  const log: string[] = [];
+  const io = {
+    log: (s: string) => log.push(s),
+    error: (s: string) => log.push(s),
+    progress: false,
+  };
+  equal(
+    await main(["quantize", float, `${dir}/q.onnx`, "--calib", calib, "--shape", "x=1,3,8,8"], io),
+    0,
+    log.join("\n"),
+  );
+  const q = importOnnx(await Deno.readFile(`${dir}/q.onnx`));
+  ok(q.nodes.some((n) => n.op === "QuantizeLinear"));
+  equal(q.nodes.filter((n) => n.op === "DequantizeLinear" && n.attrs.axis === 0).length >= 1, true);
+  log.length = 0;
+  equal(
+    await main(["compare", float, `${dir}/q.onnx`, "--inputs", calib, "--shape", "x=1,3,8,8"], io),
+    0,
+  );
+  const line = log.find((l) => l.startsWith("output y"));
+  ok(line && /top-1 agreement (\d+\.\d+)% \(16 rows\)/.test(line), log.join("\n"));
+  ok(Number(/(\d+\.\d+)%/.exec(line!)![1]) >= 87.5, line); // 16 random inputs, ≤ 2 flips
+  ok(
+    log.some((l) => l.startsWith("c ") && l.includes("Conv")),
+    "per-value SQNR row for the conv output",
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("lowbit: failures write nothing and name the argument; usage errors exit 2", async () => {
+  const { dir, float, calib } = await setup();
+  const err: string[] = [];
+  const io = { log: () => {}, error: (s: string) => err.push(s), progress: false };
+  equal(
+    await main(["quantize", float, `${dir}/q.onnx`, "--calib", calib, "--shape", "x=1,3,8,7"], io),
+    1,
+  );
+  ok(/not a whole number of samples/.test(err.at(-1)!), err.at(-1));
+  equal(await main(["quantize", float, `${dir}/q.onnx`, "--calib", calib], io), 2);
+  ok(/input x has dynamic dimensions/.test(err.at(-1)!), err.at(-1));
+  equal(
+    await main([
+      "quantize",
+      float,
+      `${dir}/q.onnx`,
+      "--calib",
+      calib,
+      "--shape",
+      "x=1,3,8,8",
+      "--weights",
+      "int3",
+    ], io),
+    2,
+  );
+  ok(/--weights must be one of int8, int4/.test(err.at(-1)!));
+  equal(await main(["quantize", float, `${dir}/q.onnx`, "--bogus"], io), 2);
+  await Deno.writeFile(`${dir}/bad.onnx`, new Uint8Array([1, 2, 3, 4, 5]));
+  equal(await main(["inspect", `${dir}/bad.onnx`], io), 1);
+  ok(/not a valid ONNX ModelProto|no graph/.test(err.at(-1)!), err.at(-1));
+  deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "bad.onnx",
+    "calib.bin",
+    "tiny.onnx",
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("lowbit inspect prints op counts and the per-channel range ratio", async () => {
+  const { dir, float } = await setup();
+  const log: string[] = [];
+  equal(await main(["inspect", float], { log: (s) => log.push(s), progress: false }), 0);
+  ok(log[0].includes("ops: "));
+  ok(/conv\s+Conv\s+\[4,3,3,3\]/.test(log[0]));
+  await Deno.remove(dir, { recursive: true });
+});
