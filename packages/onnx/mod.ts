@@ -7,3 +7,4 @@
 export * from "./import_onnx.ts";
 export * from "./export_onnx.ts";
 export * from "./tfjs.ts";
+export * from "./upgrade.ts";
