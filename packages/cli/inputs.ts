@@ -43,6 +43,8 @@ export interface LoadSamplesOptions {
 /** A file or folder that cannot serve as model inputs; the message names it. */
 export class InputsError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message What is wrong, starting with the path.
    */
   constructor(message: string) {

@@ -23,6 +23,7 @@ import { inferShapes } from "@lowbit/graph/executor";
 import { optimize } from "@lowbit/graph/passes/optimize";
 import { exportOnnx } from "@lowbit/onnx/export";
 import { importOnnx } from "@lowbit/onnx/import";
+import { upgradeOpset } from "@lowbit/onnx/upgrade";
 import { quantizeDynamic, quantizeStatic, type QuantizeStaticOptions } from "@lowbit/ptq";
 import { compareGraphs } from "./compare.ts";
 import { formatReport, inspectGraph } from "./inspect.ts";
@@ -41,7 +42,11 @@ export interface MainIo {
 
 /** A user error in the command line; the message names the option. */
 export class UsageError extends Error {
-  /** @param message What is wrong. */
+  /**
+   * Creates the error.
+   *
+   * @param message What is wrong.
+   */
   constructor(message: string) {
     super(message);
     this.name = "UsageError";
@@ -83,8 +88,9 @@ Conv/Gemm/MatMul its weight range and max/min per-channel range ratio.
   --exclude OPS         op types to keep in float, comma-separated (e.g. Softmax,LayerNormalization)
   --float NODES         node names to keep in float, comma-separated
   --dynamic             dynamic quantization (weights, and activations per input; no --calib)
-
-Per-channel weights need opset 13 and int4 weights opset 21 (DequantizeLinear's axis and int4).`,
+  --opset N             upgrade the model to opset N first (default: the lowest that the
+                        weights need: 13 for per-channel, 21 for int4, 10 otherwise; 14 and
+                        later also fuse hard-swish chains into HardSwish)`,
   compare:
     `usage: lowbit compare <float.onnx> <quant.onnx> --inputs <folder|file.npy|file.bin> [options]
 
@@ -249,6 +255,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       exclude: { type: "string" },
       float: { type: "string" },
       dynamic: { type: "boolean" },
+      opset: { type: "string" },
     },
   });
   if (values.help) return io.log(HELP.quantize), 0;
@@ -259,15 +266,18 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
   }
   const weights = oneOf(values.weights, "--weights", ["int8", "int4"] as const, "int8");
   const granularity = values["per-tensor"] ? "per-tensor" : "per-channel";
-  const graph = optimize(await readModel(inPath, "input model"));
+  // DequantizeLinear exists from opset 10, its axis (per-channel) from 13, int4 from 21; older
+  // models are upgraded first (onnxruntime's quantizer writes invalid files here instead).
   const needOpset = weights === "int4" ? 21 : granularity === "per-channel" ? 13 : 10;
-  if (graph.opset < needOpset) {
+  const wanted = values.opset === undefined ? needOpset : parseCount(values.opset, "--opset", 13);
+  if (wanted < needOpset) {
     throw new UsageError(
-      `${weights} ${granularity} weights need opset ${needOpset} (DequantizeLinear ${
-        weights === "int4" ? "int4" : "axis"
-      }); ${inPath} is opset ${graph.opset}: use --per-tensor, or upgrade the model first`,
+      `--opset ${wanted} is too old for ${weights} ${granularity} weights (needs ${needOpset})`,
     );
   }
+  let graph = await readModel(inPath, "input model");
+  if (graph.opset < wanted) graph = upgradeOpset(graph, wanted);
+  graph = optimize(graph);
   let quantized: Graph;
   if (values.dynamic) {
     if (values.calib !== undefined) throw new UsageError("--dynamic takes no --calib");

@@ -33,6 +33,8 @@ export class GraphError extends Error {
   readonly op?: string;
 
   /**
+   * Creates the error.
+   *
    * @param message What is wrong.
    * @param place Node, value and op the message is about.
    */
@@ -52,6 +54,8 @@ export class GraphError extends Error {
 /** An op the executor does not support: `unsupported op X at node Y`. */
 export class UnsupportedOpError extends GraphError {
   /**
+   * Creates the error.
+   *
    * @param op The op type.
    * @param node The node's name.
    */

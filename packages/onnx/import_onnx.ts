@@ -51,6 +51,8 @@ export interface ImportOnnxOptions {
 /** A file that is not a usable ONNX model; the message says why. */
 export class OnnxError extends GraphError {
   /**
+   * Creates the error.
+   *
    * @param message What is wrong.
    */
   constructor(message: string) {
