@@ -24,6 +24,8 @@
 import { FLOAT_OPS } from "@lowbit/graph/executor";
 import type { Node } from "@lowbit/graph/ir";
 
+export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "@lowbit/graph/ir";
+
 /** A per-tensor 8-bit grid: `real = scale · (q − zeroPoint)`. */
 export interface LutGrid {
   /** Code type. */
