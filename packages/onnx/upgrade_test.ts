@@ -257,6 +257,71 @@ Deno.test("Hardmax of opset 11 at axis 1 of a 3-D input: onnxruntime-web equal b
   equal(want.reduce((a, b) => a + b, 0), 2); // one 1 per 12-element row of the 2-D view
 });
 
+Deno.test("TopK of opset 9 (k attribute → int64 input): onnxruntime-web equal before and after", async () => {
+  const g = graphOf(9, [2, 5], [node("TopK", { k: 3, axis: 1 }, ["x"], ["y", "i"])], ["y"]);
+  g.outputs[0].shape = [2, 3];
+  const x = random(10, 5);
+  const u = upgradeOpset(g, 13);
+  equal(u.nodes[0].inputs.length, 2);
+  equal(u.initializers.get(u.nodes[0].inputs[1])?.data[0], 3n);
+  const want = await ortRun(exportOnnx(g), x, [2, 5]);
+  deepEqual(await ortRun(exportOnnx(u), x, [2, 5]), want);
+  deepEqual(
+    want,
+    new Float32Array(
+      [...x.slice(0, 5)].sort((a, b) => b - a).slice(0, 3).concat(
+        [...x.slice(5)].sort((a, b) => b - a).slice(0, 3),
+      ),
+    ),
+  );
+});
+
+Deno.test("onnxruntime-web: opset-9 Upsample/Pad/Slice/Softmax/Clip/Squeeze equal their opset-13 and 18 upgrades", async () => {
+  const s = f32([4], [1, 1, 2, 3]);
+  const cases: [string, Graph, number[]][] = [
+    [
+      "Upsample nearest",
+      graphOf(9, [1, 2, 3, 2], [node("Upsample", {}, ["x", "s"])], ["y"], { s }),
+      [1, 2, 6, 6],
+    ],
+    [
+      "Upsample linear",
+      graphOf(9, [1, 2, 3, 2], [node("Upsample", { mode: "linear" }, ["x", "s"])], ["y"], { s }),
+      [1, 2, 6, 6],
+    ],
+    [
+      "Pad reflect",
+      graphOf(9, [1, 2, 4], [node("Pad", { pads: [0, 0, 2, 0, 0, 1], mode: "reflect" })]),
+      [1, 2, 7],
+    ],
+    ["Pad value", graphOf(9, [1, 2, 4], [node("Pad", { pads: [0, 1, 2, 0, 0, 1], value: -3 })]), [
+      1,
+      3,
+      7,
+    ]],
+    [
+      "Slice",
+      graphOf(9, [3, 6], [
+        node("Slice", { starts: [1, -4], ends: [1000, -1], axes: [0, 1] }),
+      ]),
+      [2, 3],
+    ],
+    ["Softmax axis 1", graphOf(9, [2, 3, 4], [node("Softmax", { axis: 1 })]), [2, 3, 4]],
+    ["Clip", graphOf(9, [2, 3], [node("Clip", { min: -0.25, max: 0.5 })]), [2, 3]],
+    ["Squeeze", graphOf(9, [2, 1, 3], [node("Squeeze", { axes: [1] })]), [2, 3]],
+    ["ReduceMean", graphOf(9, [2, 3, 4], [node("ReduceMean", { axes: [1], keepdims: 0 })]), [2, 4]],
+  ];
+  for (const [what, g, outShape] of cases) {
+    g.outputs[0].shape = outShape;
+    const xs = g.inputs[0].shape as number[];
+    const x = random(xs.reduce((a, b) => a * b, 1), 11);
+    const want = await ortRun(exportOnnx(g), x, xs);
+    for (const t of [13, 18]) {
+      deepEqual(await ortRun(exportOnnx(upgradeOpset(g, t)), x, xs), want, `${what} at ${t}`);
+    }
+  }
+});
+
 const CASES = [
   ["ch_ppocr_mobile_v2.0_cls_infer.onnx", [1, 3, 48, 192]],
   ["ch_PP-OCRv4_rec_infer.onnx", [1, 3, 48, 320]],
