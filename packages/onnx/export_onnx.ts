@@ -57,12 +57,22 @@ const FLOAT_ATTRS = new Set([
   "value",
 ]);
 
+/** An int64 attribute value: whole numbers beyond 2^53 (e.g. an imported INT64_MAX, read as
+ * the double 2^63) are written as decimal strings clamped to the int64 range, so they do not
+ * wrap. */
+function int64(v: number): number | string {
+  if (Math.abs(v) < 2 ** 53) return v;
+  if (v >= 2 ** 63) return "9223372036854775807";
+  if (v <= -(2 ** 63)) return "-9223372036854775808";
+  return BigInt(v).toString();
+}
+
 function attrProto(name: string, v: AttrValue): IAttributeProto {
   const enc = new TextEncoder();
   if (typeof v === "number") {
     return FLOAT_ATTRS.has(name) || !Number.isInteger(v)
       ? { name, type: 1, f: v }
-      : { name, type: 2, i: v };
+      : { name, type: 2, i: int64(v) };
   }
   if (typeof v === "string") return { name, type: 3, s: enc.encode(v) };
   if (Array.isArray(v)) {
@@ -72,7 +82,7 @@ function attrProto(name: string, v: AttrValue): IAttributeProto {
     const nums = v as number[];
     return FLOAT_ATTRS.has(name) || nums.some((x) => !Number.isInteger(x))
       ? { name, type: 6, floats: nums }
-      : { name, type: 7, ints: nums };
+      : { name, type: 7, ints: nums.map(int64) };
   }
   return { name, type: 4, t: tensorToProto("", v) };
 }

@@ -131,3 +131,25 @@ Deno.test("bad files: empty, truncated, corrupt, unknown op, missing initializer
     /value w: raw_data holds 3 bytes, float32 \[1\] needs 4/,
   );
 });
+
+Deno.test("int64 attributes beyond 2^53 (INT64_MAX Slice ends of opset-9 files) do not wrap on export", () => {
+  const g: Graph = {
+    name: "g",
+    opset: 9,
+    values: new Map(),
+    initializers: new Map(),
+    inputs: [{ name: "x", dtype: "float32", shape: [4] }],
+    outputs: [{ name: "y", dtype: "float32", shape: [3] }],
+    nodes: [{
+      name: "s",
+      op: "Slice",
+      inputs: ["x"],
+      outputs: ["y"],
+      attrs: { starts: [1], ends: [2 ** 63], axes: [0] },
+    }],
+  };
+  const m = onnx.ModelProto.decode(exportOnnx(g));
+  const ends = m.graph!.node![0].attribute!.find((a) => a.name === "ends")!.ints![0];
+  equal(String(ends), "9223372036854775807");
+  deepEqual(importOnnx(exportOnnx(g)).nodes[0].attrs.ends, [2 ** 63]);
+});
