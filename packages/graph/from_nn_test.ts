@@ -31,9 +31,7 @@ import { runFloat } from "./executor.ts";
 import { fromNn } from "./from_nn.ts";
 import { optimize } from "./passes/optimize.ts";
 import type { Graph } from "./ir.ts";
-import { maxRelDiff, missingOps, seeded } from "./passes/_ref_ops_test_util.ts";
-
-const ops = missingOps();
+import { maxRelDiff, seeded } from "./passes/_test_util.ts";
 
 /** Random BN statistics and affine parameters, so BN is not the identity. */
 function randomizeBn(m: Module, seed: number): void {
@@ -56,7 +54,7 @@ function compare(model: Module, shape: number[], seed: number, tol: number): num
   const g = fromNn(model, { inputShape: shape });
   const x = seeded(shape.reduce((a, b) => a * b, 1), seed);
   const want = noGrad(() => model.forward(new Variable(x, shape))).data;
-  const got = runFloat(g, { input: { data: x, shape } }, { ops }).output.data as Float32Array;
+  const got = runFloat(g, { input: { data: x, shape } }).output.data as Float32Array;
   const d = maxRelDiff(got, want);
   ok(d <= tol, `${model.describe()}: max |Δ|/max(1,|y|) = ${d} > ${tol}`);
   return d;
@@ -80,7 +78,7 @@ Deno.test("fromNn: reference models (MLP, MNIST CNN, Fashion CNN) match forward 
   equal(o.nodes.map((n) => n.op).join(" "), "Conv Relu MaxPool Conv Relu MaxPool Flatten Gemm");
   const x = seeded(784, 8);
   const want = noGrad(() => cnn.forward(new Variable(x, [1, 1, 28, 28]))).data;
-  const got = runFloat(o, { input: { data: x, shape: [1, 1, 28, 28] } }, { ops }).output.data;
+  const got = runFloat(o, { input: { data: x, shape: [1, 1, 28, 28] } }).output.data;
   ok(
     maxRelDiff(got as Float32Array, want) < 1e-5,
     `optimized: ${maxRelDiff(got as Float32Array, want)}`,
@@ -193,7 +191,7 @@ function codeReport(model: Sequential, xs: Float32Array, shape: number[]): CodeR
     ...wq.map(([n]) => fqValue(g, `${n}.weight_fq`)),
     "output",
   ];
-  const res = runFloat(g, { input: { data: xs, shape } }, { ops, outputs: wanted });
+  const res = runFloat(g, { input: { data: xs, shape } }, { outputs: wanted });
   const count = (a: ArrayLike<number>, b: ArrayLike<number>) => {
     let d = 0;
     for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) d++;

@@ -3,8 +3,7 @@
 import { ok } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import jpeg from "jpeg-js";
-import { checkSupported, FLOAT_OPS, runFloat } from "@lowbit/graph/executor";
-import { REF_OPS } from "./_tfjs_ref_ops_test_util.ts";
+import { checkSupported, runFloat } from "@lowbit/graph/executor";
 import type { Graph } from "@lowbit/graph/ir";
 import { importTfjs } from "./tfjs.ts";
 
@@ -68,20 +67,6 @@ async function photo(h: number, w: number): Promise<Float32Array> {
   return out;
 }
 
-// Test-only reference ops for what the executor does not have yet (the executor's own first).
-const EXTRA = Object.fromEntries(
-  Object.entries(REF_OPS).filter(([op]) => !Object.hasOwn(FLOAT_OPS, op)),
-);
-
-function supported(g: Graph): string | undefined {
-  try {
-    checkSupported(g, { ...FLOAT_OPS, ...EXTRA });
-    return undefined;
-  } catch (e) {
-    return e instanceof Error ? e.message : String(e);
-  }
-}
-
 function compare(
   { graph, tfModel }: Loaded,
   input: Float32Array,
@@ -95,7 +80,7 @@ function compare(
   const ref = tfModel.execute(x, names);
   const refs = Array.isArray(ref) ? ref : [ref];
   const data = int ? Int32Array.from(input) : input;
-  const got = runFloat(graph, { [inInfo.name]: { data, shape } }, { ops: EXTRA });
+  const got = runFloat(graph, { [inInfo.name]: { data, shape } });
   const lines: string[] = [];
   for (let k = 0; k < names.length; k++) {
     const r = refs[k].dataSync() as Float32Array;
@@ -117,11 +102,10 @@ function compare(
 
 for (const [name, lo, hi] of [["movenet-lightning", 0, 256], ["blazeface", -1, 1]] as const) {
   const loaded = await load(name);
-  const missing = supported(loaded.graph);
   Deno.test({
     name: `${name}: runFloat of the imported graph equals tfjs (seeded random, dog.jpg)`,
-    ignore: missing !== undefined,
     fn: async () => {
+      checkSupported(loaded.graph);
       const shape = loaded.graph.inputs[0].shape as number[];
       const n = shape.reduce((a, b) => a * b, 1);
       const int = loaded.graph.inputs[0].dtype === "int32";
@@ -134,7 +118,4 @@ for (const [name, lo, hi] of [["movenet-lightning", 0, 256], ["blazeface", -1, 1
       console.log(lines.join("\n"));
     },
   });
-  if (missing) console.log(`${name}: skipped — executor lacks: ${missing}`);
-  const borrowed = [...new Set(loaded.graph.nodes.map((n) => n.op))].filter((op) => op in EXTRA);
-  if (borrowed.length) console.log(`${name}: test-only reference ops used for ${borrowed}`);
 }

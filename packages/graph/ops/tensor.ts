@@ -27,6 +27,7 @@ export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "../ir.
 import { CAST_OPS } from "./tensor_cast.ts";
 import { CONSTANT_OPS } from "./tensor_constant.ts";
 import { ELEMENTWISE_OPS } from "./tensor_elementwise.ts";
+import { INDEX_OPS } from "./tensor_index.ts";
 import { LAYOUT_OPS } from "./tensor_layout.ts";
 import { PAD_OPS } from "./tensor_pad.ts";
 import { QUANTIZE_OPS } from "./tensor_quantize.ts";
@@ -54,4 +55,5 @@ export const TENSOR_OPS: OpTable = {
   ...CONSTANT_OPS,
   ...REDUCE_OPS,
   ...QUANTIZE_OPS,
+  ...INDEX_OPS,
 };

@@ -3,9 +3,7 @@ import { runFloat } from "../executor.ts";
 import { type Graph, type GraphTensor, tensor } from "../ir.ts";
 import { foldBatchNorm } from "./fold_batchnorm.ts";
 import { eliminateDeadCode } from "./dead_code.ts";
-import { maxRelDiff, missingOps, seeded } from "./_ref_ops_test_util.ts";
-
-const ops = missingOps();
+import { maxRelDiff, seeded } from "./_test_util.ts";
 const t = (shape: number[], seed: number, lo = -1, hi = 1): GraphTensor => ({
   dtype: "float32",
   shape,
@@ -52,8 +50,8 @@ Deno.test("foldBatchNorm: grouped Conv + BN → one Conv, outputs within 1e-5 re
   deepEqual(out.nodes.map((n) => n.op), ["Conv"]);
   ok(!out.initializers.has("gamma") && !out.initializers.has("w"));
   const x = { data: seeded(100, 5), shape: [2, 2, 5, 5] };
-  const a = runFloat(out, { x }, { ops }).y.data as Float32Array;
-  const e = runFloat(g, { x }, { ops }).y.data as Float32Array;
+  const a = runFloat(out, { x }).y.data as Float32Array;
+  const e = runFloat(g, { x }).y.data as Float32Array;
   ok(maxRelDiff(a, e) < 1e-5, `max rel diff ${maxRelDiff(a, e)}`);
   // The folded weight is exactly fround(w·γ/√(σ²+ε)) in float64.
   const w = g.initializers.get("w")!.data as Float32Array;
@@ -102,8 +100,8 @@ Deno.test("foldBatchNorm: Gemm (transB, beta) and MatMul+Add and bare MatMul fol
       kind,
     );
     const x = { data: seeded(15, 7), shape: [3, 5] };
-    const a = runFloat(out, { x }, { ops }).y.data as Float32Array;
-    const e = runFloat(g, { x }, { ops }).y.data as Float32Array;
+    const a = runFloat(out, { x }).y.data as Float32Array;
+    const e = runFloat(g, { x }).y.data as Float32Array;
     ok(maxRelDiff(a, e) < 1e-5, `${kind}: max rel diff ${maxRelDiff(a, e)}`);
   }
 });

@@ -2,9 +2,7 @@ import { deepEqual, ok } from "node:assert/strict";
 import { runFloat } from "../executor.ts";
 import { type Graph, type GraphTensor, tensor } from "../ir.ts";
 import { optimize } from "./optimize.ts";
-import { maxRelDiff, missingOps, seeded } from "./_ref_ops_test_util.ts";
-
-const ops = missingOps();
+import { maxRelDiff, seeded } from "./_test_util.ts";
 const t = (shape: number[], seed: number, lo = -1, hi = 1): GraphTensor => ({
   dtype: "float32",
   shape,
@@ -58,8 +56,8 @@ Deno.test("optimize: Conv→BN→hard-swish chain→Identity→Flatten→Reshape
   deepEqual(out.nodes.map((n) => n.op), ["Conv", "HardSwish", "Reshape"]);
   deepEqual([...out.initializers.keys()].sort(), ["conv.bn_bias", "conv.bn_weight", "shape"]);
   const x = { data: seeded(64, 11, -2, 2), shape: [2, 2, 4, 4] };
-  const a = runFloat(out, { x }, { ops }).y.data as Float32Array;
-  const e = runFloat(g, { x }, { ops }).y.data as Float32Array;
+  const a = runFloat(out, { x }).y.data as Float32Array;
+  const e = runFloat(g, { x }).y.data as Float32Array;
   ok(maxRelDiff(a, e) < 1e-5, `max rel diff ${maxRelDiff(a, e)}`);
   deepEqual(g.nodes.length, 10);
 });
