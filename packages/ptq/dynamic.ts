@@ -8,7 +8,7 @@
  */
 
 import { cloneGraph, type Graph, type Node } from "@lowbit/graph";
-import { quantizeWeight, type WeightQuantOptions } from "./weights.ts";
+import { addWeightDequantize, quantizeWeight, type WeightQuantOptions } from "./weights.ts";
 
 /** Options of {@linkcode quantizeDynamic}. */
 export interface QuantizeDynamicOptions {
@@ -94,22 +94,7 @@ export function quantizeDynamic(graph: Graph, options: QuantizeDynamicOptions = 
     const wOpts = { ...options.weights, ...options.nodes?.[n0.name]?.weights };
     const base = `${wName}_${n0.name}`;
     const q = quantizeWeight(w, axis, wOpts);
-    g.initializers.set(`${base}_quantized`, q.codes);
-    g.initializers.set(`${base}_scale`, q.scale);
-    g.initializers.set(`${base}_zero_point`, q.zeroPoint);
-    g.values.set(`${base}_quantized`, {
-      name: `${base}_quantized`,
-      dtype: q.codes.dtype,
-      shape: [...q.codes.shape],
-      quant: q.grid,
-    });
-    out.push({
-      name: `${base}_DequantizeLinear`,
-      op: "DequantizeLinear",
-      inputs: [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`],
-      outputs: [`${base}_dequantized`],
-      attrs: q.grid.axis !== undefined ? { axis: q.grid.axis } : {},
-    });
+    out.push(addWeightDequantize(g, base, q));
     n.inputs[1] = `${base}_dequantized`;
     out.push(n);
   }

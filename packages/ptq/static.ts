@@ -29,7 +29,12 @@ import {
   type ObserverOptions,
   PercentileObserver,
 } from "@lowbit/quantize";
-import { quantizeBias, quantizeWeight, type WeightQuantOptions } from "./weights.ts";
+import {
+  addWeightDequantize,
+  quantizeBias,
+  quantizeWeight,
+  type WeightQuantOptions,
+} from "./weights.ts";
 
 /** Calibration observers by name. */
 export type ObserverName =
@@ -472,22 +477,7 @@ function rewrite(
           const base = weightCache.size === 0 || !g.initializers.has(`${wName}_quantized`)
             ? wName
             : `${wName}_${weightCache.size}`;
-          g.initializers.set(`${base}_quantized`, q.codes);
-          g.initializers.set(`${base}_scale`, q.scale);
-          g.initializers.set(`${base}_zero_point`, q.zeroPoint);
-          g.values.set(`${base}_quantized`, {
-            name: `${base}_quantized`,
-            dtype: q.codes.dtype,
-            shape: [...q.codes.shape],
-            quant: q.grid,
-          });
-          newNodes.push({
-            name: `${base}_DequantizeLinear`,
-            op: "DequantizeLinear",
-            inputs: [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`],
-            outputs: [`${base}_dequantized`],
-            attrs: q.grid.axis !== undefined ? { axis: q.grid.axis } : {},
-          });
+          newNodes.push(addWeightDequantize(g, base, q));
           cached = { name: `${base}_dequantized`, scale: q.grid.scale };
           weightCache.set(key, cached);
         }

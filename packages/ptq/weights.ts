@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { GraphTensor, QuantGrid } from "@lowbit/graph";
+import type { Graph, GraphTensor, Node, QuantGrid } from "@lowbit/graph";
 import { qparamsFromRanges, quantize } from "@lowbit/quantize";
 
 /** How weights are quantized. */
@@ -149,5 +149,45 @@ export function quantizeBias(
       zeroPoint: new Int32Array(n),
       ...(n === 1 ? {} : { axis: 0 }),
     },
+  };
+}
+
+/**
+ * Stores a quantized weight in a graph the QDQ way: `<base>_quantized`, `<base>_scale` and
+ * `<base>_zero_point` initializers (the codes' grid recorded in `graph.values`), and returns the
+ * DequantizeLinear node that turns them into `<base>_dequantized` (per-channel via `axis`).
+ *
+ * @param graph The graph being built (its maps are changed).
+ * @param base Name prefix of the new values.
+ * @param q The quantized weight.
+ * @returns The DequantizeLinear node, to be inserted before the weight's consumer.
+ *
+ * @example
+ * ```ts
+ * import { addWeightDequantize, quantizeWeight } from "@lowbit/ptq/weights";
+ * import { tensor } from "@lowbit/graph/ir";
+ * import { deepEqual } from "node:assert/strict";
+ * const g = { name: "g", opset: 13, inputs: [], outputs: [], nodes: [], initializers: new Map(), values: new Map() };
+ * const node = addWeightDequantize(g, "w", quantizeWeight(tensor("float32", [2, 1], [0.5, -1]), 0));
+ * deepEqual(node.inputs, ["w_quantized", "w_scale", "w_zero_point"]);
+ * deepEqual([...g.initializers.get("w_quantized")!.data], [127, -127]);
+ * ```
+ */
+export function addWeightDequantize(graph: Graph, base: string, q: QuantizedWeight): Node {
+  graph.initializers.set(`${base}_quantized`, q.codes);
+  graph.initializers.set(`${base}_scale`, q.scale);
+  graph.initializers.set(`${base}_zero_point`, q.zeroPoint);
+  graph.values.set(`${base}_quantized`, {
+    name: `${base}_quantized`,
+    dtype: q.codes.dtype,
+    shape: [...q.codes.shape],
+    quant: q.grid,
+  });
+  return {
+    name: `${base}_DequantizeLinear`,
+    op: "DequantizeLinear",
+    inputs: [`${base}_quantized`, `${base}_scale`, `${base}_zero_point`],
+    outputs: [`${base}_dequantized`],
+    attrs: q.grid.axis !== undefined ? { axis: q.grid.axis } : {},
   };
 }
