@@ -15,6 +15,7 @@
 
 import { dirname, join } from "node:path";
 import { GraphError } from "@lowbit/graph/errors";
+import { ONNX_TYPE } from "./_proto.ts";
 import type { Graph, GraphDType, GraphTensor, Node, ValueInfo } from "@lowbit/graph/ir";
 import {
   decodeTfjsWeights,
@@ -71,18 +72,6 @@ const TF_DTYPES: Record<string, GraphDType> = {
   DT_DOUBLE: "float64",
   DT_UINT8: "uint8",
   DT_INT8: "int8",
-};
-const ONNX_TYPE: Partial<Record<GraphDType, number>> = {
-  float32: 1,
-  uint8: 2,
-  int8: 3,
-  uint16: 4,
-  int16: 5,
-  int32: 6,
-  int64: 7,
-  bool: 9,
-  float16: 10,
-  float64: 11,
 };
 const TO_NCHW = [0, 3, 1, 2];
 const TO_NHWC = [0, 2, 3, 1];
@@ -542,7 +531,7 @@ function convert(im: Importer, node: TfjsNode): void {
   if (op === "Cast") {
     const x = inp(0);
     const to = attrType(node, "DstT", "float32");
-    const y = im.emit("Cast", [x.name], { to: ONNX_TYPE[to] ?? 1 }, node.name);
+    const y = im.emit("Cast", [x.name], { to: ONNX_TYPE[to] }, node.name);
     set(y, { nchw: x.nchw, dtype: to, shape: x.shape });
     return;
   }
@@ -693,7 +682,7 @@ function convert(im: Importer, node: TfjsNode): void {
       const ax = axisOf(a0);
       const am = im.emit("ArgMax", [xn], { axis: ax, keepdims: 0 });
       const to = attrType(node, "output_type", "int64");
-      const y = im.emit("Cast", [am], { to: ONNX_TYPE[to] ?? 7 }, node.name);
+      const y = im.emit("Cast", [am], { to: ONNX_TYPE[to] }, node.name);
       set(y, { nchw: false, dtype: to, shape: x.shape?.filter((_, i) => i !== ax) });
       return;
     }
@@ -732,7 +721,7 @@ function convert(im: Importer, node: TfjsNode): void {
     case "Shape": {
       const s = im.emit("Shape", [xn]);
       const to = attrType(node, "out_type", "int32");
-      const y = im.emit("Cast", [s], { to: ONNX_TYPE[to] ?? 6 }, node.name);
+      const y = im.emit("Cast", [s], { to: ONNX_TYPE[to] }, node.name);
       set(y, { nchw: false, dtype: to, shape: rank === undefined ? undefined : [rank] });
       return;
     }
