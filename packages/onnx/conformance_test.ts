@@ -2,7 +2,8 @@
 // ops the float executor supports is read with importOnnx (model.onnx and the TensorProto .pb
 // inputs/outputs) and run with runFloat; integer outputs must match exactly, float outputs
 // within the ONNX backend tests' tolerance |a − e| ≤ 1e-7 + 1e-3·|e|. Documented limitations
-// (KNOWN) must fail with a typed GraphError, never a wrong number.
+// (KNOWN) must fail with a typed GraphError, never a wrong number. This is the one ONNX
+// test-vector check of the float executor's ops (graph's own tests use independent references).
 import { ok } from "node:assert/strict";
 import { GraphError } from "@lowbit/graph/errors";
 import { FLOAT_OPS, runFloat, type TensorInput } from "@lowbit/graph/executor";
