@@ -7,7 +7,7 @@
 
 import type { Node } from "../ir.ts";
 import { sizeOf } from "../ir.ts";
-import { failValue } from "./tensor_common.ts";
+import { failValue, stridedOffsets } from "./tensor_common.ts";
 
 /**
  * The broadcast shape of several operand shapes (right-aligned; a dimension is 1 or equal).
@@ -71,9 +71,7 @@ export function broadcastIndex(
   if (shape.length === outShape.length && shape.every((d, i) => d === outShape[i])) {
     return undefined;
   }
-  const n = sizeOf(outShape);
-  const idx = new Int32Array(n);
-  if (sizeOf(shape) === 1) return idx;
+  if (sizeOf(shape) === 1) return new Int32Array(sizeOf(outShape));
   const r = outShape.length;
   const off = r - shape.length;
   const st = new Array<number>(r).fill(0);
@@ -82,17 +80,5 @@ export function broadcastIndex(
     st[i + off] = shape[i] === 1 ? 0 : acc;
     acc *= shape[i];
   }
-  const ctr = new Array<number>(r).fill(0);
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    idx[i] = p;
-    for (let d = r - 1; d >= 0; d--) {
-      ctr[d]++;
-      p += st[d];
-      if (ctr[d] < outShape[d]) break;
-      p -= st[d] * outShape[d];
-      ctr[d] = 0;
-    }
-  }
-  return idx;
+  return stridedOffsets(outShape, st);
 }

@@ -266,3 +266,46 @@ export function fromNumbers(
 export function isFloat(dtype: GraphDType): boolean {
   return dtype === "float32" || dtype === "float64" || dtype === "float16";
 }
+
+/**
+ * The source offset of every element of a strided view, in row-major order of the view:
+ * `offset[i] = start + Σ_d index_d(i) · strides[d]` (an odometer walk, one add per element).
+ * Broadcasting (stride 0), transposition (permuted strides) and slicing (scaled strides and a
+ * start) are all such views.
+ *
+ * @param shape The view's shape.
+ * @param strides Source stride per view axis (may be 0 or negative).
+ * @param start Offset of the view's first element (default 0).
+ * @returns `product(shape)` offsets.
+ *
+ * @example
+ * ```ts
+ * import { stridedOffsets } from "./tensor_common.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual([...stridedOffsets([3, 2], [1, 3])], [0, 3, 1, 4, 2, 5]); // transpose of 2×3
+ * deepEqual([...stridedOffsets([2, 2], [0, 1], 5)], [5, 6, 5, 6]); // broadcast row
+ * ```
+ */
+export function stridedOffsets(
+  shape: readonly number[],
+  strides: readonly number[],
+  start = 0,
+): Int32Array {
+  const r = shape.length;
+  let n = 1;
+  for (const d of shape) n *= d;
+  const idx = new Int32Array(n);
+  const ctr = new Array<number>(r).fill(0);
+  let p = start;
+  for (let i = 0; i < n; i++) {
+    idx[i] = p;
+    for (let d = r - 1; d >= 0; d--) {
+      ctr[d]++;
+      p += strides[d];
+      if (ctr[d] < shape[d]) break;
+      p -= strides[d] * shape[d];
+      ctr[d] = 0;
+    }
+  }
+  return idx;
+}

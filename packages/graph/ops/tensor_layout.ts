@@ -7,7 +7,14 @@
 import type { GraphTensor, Node } from "../ir.ts";
 import { sizeOf, zeros } from "../ir.ts";
 import { attrInt, attrInts, type OpKernel, type OpTable, requireInput } from "../op.ts";
-import { failValue, gatherElements, intValues, normAxis, stridesOf } from "./tensor_common.ts";
+import {
+  failValue,
+  gatherElements,
+  intValues,
+  normAxis,
+  stridedOffsets,
+  stridesOf,
+} from "./tensor_common.ts";
 
 function transpose(node: Node, x: GraphTensor, perm: number[]): GraphTensor {
   const r = x.shape.length;
@@ -18,20 +25,7 @@ function transpose(node: Node, x: GraphTensor, perm: number[]): GraphTensor {
   const shape = perm.map((p) => x.shape[p]);
   const st = stridesOf(x.shape);
   const pst = perm.map((p) => st[p]);
-  const n = x.data.length;
-  const idx = new Int32Array(n);
-  const ctr = new Array<number>(r).fill(0);
-  let p = 0;
-  for (let i = 0; i < n; i++) {
-    idx[i] = p;
-    for (let d = r - 1; d >= 0; d--) {
-      ctr[d]++;
-      p += pst[d];
-      if (ctr[d] < shape[d]) break;
-      p -= pst[d] * shape[d];
-      ctr[d] = 0;
-    }
-  }
+  const idx = stridedOffsets(shape, pst);
   return gatherElements(x, shape, idx);
 }
 

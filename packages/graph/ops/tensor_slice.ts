@@ -6,9 +6,15 @@
  */
 
 import type { GraphTensor, Node } from "../ir.ts";
-import { sizeOf } from "../ir.ts";
 import { attrInts, type OpContext, type OpTable, requireInput } from "../op.ts";
-import { failValue, gatherElements, intValues, normAxes, stridesOf } from "./tensor_common.ts";
+import {
+  failValue,
+  gatherElements,
+  intValues,
+  normAxes,
+  stridedOffsets,
+  stridesOf,
+} from "./tensor_common.ts";
 
 /**
  * One axis of a slice: first index, step and element count (selected indices are
@@ -120,22 +126,9 @@ export const SLICE_OPS: OpTable = {
         ranges[a] = sliceRange(x.shape[a], starts[k], ends[k], steps[k]);
       });
       const shape = ranges.map((g) => g.count);
-      const n = sizeOf(shape);
       const st = stridesOf(x.shape);
-      const idx = new Int32Array(n);
-      const ctr = new Array<number>(r).fill(0);
-      let p = ranges.reduce((s, g, d) => s + g.start * st[d], 0);
-      const inc = ranges.map((g, d) => g.step * st[d]);
-      for (let i = 0; i < n; i++) {
-        idx[i] = p;
-        for (let d = r - 1; d >= 0; d--) {
-          ctr[d]++;
-          p += inc[d];
-          if (ctr[d] < shape[d]) break;
-          p -= inc[d] * shape[d];
-          ctr[d] = 0;
-        }
-      }
+      const start = ranges.reduce((s, g, d) => s + g.start * st[d], 0);
+      const idx = stridedOffsets(shape, ranges.map((g, d) => g.step * st[d]), start);
       return [gatherElements(x, shape, idx)];
     },
   },
