@@ -98,7 +98,25 @@ export function checkSupported(graph: Graph, ops: OpTable = FLOAT_OPS): void {
   }
 }
 
-function bindInput(info: ValueInfo, given: TensorInput | undefined): GraphTensor {
+/**
+ * Checks one given graph input against its declaration and returns it as a tensor (what
+ * {@linkcode runFloat} does with each input; other executors use it to bind the same way).
+ *
+ * @param info The graph input's declaration.
+ * @param given The tensor supplied for it.
+ * @returns The bound tensor (dtype from the declaration).
+ * @throws {GraphError} Naming the input when it is missing or of the wrong rank, dimension,
+ *   dtype or element count.
+ *
+ * @example
+ * ```ts
+ * import { bindInput } from "@lowbit/graph/executor";
+ * import { throws } from "node:assert/strict";
+ * const info = { name: "x", dtype: "float32" as const, shape: [1, 3] };
+ * throws(() => bindInput(info, { data: new Float32Array(2), shape: [1, 2] }), /value x: input dimension 1 must be 3/);
+ * ```
+ */
+export function bindInput(info: ValueInfo, given: TensorInput | undefined): GraphTensor {
   if (given === undefined) throw new GraphError("graph input is missing", { value: info.name });
   if (!Array.isArray(given.shape) || given.shape.length !== info.shape.length) {
     throw new GraphError(

@@ -1,6 +1,6 @@
 /**
  * Elementwise integer ops that must bring operands with different scales to one output
- * scale: addition and concatenation.
+ * scale: addition, multiplication and concatenation.
  *
  * - {@linkcode add}, `"fixed"` mode, is TFLite's quantized ADD: both inputs are shifted left
  *   by 20 bits, rescaled by `S_i / (2·max(S_a, S_b))` with `multiplyByQuantizedMultiplier`,
@@ -31,6 +31,7 @@
  * @module
  */
 
+import { broadcastIndex, broadcastShapes } from "@lowbit/graph/broadcast";
 import { quantizeMultiplier } from "@lowbit/kernels/requantize";
 import { multiplyByQuantizedMultiplier, type RequantMode } from "./requantize.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
@@ -64,15 +65,16 @@ function checkOut(out: OutputQuant): void {
 const LEFT_SHIFT = 20;
 
 /**
- * Elementwise sum of two same-shape quantized tensors, rescaled to the output grid ((E.1) or
- * (E.2)).
+ * Elementwise sum of two quantized tensors with NumPy broadcasting, rescaled to the output
+ * grid ((E.1) or (E.2)).
  *
  * @param a First operand (per-tensor).
- * @param b Second operand, same shape (per-tensor).
+ * @param b Second operand (per-tensor), broadcastable with `a`.
  * @param out Output quantization.
  * @param options Activation clamp and mode.
  * @returns The quantized sum.
- * @throws {RangeError} On different shapes, per-channel operands or bad output parameters.
+ * @throws {RangeError} On shapes that do not broadcast, per-channel operands or bad output
+ *   parameters.
  *
  * @example Float (onnxruntime QLinearAdd) mode rounds ties to even
  * ```ts
@@ -93,13 +95,10 @@ export function add(
   per("a", a);
   per("b", b);
   checkOut(out);
-  if (a.shape.join() !== b.shape.join()) {
-    throw new RangeError(
-      `a and b must have the same shape, got [${a.shape.join(", ")}] and [${b.shape.join(", ")}]`,
-    );
-  }
+  const { shape, ia, ib } = broadcastPlan("add", a, b);
   const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
-  const qa = a.codes(), qb = b.codes(), za = a.zeroPoint[0], zb = b.zeroPoint[0];
+  const qa = gathered(a.codes(), ia), qb = gathered(b.codes(), ib);
+  const za = a.zeroPoint[0], zb = b.zeroPoint[0];
   const y = new Int32Array(qa.length);
   const mode = options.mode ?? "fixed";
   if (mode === "float") {
@@ -129,7 +128,95 @@ export function add(
       y[i] = v < clampMin ? clampMin : v > clampMax ? clampMax : v;
     }
   } else throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
-  return QuantizedTensor.fromCodes(y, a.shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+  return QuantizedTensor.fromCodes(y, shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+}
+
+/** Output shape and per-operand index maps of a broadcast binary op. */
+function broadcastPlan(
+  op: string,
+  a: QuantizedTensor,
+  b: QuantizedTensor,
+): { shape: number[]; ia: Int32Array | undefined; ib: Int32Array | undefined } {
+  const node = { name: op, op, inputs: ["a", "b"], outputs: ["y"], attrs: {} };
+  let shape: number[];
+  try {
+    shape = broadcastShapes(node, [a.shape, b.shape]);
+  } catch {
+    throw new RangeError(
+      `a [${a.shape.join(", ")}] and b [${b.shape.join(", ")}] do not broadcast`,
+    );
+  }
+  return { shape, ia: broadcastIndex(shape, a.shape), ib: broadcastIndex(shape, b.shape) };
+}
+
+/** The codes behind every output element (the codes themselves for the identity map). */
+function gathered(
+  q: Int8Array | Uint8Array | Int32Array,
+  index: Int32Array | undefined,
+): ArrayLike<number> {
+  if (index === undefined) return q;
+  const out = new Int32Array(index.length);
+  for (let i = 0; i < index.length; i++) out[i] = q[index[i]];
+  return out;
+}
+
+/**
+ * Elementwise product of two quantized tensors with NumPy broadcasting, rescaled to the
+ * output grid:
+ *
+ * - `"float"` (default; onnxruntime's QLinearMul): `y = sat(rne(fl32(fl32(S_a·(a − Z_a)) ·
+ *   fl32(S_b·(b − Z_b))) / S_y) + Z_y)`.
+ * - `"fixed"` (TFLite's quantized MUL, integer-only): `y = sat(MBQM((a − Z_a)·(b − Z_b),
+ *   S_a·S_b/S_y) + Z_y)`.
+ *
+ * @param a First operand (per-tensor).
+ * @param b Second operand (per-tensor), broadcastable with `a` (e.g. an `[N, C, 1, 1]` gate).
+ * @param out Output quantization.
+ * @param options Activation clamp and mode.
+ * @returns The quantized product, of the broadcast shape.
+ * @throws {RangeError} On shapes that do not broadcast, per-channel operands or bad output
+ *   parameters.
+ *
+ * @example A squeeze-excitation gate: each channel scaled by its own gate value
+ * ```ts
+ * import { mul } from "@lowbit/runtime/elementwise";
+ * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
+ * import { deepEqual } from "node:assert/strict";
+ * const x = new QuantizedTensor({ q: new Int8Array([10, 20, 30, 40]), shape: [1, 2, 2, 1], dtype: "int8", scale: 0.5 });
+ * const g = new QuantizedTensor({ q: new Uint8Array([255, 128]), shape: [1, 2, 1, 1], dtype: "uint8", scale: 1 / 255 });
+ * deepEqual([...mul(x, g, { scale: 0.5, zeroPoint: 0, dtype: "int8" }).q], [10, 20, 15, 20]); // ×1, ×128/255
+ * ```
+ */
+export function mul(
+  a: QuantizedTensor,
+  b: QuantizedTensor,
+  out: OutputQuant,
+  options: AddOptions = {},
+): QuantizedTensor {
+  per("a", a);
+  per("b", b);
+  checkOut(out);
+  const { shape, ia, ib } = broadcastPlan("mul", a, b);
+  const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
+  const qa = gathered(a.codes(), ia), qb = gathered(b.codes(), ib);
+  const za = a.zeroPoint[0], zb = b.zeroPoint[0];
+  const y = new Int32Array(qa.length);
+  const mode = options.mode ?? "float";
+  if (mode === "float") {
+    const f = Math.fround, sa = a.scale[0], sb = b.scale[0], sy = f(out.scale);
+    for (let i = 0; i < y.length; i++) {
+      const v = f(f(f(sa * (qa[i] - za)) * f(sb * (qb[i] - zb))) / sy);
+      y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
+    }
+  } else if (mode === "fixed") {
+    const m = quantizeMultiplier((a.scale[0] * b.scale[0]) / out.scale);
+    for (let i = 0; i < y.length; i++) {
+      const v = multiplyByQuantizedMultiplier((qa[i] - za) * (qb[i] - zb), m.multiplier, m.shift) +
+        out.zeroPoint;
+      y[i] = v < clampMin ? clampMin : v > clampMax ? clampMax : v;
+    }
+  } else throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
+  return QuantizedTensor.fromCodes(y, shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
 }
 
 /** rne(v) + zp, clamped. */

@@ -1,5 +1,6 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { add, concat } from "./elementwise.ts";
+import { Philox } from "@lowbit/rounding/philox";
+import { add, concat, mul } from "./elementwise.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 
 /** All 256×256 code pairs as two uint8 tensors. */
@@ -48,12 +49,12 @@ Deno.test("add: ReLU clamp, shapes and errors", () => {
   ]);
   throws(
     () =>
-      add(a, QuantizedTensor.fromCodes([0], [1], "int8", 1), {
+      add(a, QuantizedTensor.fromCodes([0, 0, 0], [3], "int8", 1), {
         scale: 1,
         zeroPoint: 0,
         dtype: "int8",
       }),
-    /same shape/,
+    /do not broadcast/,
   );
   throws(() => add(a, b, { scale: 0, zeroPoint: 0, dtype: "int8" }), /out.scale/);
   throws(() => add(a, b, { scale: 1, zeroPoint: 300, dtype: "int8" }), /zeroPoint/);
@@ -98,4 +99,64 @@ Deno.test("concat: layout along each axis, copies equal grids, requantizes other
   );
   throws(() => concat([], 0, { scale: 1, zeroPoint: 0, dtype: "int8" }), /non-empty/);
   equal(concat([a], -1, { scale: 0.5, zeroPoint: 1, dtype: "int8" }).shape.length, 2);
+});
+
+function tiled(t: QuantizedTensor, shape: number[]): QuantizedTensor {
+  // Explicit NumPy tiling by nested index arithmetic (independent of the broadcast helper).
+  const rank = shape.length, src = t.shape, off = rank - src.length;
+  const n = shape.reduce((x, y) => x * y, 1), codes = new Int32Array(n), q = t.codes();
+  for (let i = 0; i < n; i++) {
+    let rem = i, idx = 0, stride = 1;
+    const pos: number[] = [];
+    for (let d = rank - 1; d >= 0; d--) {
+      pos[d] = rem % shape[d];
+      rem = Math.floor(rem / shape[d]);
+    }
+    for (let d = src.length - 1; d >= 0; d--) {
+      idx += (src[d] === 1 ? 0 : pos[d + off]) * stride;
+      stride *= src[d];
+    }
+    codes[i] = q[idx];
+  }
+  return QuantizedTensor.fromCodes(codes, shape, t.dtype, t.scale[0], {
+    zeroPoint: t.zeroPoint[0],
+  });
+}
+
+Deno.test("add and mul broadcast exactly as on explicitly tiled operands, both modes", () => {
+  const rng = new Philox(7);
+  const codes = (n: number) =>
+    Array.from({ length: n }, () => Math.floor(rng.uniform() * 256) - 128);
+  const x = QuantizedTensor.fromCodes(codes(24), [2, 3, 2, 2], "int8", 0.05, { zeroPoint: 3 });
+  const g = QuantizedTensor.fromCodes(codes(3), [1, 3, 1, 1], "int8", 0.01, { zeroPoint: -2 });
+  const out = { scale: 0.04, zeroPoint: -1, dtype: "int8" as const };
+  for (const mode of ["float", "fixed"] as const) {
+    for (const op of [add, mul]) {
+      const y = op(x, g, out, { mode });
+      deepEqual(y.shape, [2, 3, 2, 2]);
+      deepEqual([...y.q], [...op(x, tiled(g, [2, 3, 2, 2]), out, { mode }).q]);
+      deepEqual([...op(g, x, out, { mode }).q], [...y.q]); // commutative
+    }
+  }
+});
+
+Deno.test("mul: within one code of the exactly rounded real product; modes agree within 1", () => {
+  const rng = new Philox(11);
+  const n = 4096;
+  const qa = Array.from({ length: n }, () => Math.floor(rng.uniform() * 256));
+  const qb = Array.from({ length: n }, () => Math.floor(rng.uniform() * 256) - 128);
+  const a = QuantizedTensor.fromCodes(qa, [n], "uint8", 0.02, { zeroPoint: 100 });
+  const b = QuantizedTensor.fromCodes(qb, [n], "int8", 0.03, { zeroPoint: 5 });
+  const out = { scale: 0.05, zeroPoint: 10, dtype: "int8" as const };
+  const yf = mul(a, b, out), yx = mul(a, b, out, { mode: "fixed" });
+  let exactF = 0;
+  for (let i = 0; i < n; i++) {
+    const real = 0.02 * (qa[i] - 100) * 0.03 * (qb[i] - 5);
+    const ref = Math.min(127, Math.max(-128, Math.round(real / 0.05) + 10));
+    ok(Math.abs(yf.q[i] - ref) <= 1, `float ${i}`);
+    ok(Math.abs(yx.q[i] - ref) <= 1, `fixed ${i}`);
+    if (yf.q[i] === ref) exactF++;
+  }
+  ok(exactF / n > 0.99, `float mode exact on ${exactF}/${n}`);
+  throws(() => mul(a, QuantizedTensor.fromCodes([0, 0], [2], "int8", 1), out), /do not broadcast/);
 });

@@ -34,3 +34,6 @@ export * from "./serialize.ts";
 export * from "./agreement.ts";
 export * from "./accumulator_report.ts";
 export * from "./lut.ts";
+export * from "./qdq_lower.ts";
+export * from "./qdq_run.ts";
+export * from "./graph_agreement.ts";

@@ -1,0 +1,374 @@
+/**
+ * Integer lowerings of the ops of a QDQ graph: for a node whose inputs arrive as
+ * `DequantizeLinear` outputs and whose output goes only to a `QuantizeLinear`, the op is
+ * computed on the codes and produces the codes of that `QuantizeLinear` directly.
+ *
+ * | op | lowering |
+ * |---|---|
+ * | Conv | `qlinearConv` (int32 bias, per-channel weights along axis 0) |
+ * | MatMul | `qlinearMatMul` (per-column weights) |
+ * | Gemm | int8 GEMM with the output stage (transB, int32 bias; α = β = 1, no transA) |
+ * | Add, Mul | `add` / `mul` with broadcasting (squeeze-excitation gates, residuals) |
+ * | Add, Sub, Mul, Div, Pow with a scalar constant operand | a 256-entry table |
+ * | Concat | `concat`, each input requantized to the output grid |
+ * | GlobalAveragePool | int32 sum per channel, one requantization by `S_x / (S_y·HW)` (onnxruntime's QLinearGlobalAveragePool) |
+ * | MaxPool | max of codes (exact), then a requantization table if the grids differ |
+ * | AveragePool | nearest code to the mean of valid taps (count_include_pad = 0) |
+ * | unary ops (Relu, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh, LeakyRelu, Gelu, Erf, …) | a 256-entry table built from the float op |
+ * | layout ops (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity, Slice, Gather, nearest Resize) | the op on the codes, then a table if the grids differ |
+ *
+ * `mode` picks the requantization: `"float"` (onnxruntime's float32 multipliers, default) or
+ * `"fixed"` (gemmlowp/TFLite fixed-point multipliers, no float arithmetic at run time). A
+ * lowering returns `undefined` when a node's configuration is outside what it handles (the
+ * executor then runs the node in float between its DequantizeLinear and QuantizeLinear).
+ *
+ * @module
+ */
+
+import { FLOAT_OPS } from "@lowbit/graph/executor";
+import type { GraphTensor, Node } from "@lowbit/graph/ir";
+import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
+import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
+import { type ConvAttributes, qlinearConv } from "./onnx_conv.ts";
+import { qlinearMatMul, qlinearMultipliers } from "./onnx_matmul.ts";
+import { add, concat, mul } from "./elementwise.ts";
+import { avgPool2d, maxPool2d } from "./pool.ts";
+import { applyLut, buildLut, type Lut, lutInputs } from "./lut.ts";
+import { QuantizedTensor } from "./quantized_tensor.ts";
+import { outputStageFor, type RequantMode } from "./requantize.ts";
+import type { OutputQuant } from "./fused.ts";
+
+/** A node input as a lowering sees it: codes with their grid, a float/int tensor, or absent. */
+export type LoweredInput = QuantizedTensor | GraphTensor | undefined;
+
+/** What a lowering may know. */
+export interface LoweringContext {
+  /** Requantization semantics. */
+  mode: RequantMode;
+  /** The graph's opset. */
+  opset: number;
+}
+
+/**
+ * Computes one node on codes.
+ *
+ * @param node The node.
+ * @param inputs Its inputs (codes where the graph dequantizes them).
+ * @param out The grid of the QuantizeLinear that reads the node's output.
+ * @param ctx Mode and opset.
+ * @returns The output codes on `out`, or `undefined` when this configuration is not lowered.
+ */
+export type Lowering = (
+  node: Node,
+  inputs: LoweredInput[],
+  out: OutputQuant,
+  ctx: LoweringContext,
+) => QuantizedTensor | undefined;
+
+function q8(v: LoweredInput): QuantizedTensor | undefined {
+  return v instanceof QuantizedTensor && (v.dtype === "int8" || v.dtype === "uint8")
+    ? v
+    : undefined;
+}
+
+function perTensor8(v: LoweredInput): QuantizedTensor | undefined {
+  const t = q8(v);
+  return t && !t.perChannel ? t : undefined;
+}
+
+function ints(node: Node, name: string): number[] | undefined {
+  const v = node.attrs[name];
+  return Array.isArray(v) && v.every((x) => typeof x === "number") ? v as number[] : undefined;
+}
+
+function num(node: Node, name: string, fallback: number): number {
+  const v = node.attrs[name];
+  return typeof v === "number" ? v : fallback;
+}
+
+function sameGrid(t: QuantizedTensor, out: OutputQuant): boolean {
+  return !t.perChannel && t.dtype === out.dtype && t.scale[0] === Math.fround(out.scale) &&
+    t.zeroPoint[0] === out.zeroPoint;
+}
+
+/** Table that maps codes of `t`'s grid to the nearest codes of `out` (identity function). */
+function requantTable(t: QuantizedTensor, out: OutputQuant): Lut {
+  const g = { dtype: t.dtype as "int8" | "uint8", scale: t.scale[0], zeroPoint: t.zeroPoint[0] };
+  return buildLut(g, lutInputs(g), out);
+}
+
+/** `t` on the grid `out`: itself when equal, else through a requantization table. */
+export function toGrid(t: QuantizedTensor, out: OutputQuant): QuantizedTensor {
+  if (sameGrid(t, out)) return t;
+  const q = applyLut(requantTable(t, out), t.q as Int8Array | Uint8Array);
+  return new QuantizedTensor({
+    q,
+    shape: t.shape,
+    dtype: out.dtype,
+    scale: out.scale,
+    zeroPoint: out.zeroPoint,
+  });
+}
+
+/** An int32 bias whose grid is s_x·s_w[o] (zero point 0), as QLinearConv expects; else undefined. */
+function biasCodes(
+  v: LoweredInput,
+  x: QuantizedTensor,
+  w: QuantizedTensor,
+  channels: number,
+): Int32Array | undefined | null {
+  if (v === undefined) return undefined;
+  if (!(v instanceof QuantizedTensor) || v.dtype !== "int32" || v.size !== channels) return null;
+  for (let o = 0; o < channels; o++) {
+    const want = Math.fround(x.scale[0] * w.scale[w.perChannel ? o : 0]);
+    const got = v.scale[v.perChannel ? o : 0];
+    if (Math.abs(got - want) > 1e-6 * want || v.zeroPoint[v.perChannel ? o : 0] !== 0) return null;
+  }
+  return v.q as Int32Array;
+}
+
+function convAttrs(node: Node): ConvAttributes | undefined {
+  const autoPad = node.attrs.auto_pad;
+  if (
+    autoPad !== undefined &&
+    !["NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"].includes(autoPad as string)
+  ) return undefined;
+  return {
+    autoPad: autoPad as ConvAttributes["autoPad"],
+    dilations: ints(node, "dilations"),
+    group: num(node, "group", 1),
+    kernelShape: ints(node, "kernel_shape"),
+    pads: ints(node, "pads"),
+    strides: ints(node, "strides"),
+  };
+}
+
+const conv: Lowering = (node, [xv, wv, bv], out, ctx) => {
+  const x = perTensor8(xv), w = q8(wv);
+  if (!x || !w || (w.perChannel && w.axis !== 0) || x.shape.length !== 4) return undefined;
+  const bias = biasCodes(bv, x, w, w.shape[0]);
+  const attrs = convAttrs(node);
+  if (bias === null || !attrs) return undefined;
+  return qlinearConv(x, w, out, { ...attrs, bias, mode: ctx.mode });
+};
+
+const matMul: Lowering = (_node, [av, bv], out, ctx) => {
+  const a = perTensor8(av), b = q8(bv);
+  if (!a || !b || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  if (b.perChannel && b.axis !== b.shape.length - 1) return undefined;
+  return qlinearMatMul(a, b, out, { mode: ctx.mode });
+};
+
+const gemm: Lowering = (node, [av, bv, cv], out, ctx) => {
+  const a = perTensor8(av), b = q8(bv);
+  if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2) return undefined;
+  if (num(node, "alpha", 1) !== 1 || num(node, "beta", 1) !== 1 || num(node, "transA", 0)) {
+    return undefined;
+  }
+  const transB = num(node, "transB", 0) === 1;
+  const [m, k] = a.shape, n = transB ? b.shape[0] : b.shape[1];
+  if ((transB ? b.shape[1] : b.shape[0]) !== k) return undefined;
+  if (b.perChannel && b.axis !== (transB ? 0 : 1)) return undefined;
+  const bias = biasCodes(cv, a, b, n);
+  if (bias === null) return undefined;
+  const bScale = b.perChannel ? b.scale : new Float32Array(n).fill(b.scale[0]);
+  const stage = outputStageFor(qlinearMultipliers(a.scale[0], bScale, out.scale), {
+    mode: ctx.mode,
+    zeroPoint: out.zeroPoint,
+    dtype: out.dtype,
+  });
+  const q = gemmInt8Requantized(m, n, k, a.q as Int8Operand, b.q as Int8Operand, {
+    aZeroPoint: a.zeroPoint[0],
+    bZeroPoint: b.perChannel ? b.zeroPoint : b.zeroPoint[0],
+    transB,
+    bias,
+    outputStage: stage,
+  });
+  return new QuantizedTensor({
+    q,
+    shape: [m, n],
+    dtype: out.dtype,
+    scale: out.scale,
+    zeroPoint: out.zeroPoint,
+  });
+};
+
+const concatL: Lowering = (node, inputs, out, ctx) => {
+  const qs = inputs.map(perTensor8);
+  if (qs.some((t) => t === undefined) || typeof node.attrs.axis !== "number") return undefined;
+  return concat(qs as QuantizedTensor[], node.attrs.axis, out, { mode: ctx.mode });
+};
+
+const globalAveragePool: Lowering = (_node, [xv], out, ctx) => {
+  const x = perTensor8(xv);
+  if (!x || x.shape.length < 3) return undefined;
+  const [n, c] = x.shape, hw = x.size / (n * c);
+  // Σ (q − Z_x) per (image, channel) as an (N·C)×HW by HW×1 product with ones, then one
+  // requantization by S_x / (S_y·HW), the order onnxruntime computes it in.
+  const mult = Math.fround(x.scale[0] / Math.fround(Math.fround(out.scale) * hw));
+  if (!(mult > 0) || !Number.isFinite(mult)) return undefined;
+  const acc = gemmInt8(n * c, 1, hw, x.q as Int8Operand, new Int8Array(hw).fill(1), {
+    aZeroPoint: x.zeroPoint[0],
+  });
+  const stage = outputStageFor([mult], {
+    mode: ctx.mode,
+    zeroPoint: out.zeroPoint,
+    dtype: out.dtype,
+  });
+  return new QuantizedTensor({
+    q: requantizeAccumulators(acc, 1, stage),
+    shape: [n, c, ...x.shape.slice(2).map(() => 1)],
+    dtype: out.dtype,
+    scale: out.scale,
+    zeroPoint: out.zeroPoint,
+  });
+};
+
+function poolAttrs(node: Node, x: QuantizedTensor) {
+  const kernel = ints(node, "kernel_shape");
+  if (!kernel || kernel.length !== 2 || x.shape.length !== 4) return undefined;
+  if ((ints(node, "dilations") ?? [1, 1]).some((d) => d !== 1)) return undefined;
+  if (num(node, "ceil_mode", 0) !== 0) return undefined;
+  const autoPad = node.attrs.auto_pad;
+  if (autoPad !== undefined && autoPad !== "NOTSET" && autoPad !== "VALID") return undefined;
+  const p = autoPad === "VALID" ? [0, 0, 0, 0] : ints(node, "pads") ?? [0, 0, 0, 0];
+  const stride = ints(node, "strides") ?? [1, 1];
+  return {
+    kernel: kernel as [number, number],
+    stride: stride as [number, number],
+    padding: [p[0], p[1], p[2], p[3]] as [number, number, number, number],
+  };
+}
+
+const maxPool: Lowering = (node, [xv], out) => {
+  const x = perTensor8(xv);
+  if (!x || node.outputs.length > 1 && node.outputs[1] !== "") return undefined;
+  const p = poolAttrs(node, x);
+  return p ? toGrid(maxPool2d(x, p), out) : undefined;
+};
+
+const averagePool: Lowering = (node, [xv], out) => {
+  const x = perTensor8(xv);
+  if (!x || num(node, "count_include_pad", 0) !== 0) return undefined;
+  const p = poolAttrs(node, x);
+  return p ? toGrid(avgPool2d(x, p), out) : undefined;
+};
+
+/** Unary ops whose output depends on the input element alone: one table each. */
+export const TABLE_OPS: ReadonlySet<string> = new Set([
+  "Relu",
+  "Clip",
+  "LeakyRelu",
+  "HardSigmoid",
+  "HardSwish",
+  "Sigmoid",
+  "Tanh",
+  "Gelu",
+  "Erf",
+  "Elu",
+  "Selu",
+  "Softplus",
+  "Exp",
+  "Neg",
+  "Abs",
+  "Sqrt",
+  "Reciprocal",
+]);
+
+/**
+ * The op as a table over the 256 codes of its one quantized input (index `at`); every other
+ * input must be a float/int tensor that does not vary with that input (a constant operand).
+ */
+function tabulated(
+  node: Node,
+  inputs: LoweredInput[],
+  at: number,
+  out: OutputQuant,
+  ctx: LoweringContext,
+): QuantizedTensor | undefined {
+  const x = perTensor8(inputs[at]);
+  if (!x || inputs.some((r, i) => i !== at && r instanceof QuantizedTensor)) return undefined;
+  const g = { dtype: x.dtype as "int8" | "uint8", scale: x.scale[0], zeroPoint: x.zeroPoint[0] };
+  const args = inputs.map((r, i) =>
+    i === at ? { dtype: "float32" as const, shape: [256], data: lutInputs(g) } : r as GraphTensor
+  );
+  const [y] = FLOAT_OPS[node.op].run(node, args, { opset: ctx.opset });
+  if (y.data.length !== 256 || !(y.data instanceof Float32Array)) return undefined;
+  return new QuantizedTensor({
+    q: applyLut(buildLut(g, y.data, out), x.q as Int8Array | Uint8Array),
+    shape: x.shape,
+    dtype: out.dtype,
+    scale: out.scale,
+    zeroPoint: out.zeroPoint,
+  });
+}
+
+const unary: Lowering = (node, inputs, out, ctx) => tabulated(node, inputs, 0, out, ctx);
+
+/** Size-1 float tensors broadcast to every element: the op is then a function of one code. */
+function scalarConstant(v: LoweredInput): boolean {
+  return v !== undefined && !(v instanceof QuantizedTensor) && v.data.length === 1 &&
+    v.data instanceof Float32Array;
+}
+
+/**
+ * Binary arithmetic: two quantized operands → `add`/`mul` (Add and Mul only); one quantized
+ * operand and a scalar float constant (`x + 3`, `x / 6` of a decomposed hard-swish) → a table.
+ */
+const arithmetic = (f: typeof add | undefined): Lowering => (node, inputs, out, ctx) => {
+  const [av, bv] = inputs;
+  if (scalarConstant(bv)) return tabulated(node, inputs, 0, out, ctx);
+  if (scalarConstant(av)) return tabulated(node, inputs, 1, out, ctx);
+  const a = perTensor8(av), b = perTensor8(bv);
+  if (!f || !a || !b) return undefined;
+  return f(a, b, out, { mode: ctx.mode });
+};
+
+/** Ops that only move elements: computed on the codes by the float executor's kernel. */
+export const LAYOUT_OPS: ReadonlySet<string> = new Set([
+  "Reshape",
+  "Flatten",
+  "Transpose",
+  "Squeeze",
+  "Unsqueeze",
+  "Identity",
+  "Slice",
+  "Gather",
+  "Resize",
+]);
+
+const layout: Lowering = (node, [xv, ...rest], out, ctx) => {
+  const x = perTensor8(xv);
+  if (!x || rest.some((r) => r instanceof QuantizedTensor)) return undefined;
+  if (node.op === "Resize" && (node.attrs.mode ?? "nearest") !== "nearest") return undefined;
+  const codes: GraphTensor = { dtype: x.dtype, shape: [...x.shape], data: x.q };
+  const [y] = FLOAT_OPS[node.op].run(node, [codes, ...rest as (GraphTensor | undefined)[]], {
+    opset: ctx.opset,
+  });
+  const moved = new QuantizedTensor({
+    q: y.data as Int8Array | Uint8Array,
+    shape: y.shape,
+    dtype: x.dtype,
+    scale: x.scale[0],
+    zeroPoint: x.zeroPoint[0],
+  });
+  return toGrid(moved, out);
+};
+
+/** The lowering of every op type that has one. */
+export const LOWERINGS: Readonly<Record<string, Lowering>> = Object.freeze({
+  Conv: conv,
+  MatMul: matMul,
+  Gemm: gemm,
+  Add: arithmetic(add),
+  Mul: arithmetic(mul),
+  Sub: arithmetic(undefined),
+  Div: arithmetic(undefined),
+  Pow: arithmetic(undefined),
+  Concat: concatL,
+  GlobalAveragePool: globalAveragePool,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  ...Object.fromEntries([...TABLE_OPS].map((op) => [op, unary])),
+  ...Object.fromEntries([...LAYOUT_OPS].map((op) => [op, layout])),
+});
