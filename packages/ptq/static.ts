@@ -132,6 +132,12 @@ const SHARES_INPUT_GRID = new Set([
   "Unsqueeze",
 ]);
 
+/** The fixed output grid of Softmax by activation type: scale 1/256, [0, 1) onto the code range. */
+const SOFTMAX_GRID: Readonly<Record<"uint8" | "int8", QuantGrid>> = {
+  uint8: { dtype: "uint8", scale: Float32Array.of(1 / 256), zeroPoint: Int32Array.of(0) },
+  int8: { dtype: "int8", scale: Float32Array.of(1 / 256), zeroPoint: Int32Array.of(-128) },
+};
+
 /** A calibration sample that does not match the graph inputs. */
 export class CalibrationError extends Error {
   /** Index of the bad sample. */
@@ -379,6 +385,13 @@ export async function quantizeStatic(
   if (count === 0) throw new RangeError("calibration must yield at least one sample");
   const plan: Plan = { grids: new Map() };
   for (const [v, o] of observers) if (seen.has(v)) plan.grids.set(v, gridOf(o, actDtype));
+  // A softmax output lies in [0, 1]: the fixed grid 1/256 (onnxruntime's quantizer sets the
+  // same, and its fused QLinearSoftmax assumes it).
+  for (const n of quantized) {
+    if (n.op === "Softmax" && n.outputs[0] && plan.grids.has(n.outputs[0])) {
+      plan.grids.set(n.outputs[0], SOFTMAX_GRID[actDtype]);
+    }
+  }
   const gridFor = (v: string): QuantGrid | undefined => plan.grids.get(root(v));
   return rewrite(g, quantizedSet, gridFor, options, dtypes);
 }

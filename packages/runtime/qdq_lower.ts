@@ -13,7 +13,7 @@
  * | Concat | `concat`, each input requantized to the output grid |
  * | GlobalAveragePool | int32 sum per channel, one requantization by `S_x / (S_y·HW)` (onnxruntime's QLinearGlobalAveragePool) |
  * | MaxPool | max of codes (exact), then a requantization table if the grids differ |
- * | AveragePool | nearest code to the mean of valid taps (count_include_pad = 0) |
+ * | AveragePool | int32 sum of the valid taps, one requantization by `S_x / (S_y·taps)` (count_include_pad = 0) |
  * | unary ops (Relu, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh, LeakyRelu, Gelu, Erf, …) | a 256-entry table built from the float op |
  * | layout ops (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity, Slice, Gather, nearest Resize) | the op on the codes, then a table if the grids differ |
  *
@@ -32,7 +32,7 @@ import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
 import { type ConvAttributes, qlinearConv } from "./onnx_conv.ts";
 import { qlinearMatMul, qlinearMultipliers } from "./onnx_matmul.ts";
 import { add, concat, mul } from "./elementwise.ts";
-import { avgPool2d, maxPool2d } from "./pool.ts";
+import { maxPool2d } from "./pool.ts";
 import { applyLut, buildLut, type Lut, lutInputs } from "./lut.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
@@ -247,11 +247,61 @@ const maxPool: Lowering = (node, [xv], out) => {
   return p ? toGrid(maxPool2d(x, p), out) : undefined;
 };
 
-const averagePool: Lowering = (node, [xv], out) => {
+const averagePool: Lowering = (node, [xv], out, ctx) => {
   const x = perTensor8(xv);
   if (!x || num(node, "count_include_pad", 0) !== 0) return undefined;
   const p = poolAttrs(node, x);
-  return p ? toGrid(avgPool2d(x, p), out) : undefined;
+  if (!p) return undefined;
+  // Like GlobalAveragePool: Σ (q − Z_x) over the valid taps, one requantization by
+  // S_x / (S_y·count) (count = valid taps of the window), so there is a single rounding.
+  const [n, c, h, w] = x.shape, [kh, kw] = p.kernel, [sh, sw] = p.stride;
+  const [pt, pl, pb, pr] = p.padding;
+  const oh = Math.floor((h + pt + pb - kh) / sh) + 1, ow = Math.floor((w + pl + pr - kw) / sw) + 1;
+  if (oh < 1 || ow < 1) return undefined;
+  const sums = new Int32Array(n * c * oh * ow), counts = new Int32Array(oh * ow);
+  const q = x.q, z = x.zeroPoint[0];
+  for (let i = 0; i < oh; i++) {
+    for (let j = 0; j < ow; j++) {
+      const y0 = Math.max(0, i * sh - pt), y1 = Math.min(h, i * sh - pt + kh);
+      const x0 = Math.max(0, j * sw - pl), x1 = Math.min(w, j * sw - pl + kw);
+      counts[i * ow + j] = (y1 - y0) * (x1 - x0);
+      for (let nc = 0; nc < n * c; nc++) {
+        let acc = 0;
+        for (let yy = y0; yy < y1; yy++) {
+          for (let xx = x0; xx < x1; xx++) acc += q[(nc * h + yy) * w + xx] - z;
+        }
+        sums[(nc * oh + i) * ow + j] = acc;
+      }
+    }
+  }
+  // One output stage per distinct tap count (interior windows share one).
+  const codes = out.dtype === "int8" ? new Int8Array(sums.length) : new Uint8Array(sums.length);
+  const byCount = new Map<number, number[]>();
+  counts.forEach((k, pos) => byCount.set(k, [...(byCount.get(k) ?? []), pos]));
+  for (const [k, positions] of byCount) {
+    if (k === 0) return undefined;
+    const mult = Math.fround(x.scale[0] / Math.fround(Math.fround(out.scale) * k));
+    const stage = outputStageFor([mult], {
+      mode: ctx.mode,
+      zeroPoint: out.zeroPoint,
+      dtype: out.dtype,
+    });
+    const acc = new Int32Array(positions.length * n * c);
+    for (let nc = 0; nc < n * c; nc++) {
+      positions.forEach((pos, t) => (acc[nc * positions.length + t] = sums[nc * oh * ow + pos]));
+    }
+    const r = requantizeAccumulators(acc, 1, stage);
+    for (let nc = 0; nc < n * c; nc++) {
+      positions.forEach((pos, t) => (codes[nc * oh * ow + pos] = r[nc * positions.length + t]));
+    }
+  }
+  return new QuantizedTensor({
+    q: codes,
+    shape: [n, c, oh, ow],
+    dtype: out.dtype,
+    scale: out.scale,
+    zeroPoint: out.zeroPoint,
+  });
 };
 
 /** Unary ops whose output depends on the input element alone: one table each. */

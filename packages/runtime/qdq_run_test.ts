@@ -1,0 +1,214 @@
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { runFloat } from "@lowbit/graph/executor";
+import { GraphError, UnsupportedOpError } from "@lowbit/graph/errors";
+import type { Graph, GraphTensor, Node } from "@lowbit/graph/ir";
+import { compileQuantized } from "./qdq_run.ts";
+import { param, toQdq, uniform } from "./_qdq_test_util.ts";
+
+const node = (name: string, op: string, inputs: string[], attrs: Node["attrs"] = {}): Node => ({
+  name,
+  op,
+  inputs,
+  outputs: [name],
+  attrs,
+});
+
+function graph(nodes: Node[], init: Record<string, GraphTensor>, x: number[], y: string): Graph {
+  return {
+    name: "t",
+    opset: 13,
+    values: new Map(),
+    initializers: new Map(Object.entries(init)),
+    inputs: [{ name: "x", dtype: "float32", shape: x }],
+    outputs: [{ name: y, dtype: "float32", shape: [] }],
+    nodes,
+  };
+}
+
+/** A MobileNetV3-like block: conv, relu, depthwise, hard-swish, squeeze-excitation, residual. */
+function cnn(): Graph {
+  return graph(
+    [
+      node("c1", "Conv", ["x", "w1", "b1"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+      node("r1", "Relu", ["c1"]),
+      node("mp", "MaxPool", ["r1"], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node("dw", "Conv", ["mp", "w2", "b2"], {
+        kernel_shape: [3, 3],
+        pads: [1, 1, 1, 1],
+        group: 8,
+      }),
+      node("hs", "HardSwish", ["dw"]),
+      node("gap", "GlobalAveragePool", ["hs"]),
+      node("se", "Conv", ["gap", "w3", "b3"], { kernel_shape: [1, 1] }),
+      node("hsig", "HardSigmoid", ["se"], { alpha: 1 / 6, beta: 0.5 }),
+      node("gate", "Mul", ["hs", "hsig"]),
+      node("res", "Add", ["gate", "mp"]),
+      node("p3", "Add", ["res", "three"]),
+      node("d6", "Div", ["p3", "six"]),
+      node("cat", "Concat", ["d6", "res"], { axis: 1 }),
+      node("ap", "AveragePool", ["cat"], { kernel_shape: [2, 2], strides: [2, 2] }),
+      node("fl", "Flatten", ["ap"], { axis: 1 }),
+      node("fc", "Gemm", ["fl", "w4", "b4"], { transB: 1 }),
+      node("sig", "Sigmoid", ["fc"]),
+    ],
+    {
+      w1: param([8, 3, 3, 3], 1),
+      b1: param([8], 2, 0.1),
+      w2: param([8, 1, 3, 3], 3),
+      b2: param([8], 4, 0.1),
+      w3: param([8, 8, 1, 1], 5),
+      b3: param([8], 6, 0.1),
+      three: { dtype: "float32", shape: [], data: Float32Array.of(3) },
+      six: { dtype: "float32", shape: [], data: Float32Array.of(6) },
+      w4: param([5, 64], 7, 0.2),
+      b4: param([5], 8, 0.1),
+    },
+    [1, 3, 8, 8],
+    "sig",
+  );
+}
+
+const CNN_PLAN = {
+  weights: [["c1", 1, 0], ["dw", 1, 0], ["se", 1, 0], ["fc", 1, 0]] as [string, number, number][],
+  biases: [["c1", 2], ["dw", 2], ["se", 2], ["fc", 2]] as [string, number][],
+};
+
+const input = (seed: number, shape = [1, 3, 8, 8]) => ({
+  x: { dtype: "float32" as const, shape, data: uniform(shape.reduce((a, b) => a * b, 1), seed) },
+});
+
+function codeNames(q: Graph): string[] {
+  return q.nodes.filter((n) => n.op === "QuantizeLinear").map((n) => n.outputs[0]);
+}
+
+Deno.test("compileQuantized: every op of a MobileNet-style block runs on codes, within one code of the QDQ simulation", () => {
+  const f = cnn();
+  const q = toQdq(f, input(100), CNN_PLAN);
+  const c = compileQuantized(q);
+  const names = codeNames(q);
+  let same = 0, total = 0;
+  for (let s = 0; s < 8; s++) {
+    const x = input(200 + s);
+    const run = c.run(x, { codes: names });
+    const sim = runFloat(q, x, { outputs: names });
+    for (const n of names) {
+      const a = run.codes[n].q, b = sim[n].data as Uint8Array;
+      equal(a.length, b.length, n);
+      for (let i = 0; i < a.length; i++) {
+        ok(Math.abs(a[i] - b[i]) <= 1, `${n}[${i}]: integer ${a[i]} vs simulated ${b[i]}`);
+        if (a[i] === b[i]) same++;
+      }
+      total += a.length;
+    }
+    const compute = run.trace.filter((t) =>
+      t.op !== "QuantizeLinear" && t.op !== "DequantizeLinear"
+    );
+    deepEqual(compute.filter((t) => t.path !== "integer"), [], "every op lowered");
+    equal(compute.length, f.nodes.length);
+  }
+  ok(same / total > 0.99, `identical codes ${same}/${total}`);
+});
+
+Deno.test("compileQuantized: tables, layout ops, max pooling and equal-grid concat reproduce the simulation code for code", () => {
+  const f = graph(
+    [
+      node("t", "Tanh", ["x"]),
+      node("tr", "Transpose", ["t"], { perm: [0, 1, 3, 2] }),
+      node("mp", "MaxPool", ["tr"], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] }),
+      node("lr", "LeakyRelu", ["mp"], { alpha: 0.1 }),
+      node("sq", "Sub", ["lr", "c"]),
+      node("rs", "Reshape", ["sq", "shape"]),
+      node("e", "Exp", ["rs"]),
+    ],
+    {
+      c: { dtype: "float32", shape: [1], data: Float32Array.of(0.25) },
+      shape: { dtype: "int64", shape: [2], data: BigInt64Array.of(1n, -1n) },
+    },
+    [1, 2, 6, 6],
+    "e",
+  );
+  const q = toQdq(f, input(1, [1, 2, 6, 6]), { weights: [] });
+  const c = compileQuantized(q);
+  const names = codeNames(q);
+  for (let s = 0; s < 4; s++) {
+    const x = input(10 + s, [1, 2, 6, 6]);
+    x.x.data = x.x.data.map((v) => 3 * v);
+    const run = c.run(x, { codes: names });
+    const sim = runFloat(q, x, { outputs: names });
+    for (const n of names) deepEqual([...run.codes[n].q], [...(sim[n].data as Uint8Array)], n);
+    equal(run.trace.filter((t) => t.path === "float").length, 0);
+  }
+});
+
+Deno.test("compileQuantized: GlobalAveragePool equals the closed form rne(Σ(q − Z_x)·S_x/(S_y·HW)) + Z_y", () => {
+  const f = graph([node("g", "GlobalAveragePool", ["x"])], {}, [2, 3, 4, 4], "g");
+  const q = toQdq(f, input(3, [2, 3, 4, 4]), { weights: [] });
+  const x = input(4, [2, 3, 4, 4]);
+  const run = compileQuantized(q).run(x, { codes: ["x/q", "g/q"] });
+  const xq = run.codes["x/q"], yq = run.codes["g/q"];
+  const sx = xq.scale[0], zx = xq.zeroPoint[0], sy = yq.scale[0], zy = yq.zeroPoint[0];
+  for (let k = 0; k < 6; k++) {
+    let sum = 0;
+    for (let i = 0; i < 16; i++) sum += xq.q[k * 16 + i] - zx;
+    const v = (sum * sx) / (sy * 16); // exact real quotient (float64)
+    const fl = Math.floor(v), frac = v - fl;
+    const rne = frac > 0.5 || (frac === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+    const want = Math.min(255, Math.max(0, rne + zy));
+    // float32 multipliers may flip a rounding only next to a tie
+    const nearTie = Math.abs(frac - 0.5) < 1e-4;
+    ok(Math.abs(yq.q[k] - want) <= (nearTie ? 1 : 0), `channel ${k}: ${yq.q[k]} vs ${want}`);
+  }
+  deepEqual(yq.shape, [2, 3, 1, 1]);
+});
+
+Deno.test("compileQuantized: fixed-point mode stays within one code of the float-multiplier mode on one layer", () => {
+  const f = graph(
+    [node("c", "Conv", ["x", "w", "b"], { kernel_shape: [3, 3], strides: [2, 2] })],
+    { w: param([6, 3, 3, 3], 11), b: param([6], 12, 0.1) },
+    [1, 3, 9, 9],
+    "c",
+  );
+  const q = toQdq(f, input(5, [1, 3, 9, 9]), { weights: [["c", 1, 0]], biases: [["c", 2]] });
+  const x = input(6, [1, 3, 9, 9]);
+  const a = compileQuantized(q).run(x, { codes: ["c/q"] }).codes["c/q"].q;
+  const b = compileQuantized(q, { mode: "fixed" }).run(x, { codes: ["c/q"] }).codes["c/q"].q;
+  let same = 0;
+  for (let i = 0; i < a.length; i++) {
+    ok(Math.abs(a[i] - b[i]) <= 1, `${i}`);
+    if (a[i] === b[i]) same++;
+  }
+  ok(same / a.length > 0.95, `${same}/${a.length} identical`);
+});
+
+Deno.test("compileQuantized: keepFloat nodes run in float and then equal the simulation exactly", () => {
+  const f = cnn();
+  const q = toQdq(f, input(100), CNN_PLAN);
+  const x = input(300);
+  const run = compileQuantized(q, { keepFloat: ["c1"] }).run(x, { codes: ["c1/q"] });
+  equal(run.trace.find((t) => t.node === "c1")?.path, "float");
+  equal(run.trace.find((t) => t.node === "dw")?.path, "integer");
+  const sim = runFloat(q, x, { outputs: ["c1/q"] });
+  deepEqual([...run.codes["c1/q"].q], [...(sim["c1/q"].data as Uint8Array)]);
+});
+
+Deno.test("compileQuantized: typed errors for an unknown op, a missing input, a bad mode", () => {
+  const q = toQdq(cnn(), input(100), CNN_PLAN);
+  throws(
+    () => compileQuantized({ ...q, nodes: [...q.nodes, node("z", "Frobnicate", ["x"])] }),
+    (e: unknown) =>
+      e instanceof UnsupportedOpError && /unsupported op Frobnicate at node z/.test(e.message),
+  );
+  throws(
+    () => compileQuantized(q).run({}),
+    (e: unknown) => e instanceof GraphError && /value x/.test(e.message),
+  );
+  throws(
+    () => compileQuantized(q).run({ x: { data: new Float32Array(10), shape: [1, 3, 8, 8] } }),
+    /value x: input data holds 10 elements/,
+  );
+  throws(() => compileQuantized(q, { mode: "exact" as "float" }), /options\.mode/);
+  throws(
+    () => compileQuantized(q).run(input(1), { codes: ["x"] }),
+    /value x: requested value has no codes/,
+  );
+});
