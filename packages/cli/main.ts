@@ -25,7 +25,7 @@ import { exportOnnx } from "@lowbit/onnx/export";
 import { importOnnx } from "@lowbit/onnx/import";
 import { upgradeOpset } from "@lowbit/onnx/upgrade";
 import { quantizeDynamic, quantizeStatic, type QuantizeStaticOptions } from "@lowbit/ptq";
-import { compareGraphs } from "./compare.ts";
+import { graphAgreement } from "@lowbit/runtime/graph-agreement";
 import { formatReport, inspectGraph } from "./inspect.ts";
 import { loadSamples, type Sample } from "./inputs.ts";
 import { progress } from "./progress.ts";
@@ -61,7 +61,7 @@ usage: lowbit <command> [options]
 commands:
   inspect   <model.onnx>                      ops, parameters, sizes, per-layer weight ranges
   quantize  <in.onnx> <out.onnx> --calib ...  static (or --dynamic) int8/int4 quantization
-  compare   <float.onnx> <quant.onnx> --inputs ...  per-node SQNR and top-1 agreement
+  compare   <float.onnx> <quant.onnx> --inputs ...  float vs simulated vs integer: SQNR, LSB, top-1
 
 Run lowbit <command> --help for a command's options.`,
   inspect: `usage: lowbit inspect <model.onnx> [--shape name=d0,d1,...]
@@ -94,12 +94,16 @@ Conv/Gemm/MatMul its weight range and max/min per-channel range ratio.
   compare:
     `usage: lowbit compare <float.onnx> <quant.onnx> --inputs <folder|file.npy|file.bin> [options]
 
-Runs the float model and the quantized (QDQ) model on the same inputs and prints, for every
-value both compute, its SQNR (dB, quantized vs float) and largest absolute error, and the top-1
-agreement of each output over its last axis.
+Runs the float model, the quantized (QDQ) model as simulated quantization and the quantized
+model on lowbit's integer runtime on the same inputs, and prints, for every value both models
+compute: how the integer runtime ran its op (int or float), its SQNR against float (dB;
+simulated and integer), and for quantized values the largest code difference between integer
+and simulated; then the top-1 agreement of each output over its last axis.
 
   --inputs PATH   inputs as for quantize --calib
   --samples N     at most N samples (default 32)
+  --fixed         integer runtime with fixed-point requantization (default: float32
+                  multipliers, as onnxruntime)
   --shape, --mean, --std, --bgr   as for quantize`,
 };
 
@@ -324,7 +328,7 @@ async function compare(args: string[], io: Required<MainIo>): Promise<number> {
     args,
     allowPositionals: true,
     strict: true,
-    options: { ...COMMON, inputs: { type: "string" } },
+    options: { ...COMMON, inputs: { type: "string" }, fixed: { type: "boolean" } },
   });
   if (values.help) return io.log(HELP.compare), 0;
   if (positionals.length !== 2) throw new UsageError("compare takes <float.onnx> <quant.onnx>");
@@ -332,18 +336,28 @@ async function compare(args: string[], io: Required<MainIo>): Promise<number> {
   const quantGraph = await readModel(positionals[1], "quantized model");
   const { samples } = await samplesFor(floatGraph, values.inputs, "--inputs", values, 32);
   const bar = progress("comparing", samples.length, { enabled: io.progress });
-  const report = await compareGraphs(floatGraph, quantGraph, samples, () => bar.tick());
+  const report = await graphAgreement(floatGraph, quantGraph, samples, {
+    mode: values.fixed ? "fixed" : "float",
+    onProgress: () => bar.tick(),
+  });
   bar.stop();
-  io.log("value".padEnd(40) + "op".padEnd(20) + "SQNR dB".padStart(10) + "max |err|".padStart(12));
+  io.log(
+    "value".padEnd(40) + "op".padEnd(20) + "path".padEnd(7) + "SQNR sim".padStart(10) +
+      "SQNR int".padStart(10) + "max LSB".padStart(9),
+  );
+  const db = (v: number) => (v === Infinity ? "inf" : v.toFixed(1)).padStart(10);
   for (const r of report.values) {
     io.log(
-      r.name.slice(0, 39).padEnd(40) + r.op.padEnd(20) + r.sqnrDb.toFixed(1).padStart(10) +
-        r.maxAbsError.toPrecision(3).padStart(12),
+      r.name.slice(0, 39).padEnd(40) + r.op.slice(0, 19).padEnd(20) +
+        (r.path === "integer" ? "int" : "float").padEnd(7) + db(r.sqnrSimDb) +
+        db(r.sqnrIntegerDb) + (r.maxLsb === undefined ? "-" : String(r.maxLsb)).padStart(9),
     );
   }
+  io.log(`nodes on integers: ${report.nodes.integer}, in float: ${report.nodes.float}`);
   for (const o of report.outputs) {
     io.log(
-      `output ${o.name}: top-1 agreement ${(100 * o.top1Agreement).toFixed(2)}% (${o.rows} rows)`,
+      `output ${o.name}: top-1 agreement ${(100 * o.top1IntegerVsFloat).toFixed(2)}% integer, ` +
+        `${(100 * o.top1SimVsFloat).toFixed(2)}% simulated, vs float (${o.rows} rows)`,
     );
   }
   return 0;

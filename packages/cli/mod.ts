@@ -9,5 +9,4 @@ export * from "./image.ts";
 export * from "./inputs.ts";
 export * from "./progress.ts";
 export * from "./inspect.ts";
-export * from "./compare.ts";
 export * from "./main.ts";
