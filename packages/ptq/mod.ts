@@ -18,6 +18,7 @@
 export * from "./weights.ts";
 export * from "./static.ts";
 export * from "./dynamic.ts";
+export * from "./convert_qat.ts";
 export type {
   AttrValue,
   Graph,

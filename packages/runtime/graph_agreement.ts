@@ -142,7 +142,9 @@ export async function graphAgreement(
     for (const o of n.outputs) {
       const base = o.endsWith("_prequant") ? o.slice(0, -"_prequant".length) : undefined;
       const name = floatValues.has(o) ? o : base !== undefined && floatValues.has(base) ? base : "";
-      if (name !== "") compared.push({ name, qname: o, op: n.op, node: n.name, codes: qOf.get(o) });
+      if (name !== "" && !compiled.fusedValues.has(o)) {
+        compared.push({ name, qname: o, op: n.op, node: n.name, codes: qOf.get(o) });
+      }
     }
   }
   const outNames = float.outputs.map((o) => o.name);

@@ -43,7 +43,8 @@ import { GraphError, UnsupportedOpError } from "@lowbit/graph/errors";
 import { type Graph, type GraphTensor, type Node, topologicalOrder } from "@lowbit/graph/ir";
 import type { OutputQuant } from "./fused.ts";
 import { type LoweredInput, LOWERINGS } from "./qdq_lower.ts";
-import { QuantizedTensor } from "./quantized_tensor.ts";
+import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
+import { roundHalfEven } from "@lowbit/rounding/modes";
 import type { RequantMode } from "./requantize.ts";
 
 /** Options of {@linkcode compileQuantized}. */
@@ -95,6 +96,8 @@ export interface CompiledQuantized {
   readonly graph: Graph;
   /** Requantization mode. */
   readonly mode: RequantMode;
+  /** Values the integer run never materializes (a producer fused with its Relu/Clip). */
+  readonly fusedValues: ReadonlySet<string>;
   /**
    * Runs the graph on one input set.
    *
@@ -111,6 +114,28 @@ interface Slot {
   codes?: QuantizedTensor;
   /** The value is `dequantize(codes)` (true) or the code tensor itself (false). */
   dequantized?: boolean;
+  /** Not computed: its producer wrote the output of this activation node instead. */
+  fusedInto?: string;
+}
+
+/** Constant [lo, hi] of a Relu or Clip node (attributes before opset 11, inputs after). */
+function activationBounds(
+  act: Node,
+  init: ReadonlyMap<string, GraphTensor>,
+): [number, number] | undefined {
+  if (act.op === "Relu") return [0, Infinity];
+  if (act.op !== "Clip") return undefined;
+  const bound = (i: number, attr: string, dflt: number): number | undefined => {
+    const name = act.inputs[i];
+    if (name !== undefined && name !== "") {
+      const t = init.get(name);
+      return t && t.data.length === 1 && typeof t.data[0] === "number" ? t.data[0] : undefined;
+    }
+    const a = act.attrs[attr];
+    return typeof a === "number" ? a : dflt;
+  };
+  const lo = bound(1, "min", -Infinity), hi = bound(2, "max", Infinity);
+  return lo === undefined || hi === undefined ? undefined : [lo, hi];
 }
 
 const CODE_DTYPES = new Set(["int8", "uint8", "int4", "uint4", "int32"]);
@@ -196,7 +221,7 @@ export function compileQuantized(
     throw new RangeError(`options.mode must be "float" or "fixed", got ${String(mode)}`);
   }
   const order = topologicalOrder(graph);
-  const names = new Set(order.map((n) => n.name));
+  const names = new Map(order.map((n) => [n.name, n.outputs[0]]));
   const keepFloat = new Set(options.keepFloat ?? []);
   for (const k of keepFloat) {
     if (!names.has(k)) throw new RangeError(`options.keepFloat names no node: ${k}`);
@@ -214,24 +239,47 @@ export function compileQuantized(
   }
   const graphOutputs = new Set(graph.outputs.map((o) => o.name));
   const init = graph.initializers;
-  // Lowering candidates: one output, read only by QuantizeLinear nodes of one constant grid.
+  // The one constant grid of the QuantizeLinear nodes that alone read value v, if so.
+  const soleGrid = (v: string): OutputQuant | undefined => {
+    if (graphOutputs.has(v)) return undefined;
+    const readers = consumers.get(v) ?? [];
+    if (readers.length === 0 || readers.some((r) => r.op !== "QuantizeLinear")) return undefined;
+    const grids = readers.map((r) => gridOf(r, init.get(r.inputs[1]), init.get(r.inputs[2] ?? "")));
+    const g = grids[0];
+    const same = (h: OutputQuant | undefined) =>
+      h !== undefined && h.dtype === g?.dtype && Math.fround(h.scale) === Math.fround(g.scale) &&
+      h.zeroPoint === g.zeroPoint;
+    return g && grids.every(same) ? g : undefined;
+  };
+  // Lowering candidates: one output, read only by QuantizeLinear nodes of one constant grid —
+  // or read only by a Relu/Clip (constant bounds) that is, which is then fused as a clamp.
   const target = new Map<string, OutputQuant>();
+  const fusedAct = new Map<string, { act: Node; lo: number; hi: number }>(); // by producer
+  const fusedActs = new Set<string>(); // activation node names
   for (const n of order) {
     if (!Object.hasOwn(LOWERINGS, n.op) || keepFloat.has(n.name)) continue;
     const outs = n.outputs.filter((o) => o !== "");
     if (outs.length !== 1 || n.outputs[0] === "" || graphOutputs.has(outs[0])) continue;
+    const g = soleGrid(outs[0]);
+    if (g) {
+      target.set(n.name, g);
+      continue;
+    }
     const readers = consumers.get(outs[0]) ?? [];
-    if (readers.length === 0 || readers.some((r) => r.op !== "QuantizeLinear")) continue;
-    const grids = readers.map((r) => gridOf(r, init.get(r.inputs[1]), init.get(r.inputs[2] ?? "")));
-    const g = grids[0];
-    if (
-      !g ||
-      grids.some((h) =>
-        !h || h.dtype !== g.dtype || Math.fround(h.scale) !== Math.fround(g.scale) ||
-        h.zeroPoint !== g.zeroPoint
-      )
-    ) continue;
-    target.set(n.name, g);
+    const act = readers[0];
+    if (readers.length !== 1 || keepFloat.has(act.name) || act.inputs[0] !== outs[0]) continue;
+    const ag = soleGrid(act.outputs[0]);
+    const bounds = ag && activationBounds(act, init);
+    if (!ag || !bounds) continue;
+    const { min, max } = DTYPE_RANGE[ag.dtype];
+    const code = (v: number) =>
+      v === Infinity ? max : v === -Infinity ? min : Math.min(
+        max,
+        Math.max(min, roundHalfEven(Math.fround(v / Math.fround(ag.scale))) + ag.zeroPoint),
+      );
+    target.set(n.name, ag);
+    fusedAct.set(n.name, { act, lo: code(bounds[0]), hi: code(bounds[1]) });
+    fusedActs.add(act.name);
   }
   // Constant codes (weights, biases) behind DequantizeLinear nodes, converted once.
   const constCodes = new Map<string, QuantizedTensor>();
@@ -267,6 +315,12 @@ export function compileQuantized(
     const valueOf = (name: string): GraphTensor | undefined => {
       const s = env.get(name);
       if (!s) return undefined;
+      if (s.fusedInto !== undefined) {
+        throw new GraphError(
+          `the integer run computes this value fused with activation ${s.fusedInto} (only the activation's output exists)`,
+          { value: name },
+        );
+      }
       if (!s.value && s.codes) {
         s.value = s.dequantized
           ? { dtype: "float32", shape: [...s.codes.shape], data: s.codes.dequantize() }
@@ -305,6 +359,8 @@ export function compileQuantized(
           env.set(out, { value: t, codes: c, dequantized: false });
           path = "quantize";
         }
+      } else if (fusedActs.has(node.name) && env.get(node.outputs[0])?.codes) {
+        path = "integer"; // computed with its producer, as a clamp of its codes
       } else {
         const g = target.get(node.name);
         let lowered: QuantizedTensor | undefined;
@@ -318,7 +374,24 @@ export function compileQuantized(
             lowered = LOWERINGS[node.op](node, args, g, ctx);
           }
         }
-        if (lowered) {
+        const fuse = fusedAct.get(node.name);
+        if (lowered && fuse) {
+          // Q(act(x)) = clamp(Q(x), Q(lo), Q(hi)) for Relu/Clip: exact on the codes.
+          const q = lowered.q.slice();
+          for (let k = 0; k < q.length; k++) {
+            q[k] = q[k] < fuse.lo ? fuse.lo : q[k] > fuse.hi ? fuse.hi : q[k];
+          }
+          const clamped = new QuantizedTensor({
+            q,
+            shape: lowered.shape,
+            dtype: lowered.dtype,
+            scale: lowered.scale[0],
+            zeroPoint: lowered.zeroPoint[0],
+          });
+          env.set(fuse.act.outputs[0], { codes: clamped, dequantized: true });
+          env.set(out, { fusedInto: fuse.act.name });
+          path = "integer";
+        } else if (lowered) {
           env.set(out, { codes: lowered, dequantized: true });
           path = "integer";
         } else {
@@ -354,5 +427,6 @@ export function compileQuantized(
     }
     return { outputs, codes, trace };
   };
-  return { graph, mode, run };
+  const fusedValues = new Set([...fusedAct.keys()].map((n) => names.get(n) ?? ""));
+  return { graph, mode, run, fusedValues };
 }
