@@ -226,3 +226,34 @@ export function importOnnx(bytes: Uint8Array, options: ImportOnnxOptions = {}): 
   if (options.checkOps ?? true) checkSupported(graph);
   return graph;
 }
+
+/**
+ * Reads one serialized ONNX `TensorProto` (the `input_0.pb` / `output_0.pb` files of ONNX's
+ * node test vectors, or a tensor saved with `onnx.save_tensor`).
+ *
+ * @param bytes The `.pb` bytes.
+ * @returns The tensor (name dropped), dtype as in `@lowbit/graph`.
+ * @throws {OnnxError} For bytes that are not a TensorProto.
+ * @throws {GraphError} For external data, an unknown data type or data that does not match the
+ *   shape.
+ *
+ * @example
+ * ```ts
+ * import { importTensor } from "@lowbit/onnx/import";
+ * import onnxProto from "onnx-proto";
+ * import { deepEqual } from "node:assert/strict";
+ * const { onnx } = onnxProto;
+ * const pb = onnx.TensorProto.encode({ dims: [2], dataType: 1, floatData: [1.5, -2] }).finish();
+ * deepEqual([...importTensor(pb).data], [1.5, -2]);
+ * ```
+ */
+export function importTensor(bytes: Uint8Array): GraphTensor {
+  if (!(bytes instanceof Uint8Array)) throw new OnnxError("bytes must be a Uint8Array");
+  let t: ReturnType<typeof onnx.TensorProto.decode>;
+  try {
+    t = onnx.TensorProto.decode(bytes);
+  } catch (e) {
+    throw new OnnxError(`not a valid ONNX TensorProto: ${e instanceof Error ? e.message : e}`);
+  }
+  return tensorFromProto(t, { value: t.name || "tensor" });
+}
