@@ -24,6 +24,7 @@ import { optimize } from "@lowbit/graph/passes/optimize";
 import { exportOnnx } from "@lowbit/onnx/export";
 import { importOnnx } from "@lowbit/onnx/import";
 import { upgradeOpset } from "@lowbit/onnx/upgrade";
+import { toQOperator } from "@lowbit/onnx/qoperator";
 import { quantizeDynamic, quantizeStatic, type QuantizeStaticOptions } from "@lowbit/ptq";
 import { graphAgreement } from "@lowbit/runtime/graph-agreement";
 import { formatReport, inspectGraph } from "./inspect.ts";
@@ -88,6 +89,8 @@ Conv/Gemm/MatMul its weight range and max/min per-channel range ratio.
   --exclude OPS         op types to keep in float, comma-separated (e.g. Softmax,LayerNormalization)
   --float NODES         node names to keep in float, comma-separated
   --dynamic             dynamic quantization (weights, and activations per input; no --calib)
+  --format qdq|qoperator   QuantizeLinear/DequantizeLinear pairs (default) or onnxruntime's
+                        QLinearConv/QLinearMatMul/QLinearAdd/… nodes where they exist
   --opset N             upgrade the model to opset N first (default: the lowest that the
                         weights need: 13 for per-channel, 21 for int4, 10 otherwise; 14 and
                         later also fuse hard-swish chains into HardSwish)`,
@@ -260,6 +263,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       float: { type: "string" },
       dynamic: { type: "boolean" },
       opset: { type: "string" },
+      format: { type: "string" },
     },
   });
   if (values.help) return io.log(HELP.quantize), 0;
@@ -269,6 +273,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
     throw new UsageError("--per-channel and --per-tensor exclude each other");
   }
   const weights = oneOf(values.weights, "--weights", ["int8", "int4"] as const, "int8");
+  const format = oneOf(values.format, "--format", ["qdq", "qoperator"] as const, "qdq");
   const granularity = values["per-tensor"] ? "per-tensor" : "per-channel";
   // DequantizeLinear exists from opset 10, its axis (per-channel) from 13, int4 from 21; older
   // models are upgraded first (onnxruntime's quantizer writes invalid files here instead).
@@ -313,10 +318,12 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       bar.stop();
     }
   }
-  const bytes = exportOnnx(quantized);
+  const bytes = exportOnnx(format === "qoperator" ? toQOperator(quantized) : quantized);
   await writeAtomically(outPath, bytes);
   io.log(
-    `wrote ${outPath} (QDQ, ${weights} ${granularity} weights, opset ${graph.opset}, ${
+    `wrote ${outPath} (${
+      format === "qoperator" ? "QOperator" : "QDQ"
+    }, ${weights} ${granularity} weights, opset ${graph.opset}, ${
       (bytes.length / 1024).toFixed(1)
     } KiB)`,
   );

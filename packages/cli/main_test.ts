@@ -127,3 +127,32 @@ Deno.test("lowbit inspect prints op counts and the per-channel range ratio", asy
   ok(/conv\s+Conv\s+\[4,3,3,3\]/.test(log[0]));
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("lowbit quantize --format qoperator writes QLinear nodes that onnxruntime-web runs", async () => {
+  const { dir, float, calib } = await setup();
+  const log: string[] = [];
+  const io = {
+    log: (s: string) => log.push(s),
+    error: (s: string) => log.push(s),
+    progress: false,
+  };
+  const out = `${dir}/qop.onnx`;
+  const args = ["quantize", float, out, "--calib", calib, "--shape", "x=1,3,8,8"];
+  equal(await main([...args, "--format", "qoperator"], io), 0, log.join("\n"));
+  ok(log.some((l) => l.includes("(QOperator,")), log.join("\n"));
+  const g = importOnnx(await Deno.readFile(out), { checkOps: false });
+  deepEqual(
+    g.nodes.filter((n) => n.op.startsWith("QLinear")).map((n) => n.op),
+    ["QLinearConv", "QLinearGlobalAveragePool"],
+  );
+  const ort = await import("onnxruntime-web");
+  ort.env.wasm.numThreads = 1;
+  const session = await ort.InferenceSession.create(await Deno.readFile(out));
+  const y = await session.run({
+    x: new ort.Tensor("float32", new Float32Array(192), [1, 3, 8, 8]),
+  });
+  equal((y[session.outputNames[0]].data as Float32Array).length, 3);
+  await session.release();
+  equal(await main([...args, "--format", "onnx"], io), 2, "a bad --format is a usage error");
+  ok(log.some((l) => /--format/.test(l)), log.join("\n"));
+});

@@ -8,3 +8,4 @@ export * from "./import_onnx.ts";
 export * from "./export_onnx.ts";
 export * from "./tfjs.ts";
 export * from "./upgrade.ts";
+export * from "./qoperator.ts";
