@@ -4,7 +4,8 @@
 import * as ort from "onnxruntime-web";
 import { gemmF32, gemmInt8, gemmNarrow, packF32, packInt8, startPool } from "@lowbit/kernels";
 import { Philox } from "@lowbit/rounding";
-import { DT, oneNodeModel, tensor } from "./_onnx.ts";
+import type { GraphTensor, ValueInfo } from "@lowbit/graph/ir";
+import { exportOnnx } from "@lowbit/onnx/export";
 
 ort.env.wasm.numThreads = 1;
 
@@ -61,6 +62,25 @@ function bytes<T extends Uint8Array | Int8Array>(
   return x;
 }
 
+/** The onnxruntime peer: `y = op(nodeInputs)` as a one-node opset-19 model (exportOnnx). */
+function oneNodeModel(
+  op: string,
+  inputs: ValueInfo[],
+  initializers: Record<string, GraphTensor>,
+  nodeInputs: string[],
+  output: ValueInfo,
+): Uint8Array {
+  return exportOnnx({
+    name: "g",
+    opset: 19,
+    inputs,
+    outputs: [output],
+    nodes: [{ name: op, op, inputs: nodeInputs, outputs: [output.name], attrs: {} }],
+    initializers: new Map(Object.entries(initializers)),
+    values: new Map(),
+  });
+}
+
 async function session(model: Uint8Array) {
   return await ort.InferenceSession.create(model, { executionProviders: ["wasm"] });
 }
@@ -71,19 +91,22 @@ async function f32Gemm(): Promise<Case> {
   const a = f32(n * n, 1), b = f32(n * n, 2), out = new Float32Array(n * n);
   const s = await session(oneNodeModel(
     "MatMul",
-    [{ name: "a", type: DT.float, dims: [n, n] }],
-    [tensor("b", DT.float, [n, n], b)],
+    [{ name: "a", dtype: "float32", shape: [n, n] }],
+    { b: { dtype: "float32", shape: [n, n], data: b } },
     ["a", "b"],
-    { name: "y", type: DT.float, dims: [n, n] },
+    { name: "y", dtype: "float32", shape: [n, n] },
   ));
   const feed = { a: new ort.Tensor("float32", a, [n, n]) };
   // B as a graph input: packed on every run, like gemmF32 with an unpacked B
   const s2 = await session(oneNodeModel(
     "MatMul",
-    [{ name: "a", type: DT.float, dims: [n, n] }, { name: "b", type: DT.float, dims: [n, n] }],
-    [],
+    [
+      { name: "a", dtype: "float32", shape: [n, n] },
+      { name: "b", dtype: "float32", shape: [n, n] },
+    ],
+    {},
     ["a", "b"],
-    { name: "y", type: DT.float, dims: [n, n] },
+    { name: "y", dtype: "float32", shape: [n, n] },
   ));
   const feed2 = { ...feed, b: new ort.Tensor("float32", b, [n, n]) };
   const pb = packF32(b, n, n);
@@ -119,22 +142,25 @@ async function int8Gemm(): Promise<Case> {
   const out = new Int32Array(n * n);
   const s = await session(oneNodeModel(
     "MatMulInteger",
-    [{ name: "a", type: DT.uint8, dims: [n, n] }],
-    [
-      tensor("b", DT.int8, [n, n], b),
-      tensor("za", DT.uint8, [], Uint8Array.of(128)),
-      tensor("zb", DT.int8, [], Int8Array.of(3)),
-    ],
+    [{ name: "a", dtype: "uint8", shape: [n, n] }],
+    {
+      b: { dtype: "int8", shape: [n, n], data: b },
+      za: { dtype: "uint8", shape: [], data: Uint8Array.of(128) },
+      zb: { dtype: "int8", shape: [], data: Int8Array.of(3) },
+    },
     ["a", "b", "za", "zb"],
-    { name: "y", type: DT.int32, dims: [n, n] },
+    { name: "y", dtype: "int32", shape: [n, n] },
   ));
   const feed = { a: new ort.Tensor("uint8", a, [n, n]) };
   const s2 = await session(oneNodeModel(
     "MatMulInteger",
-    [{ name: "a", type: DT.uint8, dims: [n, n] }, { name: "b", type: DT.int8, dims: [n, n] }],
-    [tensor("za", DT.uint8, [], Uint8Array.of(128)), tensor("zb", DT.int8, [], Int8Array.of(3))],
+    [{ name: "a", dtype: "uint8", shape: [n, n] }, { name: "b", dtype: "int8", shape: [n, n] }],
+    {
+      za: { dtype: "uint8", shape: [], data: Uint8Array.of(128) },
+      zb: { dtype: "int8", shape: [], data: Int8Array.of(3) },
+    },
     ["a", "b", "za", "zb"],
-    { name: "y", type: DT.int32, dims: [n, n] },
+    { name: "y", dtype: "int32", shape: [n, n] },
   ));
   const feed2 = { ...feed, b: new ort.Tensor("int8", b, [n, n]) };
   const pb = packInt8(b, n, n);
@@ -171,14 +197,14 @@ async function int8Gemv(): Promise<Case> {
   const out = new Int32Array(n);
   const s = await session(oneNodeModel(
     "MatMulInteger",
-    [{ name: "a", type: DT.uint8, dims: [1, k] }],
-    [
-      tensor("b", DT.int8, [k, n], w),
-      tensor("za", DT.uint8, [], Uint8Array.of(128)),
-      tensor("zb", DT.int8, [], Int8Array.of(0)),
-    ],
+    [{ name: "a", dtype: "uint8", shape: [1, k] }],
+    {
+      b: { dtype: "int8", shape: [k, n], data: w },
+      za: { dtype: "uint8", shape: [], data: Uint8Array.of(128) },
+      zb: { dtype: "int8", shape: [], data: Int8Array.of(0) },
+    },
     ["a", "b", "za", "zb"],
-    { name: "y", type: DT.int32, dims: [1, n] },
+    { name: "y", dtype: "int32", shape: [1, n] },
   ));
   const feed = { a: new ort.Tensor("uint8", x, [1, k]) };
   const pw = packInt8(w, k, n);

@@ -8,7 +8,7 @@ import * as ort from "onnxruntime-web";
 import { Philox } from "@lowbit/rounding/philox";
 import { fullyConnected, packWeights } from "./fused.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
-import { oneNodeModel, ONNX_TYPE, tensorField, valueInfoField } from "./_onnx_proto.ts";
+import { oneNodeModel, tensorOf } from "./_onnx_test_util.ts";
 
 ort.env.wasm.numThreads = 1;
 const K = 4096, N = 4096;
@@ -27,22 +27,20 @@ const packed = packWeights(weight);
 const bKN = new Int8Array(K * N);
 for (let o = 0; o < N; o++) for (let p = 0; p < K; p++) bKN[p * N + o] = w[o * K + p];
 const f32 = (v: number) => Float32Array.of(v);
-const model = oneNodeModel(
-  "QLinearMatMul",
-  ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
-  [],
-  [
-    tensorField("as", ONNX_TYPE.FLOAT, [], f32(sa)),
-    tensorField("az", ONNX_TYPE.INT8, [], Int8Array.of(3)),
-    tensorField("b", ONNX_TYPE.INT8, [K, N], bKN),
-    tensorField("bs", ONNX_TYPE.FLOAT, [], f32(sw)),
-    tensorField("bz", ONNX_TYPE.INT8, [], Int8Array.of(0)),
-    tensorField("ys", ONNX_TYPE.FLOAT, [], f32(sy)),
-    tensorField("yz", ONNX_TYPE.INT8, [], Int8Array.of(-2)),
-  ],
-  [valueInfoField("a", ONNX_TYPE.INT8, [1, K])],
-  valueInfoField("y", ONNX_TYPE.INT8, [1, N]),
-);
+const model = oneNodeModel("QLinearMatMul", {
+  inputs: ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+  initializers: {
+    as: tensorOf([], f32(sa)),
+    az: tensorOf([], Int8Array.of(3)),
+    b: tensorOf([K, N], bKN),
+    bs: tensorOf([], f32(sw)),
+    bz: tensorOf([], Int8Array.of(0)),
+    ys: tensorOf([], f32(sy)),
+    yz: tensorOf([], Int8Array.of(-2)),
+  },
+  graphInputs: [{ name: "a", dtype: "int8", shape: [1, K] }],
+  output: { name: "y", dtype: "int8", shape: [1, N] },
+});
 const session = await ort.InferenceSession.create(model);
 const feeds = { a: new ort.Tensor("int8", a, [1, K]) };
 const ref = (await session.run(feeds)).y.data as Int8Array;
@@ -76,22 +74,20 @@ Deno.bench({
 
 // The u8·s8 variant (onnxruntime's usual quantized path): activations uint8 with zero point 128.
 const au8 = Uint8Array.from(a, (v) => v + 128);
-const modelU8 = oneNodeModel(
-  "QLinearMatMul",
-  ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
-  [],
-  [
-    tensorField("as", ONNX_TYPE.FLOAT, [], f32(sa)),
-    tensorField("az", ONNX_TYPE.UINT8, [], Uint8Array.of(131)),
-    tensorField("b", ONNX_TYPE.INT8, [K, N], bKN),
-    tensorField("bs", ONNX_TYPE.FLOAT, [], f32(sw)),
-    tensorField("bz", ONNX_TYPE.INT8, [], Int8Array.of(0)),
-    tensorField("ys", ONNX_TYPE.FLOAT, [], f32(sy)),
-    tensorField("yz", ONNX_TYPE.UINT8, [], Uint8Array.of(126)),
-  ],
-  [valueInfoField("a", ONNX_TYPE.UINT8, [1, K])],
-  valueInfoField("y", ONNX_TYPE.UINT8, [1, N]),
-);
+const modelU8 = oneNodeModel("QLinearMatMul", {
+  inputs: ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+  initializers: {
+    as: tensorOf([], f32(sa)),
+    az: tensorOf([], Uint8Array.of(131)),
+    b: tensorOf([K, N], bKN),
+    bs: tensorOf([], f32(sw)),
+    bz: tensorOf([], Int8Array.of(0)),
+    ys: tensorOf([], f32(sy)),
+    yz: tensorOf([], Uint8Array.of(126)),
+  },
+  graphInputs: [{ name: "a", dtype: "uint8", shape: [1, K] }],
+  output: { name: "y", dtype: "uint8", shape: [1, N] },
+});
 const sessionU8 = await ort.InferenceSession.create(modelU8);
 const feedsU8 = { a: new ort.Tensor("uint8", au8, [1, K]) };
 const xu8 = new QuantizedTensor({

@@ -1,16 +1,13 @@
 // The ONNX backend operator test vectors (Debian libonnx-testdata, ONNX 1.12): each model.onnx
-// is parsed for its node and attributes, each input_*.pb / output_*.pb TensorProto is decoded,
-// and our operator must reproduce every output exactly. All 17 quantization-related vectors
-// run; none is skipped (the *_expanded DynamicQuantizeLinear models are the same operator
-// written as a function body, so they check the same inputs and outputs).
+// is read with @lowbit/onnx's importOnnx for its node and attributes (checkOps off: these ops
+// are the runtime's, not the float executor's), each input_*.pb / output_*.pb TensorProto with
+// importTensor, and our operator must reproduce every output exactly. All 17
+// quantization-related vectors run; none is skipped (the *_expanded DynamicQuantizeLinear
+// models are the same operator written as a function body, so they check the same inputs and
+// outputs).
 import { deepEqual, equal, ok } from "node:assert/strict";
-import {
-  decodeModelNodes,
-  decodeTensor,
-  ONNX_TYPE,
-  type OnnxNode,
-  type OnnxTensor,
-} from "./_onnx_proto.ts";
+import type { GraphTensor, Node } from "@lowbit/graph/ir";
+import { importOnnx, importTensor } from "@lowbit/onnx/import";
 import { dequantizeLinear, dynamicQuantizeLinear, quantizeLinear } from "./onnx_quantize.ts";
 import { type CodeTensor, matMulInteger, qlinearMatMul } from "./onnx_matmul.ts";
 import { type ConvAttributes, convInteger, qlinearConv } from "./onnx_conv.ts";
@@ -30,60 +27,71 @@ function available(): string[] {
 
 const dirs = available();
 
-function load(dir: string): { node: OnnxNode; inputs: OnnxTensor[]; outputs: OnnxTensor[] } {
-  const nodes = decodeModelNodes(Deno.readFileSync(`${ROOT}${dir}/model.onnx`));
+/** A test vector tensor; int64 data (bigint) is read as numbers. */
+type Tensor = Omit<GraphTensor, "data"> & {
+  data: Float32Array | Uint8Array | Int8Array | Int32Array | Float64Array;
+};
+const asTensor = (t: GraphTensor): Tensor =>
+  t.data instanceof BigInt64Array ? { ...t, data: Float64Array.from(t.data, Number) } : {
+    ...t,
+    data: t.data as Tensor["data"],
+  };
+
+function load(dir: string): { node: Node; inputs: Tensor[]; outputs: Tensor[] } {
+  const { nodes } = importOnnx(Deno.readFileSync(`${ROOT}${dir}/model.onnx`), {
+    checkOps: false,
+  });
   const set = `${ROOT}${dir}/test_data_set_0/`;
   const files = [...Deno.readDirSync(set)].map((e) => e.name).sort();
   const read = (prefix: string) =>
     files.filter((f) => f.startsWith(prefix)).sort((a, b) =>
       parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length))
     )
-      .map((f) => decodeTensor(Deno.readFileSync(set + f)));
+      .map((f) => asTensor(importTensor(Deno.readFileSync(set + f))));
   // Expanded models: the op is the DynamicQuantizeLinear function body; test the op itself.
   const node = dir.endsWith("_expanded")
     ? {
-      opType: "DynamicQuantizeLinear",
+      name: "DynamicQuantizeLinear",
+      op: "DynamicQuantizeLinear",
       inputs: ["x"],
       outputs: ["y", "y_scale", "y_zero_point"],
-      attributes: {},
+      attrs: {},
     }
     : nodes[0];
   return { node, inputs: read("input_"), outputs: read("output_") };
 }
 
-const dtypeOf = (t: OnnxTensor): QuantizedDType => {
-  if (t.dataType === ONNX_TYPE.UINT8) return "uint8";
-  if (t.dataType === ONNX_TYPE.INT8) return "int8";
-  if (t.dataType === ONNX_TYPE.INT32) return "int32";
-  throw new RangeError(`not a code type: ${t.dataType}`);
+const dtypeOf = (t: Tensor): QuantizedDType => {
+  if (t.dtype === "uint8" || t.dtype === "int8" || t.dtype === "int32") return t.dtype;
+  throw new RangeError(`not a code type: ${t.dtype}`);
 };
-const codes = (t: OnnxTensor): CodeTensor => ({
+const codes = (t: Tensor): CodeTensor => ({
   data: t.data as Int8Array | Uint8Array,
-  shape: t.dims,
+  shape: t.shape,
 });
 const scalarOr = (
-  t: OnnxTensor,
+  t: Tensor,
 ): number | Float32Array => (t.data.length === 1 ? t.data[0] : t.data as Float32Array);
-const zpOr = (t: OnnxTensor | undefined): number | Int32Array =>
+const zpOr = (t: Tensor | undefined): number | Int32Array =>
   t === undefined ? 0 : t.data.length === 1 ? t.data[0] : Int32Array.from(t.data);
 /** A quantized tensor from (codes, scale, zero point) inputs; per-channel along `axis` when 1-D. */
 function qt(
-  q: OnnxTensor,
-  s: OnnxTensor,
-  z: OnnxTensor | undefined,
+  q: Tensor,
+  s: Tensor,
+  z: Tensor | undefined,
   axis: number,
 ): QuantizedTensor {
   const per = s.data.length > 1;
   return new QuantizedTensor({
     q: q.data as Int8Array | Uint8Array,
-    shape: q.dims,
+    shape: q.shape,
     dtype: dtypeOf(q),
     scale: per ? s.data as Float32Array : s.data[0],
     zeroPoint: zpOr(z),
     axis: per ? axis : undefined,
   });
 }
-function convAttributes(a: OnnxNode["attributes"]): ConvAttributes {
+function convAttributes(a: Node["attrs"]): ConvAttributes {
   const list = (k: string) => a[k] as number[] | undefined;
   return {
     pads: list("pads"),
@@ -95,11 +103,11 @@ function convAttributes(a: OnnxNode["attributes"]): ConvAttributes {
   };
 }
 
-function run(node: OnnxNode, inp: OnnxTensor[]): { data: ArrayLike<number>; dims: number[] }[] {
-  const a = node.attributes;
-  switch (node.opType) {
+function run(node: Node, inp: Tensor[]): { data: ArrayLike<number>; dims: number[] }[] {
+  const a = node.attrs;
+  switch (node.op) {
     case "QuantizeLinear": {
-      const x = { data: inp[0].data as Float32Array, shape: inp[0].dims };
+      const x = { data: inp[0].data as Float32Array, shape: inp[0].shape };
       const dtype = inp[2] ? dtypeOf(inp[2]) : "uint8";
       const y = quantizeLinear(x, scalarOr(inp[1]), zpOr(inp[2]), {
         dtype: dtype as "int8" | "uint8",
@@ -109,10 +117,10 @@ function run(node: OnnxNode, inp: OnnxTensor[]): { data: ArrayLike<number>; dims
     }
     case "DequantizeLinear": {
       const y = dequantizeLinear(qt(inp[0], inp[1], inp[2], (a.axis as number) ?? 1));
-      return [{ data: y, dims: inp[0].dims }];
+      return [{ data: y, dims: inp[0].shape }];
     }
     case "DynamicQuantizeLinear": {
-      const y = dynamicQuantizeLinear({ data: inp[0].data as Float32Array, shape: inp[0].dims });
+      const y = dynamicQuantizeLinear({ data: inp[0].data as Float32Array, shape: inp[0].shape });
       return [{ data: y.q, dims: [...y.shape] }, { data: y.scale, dims: [] }, {
         data: y.zeroPoint,
         dims: [],
@@ -127,7 +135,7 @@ function run(node: OnnxNode, inp: OnnxTensor[]): { data: ArrayLike<number>; dims
     }
     case "QLinearMatMul": {
       const A = qt(inp[0], inp[1], inp[2], 0),
-        B = qt(inp[3], inp[4], inp[5], inp[3].dims.length - 1);
+        B = qt(inp[3], inp[4], inp[5], inp[3].shape.length - 1);
       const y = qlinearMatMul(A, B, {
         scale: inp[6].data[0],
         zeroPoint: inp[7].data[0],
@@ -156,7 +164,7 @@ function run(node: OnnxNode, inp: OnnxTensor[]): { data: ArrayLike<number>; dims
       return [{ data: y.q, dims: [...y.shape] }];
     }
   }
-  throw new RangeError(`unsupported op ${node.opType}`);
+  throw new RangeError(`unsupported op ${node.op}`);
 }
 
 Deno.test({
@@ -170,7 +178,7 @@ Deno.test({
       equal(got.length, outputs.length, dir);
       outputs.forEach((want, i) => {
         deepEqual(Array.from(got[i].data), [...want.data], `${dir} output ${i}`);
-        if (want.dims.length > 0) deepEqual(got[i].dims, want.dims, `${dir} output ${i} shape`);
+        if (want.shape.length > 0) deepEqual(got[i].dims, want.shape, `${dir} output ${i} shape`);
       });
     }
   },
@@ -181,8 +189,8 @@ Deno.test({
   ignore: dirs.length === 0,
   fn() {
     const { node, inputs, outputs } = load("test_qlinearconv");
-    equal(node.opType, "QLinearConv");
-    deepEqual(inputs[0].dims, [1, 1, 7, 7]);
+    equal(node.op, "QLinearConv");
+    deepEqual(inputs[0].shape, [1, 1, 7, 7]);
     ok(outputs[0].data.length === 49);
   },
 });

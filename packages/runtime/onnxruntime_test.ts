@@ -2,21 +2,13 @@
 // QLinearMatMul / QLinearConv (opset 13) on seeded random cases — exact match required — and
 // com.microsoft QLinearAdd on every code pair (exact where onnxruntime's fixed-point add kernel
 // agrees with the float formula, else within one code).
-// The one-node models are written with the small protobuf writer of _onnx_proto.ts.
+// The one-node models are @lowbit/graph Graphs serialized by @lowbit/onnx's exportOnnx
+// (_onnx_test_util.ts).
 import { deepEqual, equal, ok } from "node:assert/strict";
 import * as ort from "onnxruntime-web";
 import { Philox } from "@lowbit/rounding/philox";
 import { add } from "./elementwise.ts";
-import {
-  encodeFields,
-  type Field,
-  intAttribute,
-  intsAttribute,
-  oneNodeModel,
-  ONNX_TYPE,
-  tensorField,
-  valueInfoField,
-} from "./_onnx_proto.ts";
+import { oneNodeModel, tensorOf } from "./_onnx_test_util.ts";
 import { matMulInteger, qlinearMatMul } from "./onnx_matmul.ts";
 import { convInteger, qlinearConv } from "./onnx_conv.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
@@ -33,8 +25,7 @@ async function runModel(bytes: Uint8Array, feeds: Record<string, ort.Tensor>): P
 }
 
 type Codes = Int8Array | Uint8Array;
-const typeOf = (c: Codes) => (c instanceof Int8Array ? ONNX_TYPE.INT8 : ONNX_TYPE.UINT8);
-const ortType = (c: Codes) => (c instanceof Int8Array ? "int8" : "uint8");
+const ortType = (c: Codes): "int8" | "uint8" => (c instanceof Int8Array ? "int8" : "uint8");
 
 function randomCodes(g: Philox, n: number, signed: boolean): Codes {
   const a = signed ? new Int8Array(n) : new Uint8Array(n);
@@ -83,22 +74,20 @@ Deno.test("qlinearMatMul equals onnxruntime-web QLinearMatMul (u8·u8, u8·s8, s
     const ys = Math.fround(as * bs[0] * spread(acc) / 40);
     const yz = zpFor(g, sa);
     const bdims = perColumn ? [n] : [];
-    const bytes = oneNodeModel(
-      "QLinearMatMul",
-      ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
-      [],
-      [
-        tensorField("as", ONNX_TYPE.FLOAT, [], Float32Array.of(as)),
-        tensorField("az", typeOf(a), [], zpArray(sa, [az])),
-        tensorField("b", typeOf(b), [k, n], b),
-        tensorField("bs", ONNX_TYPE.FLOAT, bdims, bs),
-        tensorField("bz", typeOf(b), bdims, zpArray(sb, bz)),
-        tensorField("ys", ONNX_TYPE.FLOAT, [], Float32Array.of(ys)),
-        tensorField("yz", typeOf(a), [], zpArray(sa, [yz])),
-      ],
-      [valueInfoField("a", typeOf(a), [m, k])],
-      valueInfoField("y", typeOf(a), [m, n]),
-    );
+    const bytes = oneNodeModel("QLinearMatMul", {
+      inputs: ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+      initializers: {
+        as: tensorOf([], Float32Array.of(as)),
+        az: tensorOf([], zpArray(sa, [az])),
+        b: tensorOf([k, n], b),
+        bs: tensorOf(bdims, bs),
+        bz: tensorOf(bdims, zpArray(sb, bz)),
+        ys: tensorOf([], Float32Array.of(ys)),
+        yz: tensorOf([], zpArray(sa, [yz])),
+      },
+      graphInputs: [{ name: "a", dtype: ortType(a), shape: [m, k] }],
+      output: { name: "y", dtype: ortType(a), shape: [m, n] },
+    });
     const want = await runModel(bytes, { a: new ort.Tensor(ortType(a), a, [m, k]) });
     const A = new QuantizedTensor({
       q: a,
@@ -214,30 +203,29 @@ Deno.test("qlinearConv equals onnxruntime-web QLinearConv (stride, padding, dila
     }).data;
     const ys = Math.fround(xs * Math.max(...ws) * spread(acc) / 40), yz = zpFor(g, t.signedX);
     const wdims = t.perChannel ? [t.o] : [];
-    const attrs: Field[][] = [
-      intsAttribute("kernel_shape", [t.k, t.k]),
-      intsAttribute("strides", [t.stride, t.stride]),
-      intsAttribute("pads", [t.pad, t.pad, t.pad, t.pad]),
-      intsAttribute("dilations", [t.dil, t.dil]),
-      intAttribute("group", t.group),
-    ];
-    const bytes = oneNodeModel(
-      "QLinearConv",
-      ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "B"],
-      attrs,
-      [
-        tensorField("xs", ONNX_TYPE.FLOAT, [], Float32Array.of(xs)),
-        tensorField("xz", typeOf(x), [], zpArray(t.signedX, [xz])),
-        tensorField("w", ONNX_TYPE.INT8, [t.o, cg, t.k, t.k], w),
-        tensorField("ws", ONNX_TYPE.FLOAT, wdims, ws),
-        tensorField("wz", ONNX_TYPE.INT8, wdims, wz),
-        tensorField("ys", ONNX_TYPE.FLOAT, [], Float32Array.of(ys)),
-        tensorField("yz", typeOf(x), [], zpArray(t.signedX, [yz])),
-        tensorField("B", ONNX_TYPE.INT32, [t.o], bias),
-      ],
-      [valueInfoField("x", typeOf(x), [2, t.c, t.h, t.w])],
-      [[1, "y"], [2, [[1, [[1, typeOf(x)]]]]]],
-    );
+    const bytes = oneNodeModel("QLinearConv", {
+      inputs: ["x", "xs", "xz", "w", "ws", "wz", "ys", "yz", "B"],
+      attrs: {
+        kernel_shape: [t.k, t.k],
+        strides: [t.stride, t.stride],
+        pads: [t.pad, t.pad, t.pad, t.pad],
+        dilations: [t.dil, t.dil],
+        group: t.group,
+      },
+      initializers: {
+        xs: tensorOf([], Float32Array.of(xs)),
+        xz: tensorOf([], zpArray(t.signedX, [xz])),
+        w: tensorOf([t.o, cg, t.k, t.k], w),
+        ws: tensorOf(wdims, ws),
+        wz: tensorOf(wdims, wz),
+        ys: tensorOf([], Float32Array.of(ys)),
+        yz: tensorOf([], zpArray(t.signedX, [yz])),
+        B: tensorOf([t.o], bias),
+      },
+      graphInputs: [{ name: "x", dtype: ortType(x), shape: [2, t.c, t.h, t.w] }],
+      // Rank 4, dimensions left unknown (onnxruntime infers them).
+      output: { name: "y", dtype: ortType(x), shape: [-1, -1, -1, -1] },
+    });
     const want = await runModel(bytes, { x: new ort.Tensor(ortType(x), x, [2, t.c, t.h, t.w]) });
     const X = new QuantizedTensor({
       q: x,
@@ -283,29 +271,18 @@ Deno.test("add in float mode vs onnxruntime-web com.microsoft QLinearAdd on all 
       3,
     ]]
   ) {
-    const node: Field[] = [
-      ...["a", "as", "az", "b", "bs", "bz", "ys", "yz"].map((v): Field => [1, v]),
-      [2, "y"],
-      [4, "QLinearAdd"],
-      [7, "com.microsoft"],
-    ];
-    const f = (name: string, v: number) =>
-      tensorField(name, ONNX_TYPE.FLOAT, [], Float32Array.of(v));
-    const u = (name: string, v: number) => tensorField(name, ONNX_TYPE.UINT8, [], Uint8Array.of(v));
-    const graph: Field[] = [
-      [1, node],
-      [2, "g"],
-      ...[f("as", sa), u("az", za), f("bs", sb), u("bz", zb), f("ys", sy), u("yz", zy)].map((
-        t,
-      ): Field => [5, t]),
-      [11, valueInfoField("a", ONNX_TYPE.UINT8, [n])],
-      [11, valueInfoField("b", ONNX_TYPE.UINT8, [n])],
-      [12, valueInfoField("y", ONNX_TYPE.UINT8, [n])],
-    ];
-    const model = encodeFields([[1, 8], [8, [[1, ""], [2, 13]]], [8, [[1, "com.microsoft"], [
-      2,
-      1,
-    ]]], [7, graph]]);
+    const f = (v: number) => tensorOf([], Float32Array.of(v));
+    const u = (v: number) => tensorOf([], Uint8Array.of(v));
+    const model = oneNodeModel("QLinearAdd", {
+      domain: "com.microsoft",
+      inputs: ["a", "as", "az", "b", "bs", "bz", "ys", "yz"],
+      initializers: { as: f(sa), az: u(za), bs: f(sb), bz: u(zb), ys: f(sy), yz: u(zy) },
+      graphInputs: [
+        { name: "a", dtype: "uint8", shape: [n] },
+        { name: "b", dtype: "uint8", shape: [n] },
+      ],
+      output: { name: "y", dtype: "uint8", shape: [n] },
+    });
     const want = await runModel(model, {
       a: new ort.Tensor("uint8", a, [n]),
       b: new ort.Tensor("uint8", b, [n]),
