@@ -1,6 +1,6 @@
 // convertQat on the trained MNIST QAT models: the converted graph runs on lowbit's integer
-// runtime (every Conv, Relu, Clip, MaxPool and Flatten on codes; the float logits' Gemm stays
-// float), and its predictions on real test images agree with the QAT model's own fake-quantized
+// runtime (every Conv, Relu, Clip, MaxPool and Flatten on codes; the logits' Gemm accumulates
+// on codes and scales to float), and its predictions on real test images agree with the QAT model's own fake-quantized
 // forward pass (the trained grids, no recalibration).
 import { equal, ok } from "node:assert/strict";
 import { fromNn } from "@lowbit/graph/from-nn";
@@ -58,7 +58,7 @@ Deno.test("convertQat: trained MNIST QAT models (8, 4, 2 bits) run on integers a
         const lowered = r.trace.filter((t) => t.path === "integer").map((t) => t.op);
         equal(lowered.filter((op) => op === "Conv").length, 2, `${bits} bits: ${lowered}`);
         equal(lowered.filter((op) => op === "MaxPool").length, 2, `${bits} bits: ${lowered}`);
-        equal(r.trace.filter((t) => t.path === "float").map((t) => t.op).join(), "Gemm");
+        equal(r.trace.filter((t) => t.path === "float").length, 0, "every node on codes");
       }
       const want = argmax(logits, i * 10);
       const y = Object.values(r.outputs)[0].data as Float32Array;
@@ -73,7 +73,9 @@ Deno.test("convertQat: trained MNIST QAT models (8, 4, 2 bits) run on integers a
     }
     console.log(`${bits} bits: integer agrees with the QAT forward pass on ${agree}/${n}`);
     equal(agreeSim, n, `${bits} bits: fromNn's graph reproduces the QAT forward pass`);
-    ok(agreeConverted >= n - 1, `${bits} bits: integer vs simulated ${agreeConverted}/${n}`);
+    // Measured 300, 300, 298 of 300: on the two 2-bit images the integer logits tie exactly
+    // (two classes at 0) and float residue of the simulated sums (~1e-7) breaks the tie.
+    ok(agreeConverted >= n - 3, `${bits} bits: integer vs simulated ${agreeConverted}/${n}`);
     // Measured 300/300 (8 bits), 300/300 (4), 281/300 (2): the int32 bias at s_x·s_w that
     // integer kernels need rounds the bias by up to half an accumulator step, which QAT (float
     // bias, as PyTorch's) did not see; on 2-bit grids of 4 levels that flips some activations.

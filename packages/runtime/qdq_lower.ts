@@ -17,6 +17,9 @@
  * | unary ops (Relu, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh, LeakyRelu, Gelu, Erf, …) | a 256-entry table built from the float op |
  * | layout ops (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity, Slice, Gather, nearest Resize) | the op on the codes, then a table if the grids differ |
  *
+ * A Conv, Gemm or MatMul whose output is not quantized (the logits) accumulates in int32 and
+ * is scaled to float once per output channel (`DEQUANTIZING_LOWERINGS`).
+ *
  * `mode` picks the requantization: `"float"` (onnxruntime's float32 multipliers, default) or
  * `"fixed"` (gemmlowp/TFLite fixed-point multipliers, no float arithmetic at run time). A
  * lowering returns `undefined` when a node's configuration is outside what it handles (the
@@ -29,8 +32,8 @@ import { FLOAT_OPS } from "@lowbit/graph/executor";
 import type { GraphTensor, Node } from "@lowbit/graph/ir";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
-import { type ConvAttributes, qlinearConv } from "./onnx_conv.ts";
-import { qlinearMatMul, qlinearMultipliers } from "./onnx_matmul.ts";
+import { type ConvAttributes, convInteger, qlinearConv } from "./onnx_conv.ts";
+import { matMulInteger, qlinearMatMul, qlinearMultipliers } from "./onnx_matmul.ts";
 import { add, concat, mul } from "./elementwise.ts";
 import { maxPool2d } from "./pool.ts";
 import { applyLut, buildLut, type Lut, lutInputs } from "./lut.ts";
@@ -422,3 +425,98 @@ export const LOWERINGS: Readonly<Record<string, Lowering>> = Object.freeze({
   ...Object.fromEntries([...TABLE_OPS].map((op) => [op, unary])),
   ...Object.fromEntries([...LAYOUT_OPS].map((op) => [op, layout])),
 });
+
+/**
+ * A Conv, Gemm or MatMul on codes whose output stays float (no QuantizeLinear reads it, e.g.
+ * the logits): int32 accumulation with the int32 bias, then one float32 scale
+ * `fl(s_x · s_w[o])` per output channel — onnxruntime's ConvInteger/MatMulInteger followed by
+ * the dequantizing multiply.
+ *
+ * @param node The node.
+ * @param inputs Its inputs (codes where the graph dequantizes them).
+ * @returns The float output, or `undefined` when this configuration is not lowered.
+ */
+export type DequantizingLowering = (node: Node, inputs: LoweredInput[]) => GraphTensor | undefined;
+
+function scaled(
+  acc: Int32Array,
+  bias: Int32Array | undefined,
+  channels: number,
+  inner: number,
+  scale: (o: number) => number,
+): Float32Array {
+  const y = new Float32Array(acc.length);
+  for (let i = 0; i < acc.length; i++) {
+    const o = Math.floor(i / inner) % channels;
+    y[i] = Math.fround((acc[i] + (bias ? bias[o] : 0)) * scale(o));
+  }
+  return y;
+}
+
+const weightScale = (x: QuantizedTensor, w: QuantizedTensor) => (o: number) =>
+  Math.fround(x.scale[0] * w.scale[w.perChannel ? o : 0]);
+
+const convToFloat: DequantizingLowering = (node, [xv, wv, bv]) => {
+  const x = perTensor8(xv), w = q8(wv);
+  if (!x || !w || (w.perChannel && w.axis !== 0) || x.shape.length !== 4) return undefined;
+  const o = w.shape[0], bias = biasCodes(bv, x, w, o), attrs = convAttrs(node);
+  if (bias === null || !attrs) return undefined;
+  const acc = convInteger({ data: x.q as Int8Array | Uint8Array, shape: x.shape }, {
+    data: w.q as Int8Array | Uint8Array,
+    shape: w.shape,
+  }, {
+    ...attrs,
+    xZeroPoint: x.zeroPoint[0],
+    wZeroPoint: w.perChannel ? w.zeroPoint : w.zeroPoint[0],
+  });
+  const inner = acc.shape.slice(2).reduce((a, b) => a * b, 1);
+  return {
+    dtype: "float32",
+    shape: acc.shape,
+    data: scaled(acc.data, bias, o, inner, weightScale(x, w)),
+  };
+};
+
+const gemmToFloat: DequantizingLowering = (node, [av, bv, cv]) => {
+  const a = perTensor8(av), b = q8(bv);
+  if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2) return undefined;
+  if (num(node, "alpha", 1) !== 1 || num(node, "beta", 1) !== 1 || num(node, "transA", 0)) {
+    return undefined;
+  }
+  const transB = num(node, "transB", 0) === 1;
+  const [m, k] = a.shape, n = transB ? b.shape[0] : b.shape[1];
+  if ((transB ? b.shape[1] : b.shape[0]) !== k) return undefined;
+  if (b.perChannel && b.axis !== (transB ? 0 : 1)) return undefined;
+  const bias = biasCodes(cv, a, b, n);
+  if (bias === null) return undefined;
+  const acc = gemmInt8(m, n, k, a.q as Int8Operand, b.q as Int8Operand, {
+    aZeroPoint: a.zeroPoint[0],
+    bZeroPoint: b.perChannel ? b.zeroPoint : b.zeroPoint[0],
+    transB,
+  });
+  return { dtype: "float32", shape: [m, n], data: scaled(acc, bias, n, 1, weightScale(a, b)) };
+};
+
+const matMulToFloat: DequantizingLowering = (_node, [av, bv]) => {
+  const a = perTensor8(av), b = q8(bv);
+  if (!a || !b || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  if (b.perChannel && b.axis !== b.shape.length - 1) return undefined;
+  const n = b.shape[b.shape.length - 1];
+  const acc = matMulInteger(
+    { data: a.q as Int8Array | Uint8Array, shape: a.shape },
+    { data: b.q as Int8Array | Uint8Array, shape: b.shape },
+    {
+      aZeroPoint: a.zeroPoint[0],
+      bZeroPoint: b.perChannel ? b.zeroPoint : b.zeroPoint[0],
+    },
+  );
+  return {
+    dtype: "float32",
+    shape: acc.shape,
+    data: scaled(acc.data, undefined, n, 1, weightScale(a, b)),
+  };
+};
+
+/** The dequantizing lowerings (Conv, Gemm, MatMul with a float output). */
+export const DEQUANTIZING_LOWERINGS: Readonly<Record<string, DequantizingLowering>> = Object
+  .freeze({ Conv: convToFloat, Gemm: gemmToFloat, MatMul: matMulToFloat });

@@ -42,7 +42,7 @@ import { bindInput, FLOAT_OPS, type TensorInput } from "@lowbit/graph/executor";
 import { GraphError, UnsupportedOpError } from "@lowbit/graph/errors";
 import { type Graph, type GraphTensor, type Node, topologicalOrder } from "@lowbit/graph/ir";
 import type { OutputQuant } from "./fused.ts";
-import { type LoweredInput, LOWERINGS } from "./qdq_lower.ts";
+import { DEQUANTIZING_LOWERINGS, type LoweredInput, LOWERINGS } from "./qdq_lower.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { roundHalfEven } from "@lowbit/rounding/modes";
 import type { RequantMode } from "./requantize.ts";
@@ -328,6 +328,13 @@ export function compileQuantized(
       }
       return s.value;
     };
+    // A node's inputs as lowerings take them: codes where the graph dequantizes them.
+    const codeArgs = (node: Node): LoweredInput[] =>
+      node.inputs.map((v) => {
+        if (v === "") return undefined;
+        const s = env.get(v);
+        return s?.codes && s.dequantized ? s.codes : valueOf(v);
+      });
     const floatNode = (node: Node): GraphTensor[] => {
       const args = node.inputs.map((v) => (v === "" ? undefined : valueOf(v)));
       return FLOAT_OPS[node.op].run(node, args, { opset: graph.opset });
@@ -364,12 +371,9 @@ export function compileQuantized(
       } else {
         const g = target.get(node.name);
         let lowered: QuantizedTensor | undefined;
+        let dequantized: GraphTensor | undefined;
         if (g) {
-          const args: LoweredInput[] = node.inputs.map((v) => {
-            if (v === "") return undefined;
-            const s = env.get(v);
-            return s?.codes && s.dequantized ? s.codes : valueOf(v);
-          });
+          const args = codeArgs(node);
           if (args.some((a) => a instanceof QuantizedTensor)) {
             lowered = LOWERINGS[node.op](node, args, g, ctx);
           }
@@ -393,6 +397,12 @@ export function compileQuantized(
           path = "integer";
         } else if (lowered) {
           env.set(out, { codes: lowered, dequantized: true });
+          path = "integer";
+        } else if (
+          !g && !keepFloat.has(node.name) && Object.hasOwn(DEQUANTIZING_LOWERINGS, node.op) &&
+          (dequantized = DEQUANTIZING_LOWERINGS[node.op](node, codeArgs(node))) !== undefined
+        ) {
+          env.set(out, { value: dequantized });
           path = "integer";
         } else {
           const outs = floatNode(node);

@@ -212,3 +212,47 @@ Deno.test("compileQuantized: typed errors for an unknown op, a missing input, a 
     /value x: requested value has no codes/,
   );
 });
+
+Deno.test("compileQuantized: Conv, Gemm and MatMul with a float output accumulate on codes and scale once, as the simulation computes them", () => {
+  const f = graph(
+    [
+      node("c", "Conv", ["x", "w", "b"], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+      node("fl", "Flatten", ["c"], { axis: 1 }),
+      node("fc", "Gemm", ["fl", "w2", "b2"], { transB: 1 }),
+      node("mm", "MatMul", ["fl", "w3"]),
+    ],
+    {
+      w: param([4, 3, 3, 3], 21),
+      b: param([4], 22, 0.1),
+      w2: param([5, 64], 23),
+      b2: param([5], 24, 0.1),
+      w3: param([64, 6], 25),
+    },
+    [1, 3, 4, 4],
+    "fc",
+  );
+  const x0 = input(26, [1, 3, 4, 4]);
+  const q = toQdq(f, x0, {
+    weights: [["c", 1, 0], ["fc", 1, 0], ["mm", 1, 1]],
+    biases: [["c", 2], ["fc", 2]],
+  });
+  // The float outputs are the pre-quantization values themselves.
+  const outs = ["c", "fc", "mm"];
+  const g: Graph = { ...q, outputs: outs.map((name) => ({ name, dtype: "float32", shape: [] })) };
+  const c = compileQuantized(g);
+  for (let s = 0; s < 4; s++) {
+    const x = input(30 + s, [1, 3, 4, 4]);
+    const run = c.run(x);
+    const sim = runFloat(g, x, { outputs: outs });
+    for (const n of outs) {
+      const a = run.outputs[n].data as Float32Array, b = sim[n].data as Float32Array;
+      deepEqual(run.outputs[n].shape, sim[n].shape);
+      let scale = 0;
+      for (const v of b) scale = Math.max(scale, Math.abs(v));
+      for (let i = 0; i < a.length; i++) ok(Math.abs(a[i] - b[i]) <= 1e-5 * scale, `${n}[${i}]`);
+    }
+    for (const n of ["c", "fc", "mm"]) {
+      equal(run.trace.find((t) => t.node === n)?.path, "integer", n);
+    }
+  }
+});
