@@ -3,7 +3,7 @@
 // headless Jupyter run (nbconvert) is `deno task reproduce`.
 import { equal, ok } from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { notebookModule, parseNotebook } from "./_lib/notebook.ts";
+import { notebookModule, notebookNames, parseNotebook } from "./_lib/notebook.ts";
 import { toFileUrl } from "./_lib/_file_url.ts";
 import { PLOTLY_MIME } from "./_lib/plot.ts";
 import type { CapturedDisplay } from "./_lib/fake_jupyter.ts";
@@ -11,10 +11,9 @@ import type { ResultsFile } from "./_lib/results.ts";
 
 const here = import.meta.dirname!;
 const root = dirname(here);
-const notebooks = [...Deno.readDirSync(here)]
-  .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
-  .map((e) => e.name)
-  .sort();
+const notebooks = notebookNames(
+  [...Deno.readDirSync(here)].filter((e) => e.isFile).map((e) => e.name),
+).map((n) => `${n}.ipynb`);
 
 Deno.test("the notebooks of issue 8 are present and use the committed deno kernelspec", () => {
   for (

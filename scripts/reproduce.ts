@@ -8,7 +8,7 @@
 // `--no-browser` skips the chromium check.
 import { join } from "node:path";
 import { repoRoot } from "../notebooks/_lib/repo.ts";
-import { parseNotebook } from "../notebooks/_lib/notebook.ts";
+import { notebookNames, parseNotebook } from "../notebooks/_lib/notebook.ts";
 import { type ResultsFile, resultsText } from "../notebooks/_lib/results.ts";
 import { countFigures, embedPlotly, type IndexEntry, indexHtml, notebookTitle } from "./report.ts";
 import { allDrawn, checkPage } from "./browser_check.ts";
@@ -19,10 +19,9 @@ const pages = join(out, "notebooks");
 const args = Deno.args.filter((a) => !a.startsWith("--"));
 const browser = !Deno.args.includes("--no-browser");
 
-const all = [...Deno.readDirSync(join(root, "notebooks"))]
-  .filter((e) => e.isFile && e.name.endsWith(".ipynb"))
-  .map((e) => e.name.replace(/\.ipynb$/, ""))
-  .sort();
+const all = notebookNames(
+  [...Deno.readDirSync(join(root, "notebooks"))].filter((e) => e.isFile).map((e) => e.name),
+);
 const selected = args.length ? all.filter((n) => args.some((a) => n.startsWith(a))) : all;
 if (selected.length === 0) {
   console.error(`reproduce: no notebook matches ${args.join(", ")}; have ${all.join(", ")}`);

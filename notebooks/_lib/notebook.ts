@@ -109,3 +109,28 @@ export function notebookModule(
   parts.push(options.epilogue ?? "");
   return parts.join("\n\n") + "\n";
 }
+
+/**
+ * The committed notebooks in a folder, by name without `.ipynb`, sorted: `NN-name.ipynb` files.
+ * Copies that tools leave beside them — `jupyter nbconvert --execute`'s `*.nbconvert.ipynb`,
+ * editors' `*-checkpoint.ipynb` — are not notebooks of the project and are skipped.
+ *
+ * @param files File names of the folder.
+ * @returns The notebook names.
+ *
+ * @example
+ * ```ts
+ * import { notebookNames } from "./notebook.ts";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(
+ *   notebookNames(["02-b.ipynb", "01-a.ipynb", "01-a.nbconvert.ipynb", "01-a-checkpoint.ipynb", "x.ts"]),
+ *   ["01-a", "02-b"],
+ * );
+ * ```
+ */
+export function notebookNames(files: Iterable<string>): string[] {
+  return [...files]
+    .filter((f) => /^\d\d-[^.]+\.ipynb$/.test(f) && !f.endsWith("-checkpoint.ipynb"))
+    .map((f) => f.replace(/\.ipynb$/, ""))
+    .sort();
+}

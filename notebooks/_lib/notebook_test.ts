@@ -1,5 +1,11 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { codeCells, notebookModule, parseNotebook, resolveRelativeImports } from "./notebook.ts";
+import {
+  codeCells,
+  notebookModule,
+  notebookNames,
+  parseNotebook,
+  resolveRelativeImports,
+} from "./notebook.ts";
 
 const nb = {
   nbformat: 4,
@@ -41,4 +47,18 @@ Deno.test("notebookModule keeps cell order between prelude and epilogue", () => 
   ]
     .map((s) => m.indexOf(s));
   ok(order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1])), JSON.stringify(order));
+});
+
+Deno.test("notebookNames: the notebooks folder lists the committed notebooks, not nbconvert's copies", async () => {
+  const dir = new URL("../", import.meta.url).pathname;
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name);
+  const committed = files.filter((f) => /^\d\d-.*\.ipynb$/.test(f) && !f.includes(".nbconvert"));
+  // What `jupyter nbconvert --execute --to notebook` leaves beside a notebook:
+  const withCopies = [...files, ...committed.map((f) => f.replace(/\.ipynb$/, ".nbconvert.ipynb"))];
+  const names = notebookNames(withCopies);
+  equal(names.length, committed.length);
+  ok(names.every((n) => !n.includes(".")), names.join(", "));
+  ok(names.includes("07-real-models"), names.join(", "));
+  const ignored = await Deno.readTextFile(new URL("../../.gitignore", import.meta.url));
+  ok(ignored.split("\n").includes("*.nbconvert.ipynb"), ".gitignore ignores nbconvert copies");
 });
