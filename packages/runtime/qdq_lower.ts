@@ -50,6 +50,8 @@ export interface LoweringContext {
   mode: RequantMode;
   /** The graph's opset. */
   opset: number;
+  /** Tables built so far, by node and grids (kept across runs of one compiled graph). */
+  tables?: Map<string, Lut>;
 }
 
 /**
@@ -342,13 +344,32 @@ function tabulated(
   const x = perTensor8(inputs[at]);
   if (!x || inputs.some((r, i) => i !== at && r instanceof QuantizedTensor)) return undefined;
   const g = { dtype: x.dtype as "int8" | "uint8", scale: x.scale[0], zeroPoint: x.zeroPoint[0] };
-  const args = inputs.map((r, i) =>
-    i === at ? { dtype: "float32" as const, shape: [256], data: lutInputs(g) } : r as GraphTensor
-  );
-  const [y] = FLOAT_OPS[node.op].run(node, args, { opset: ctx.opset });
-  if (y.data.length !== 256 || !(y.data instanceof Float32Array)) return undefined;
+  // The table depends on the node, both grids and the other (small, constant) operands.
+  const others = inputs.filter((_, i) => i !== at) as (GraphTensor | undefined)[];
+  const key = others.every((t) => t === undefined || t.data.length <= 4)
+    ? [
+      node.name,
+      g.dtype,
+      g.scale,
+      g.zeroPoint,
+      out.dtype,
+      out.scale,
+      out.zeroPoint,
+      ...others.map((t) => (t ? Array.from(t.data as ArrayLike<number>).join(":") : "-")),
+    ].join("|")
+    : undefined;
+  let table = key === undefined ? undefined : ctx.tables?.get(key);
+  if (!table) {
+    const args = inputs.map((r, i) =>
+      i === at ? { dtype: "float32" as const, shape: [256], data: lutInputs(g) } : r as GraphTensor
+    );
+    const [y] = FLOAT_OPS[node.op].run(node, args, { opset: ctx.opset });
+    if (y.data.length !== 256 || !(y.data instanceof Float32Array)) return undefined;
+    table = buildLut(g, y.data, out);
+    if (key !== undefined) ctx.tables?.set(key, table);
+  }
   return new QuantizedTensor({
-    q: applyLut(buildLut(g, y.data, out), x.q as Int8Array | Uint8Array),
+    q: applyLut(table, x.q as Int8Array | Uint8Array),
     shape: x.shape,
     dtype: out.dtype,
     scale: out.scale,

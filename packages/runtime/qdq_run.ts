@@ -297,7 +297,7 @@ export function compileQuantized(
   }
   const lastUse = new Map<string, number>();
   order.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v, i)));
-  const ctx = { mode, opset: graph.opset };
+  const ctx = { mode, opset: graph.opset, tables: new Map() };
 
   const run = (
     inputs: Record<string, TensorInput>,
