@@ -106,9 +106,30 @@ function checkQRange(qmin: unknown, qmax: unknown): void {
   }
 }
 
-/** The zero point of symmetric quantization for a code range (Eq. Q.3). */
-function symmetricZeroPoint(qmin: number, qmax: number): number {
-  return qmin < 0 ? 0 : Math.floor((qmin + qmax + 1) / 2);
+/**
+ * The zero point of symmetric quantization for a code range (Eq. Q.3), as PyTorch's
+ * `_calculate_qparams` chooses it: 0 for a signed range; 128 for the default quint8 range
+ * [0, 255]; the down-rounded midpoint ⌊(qmin + qmax) / 2⌋ for any other unsigned range (PyTorch's
+ * user-given `quant_min`/`quant_max`; e.g. [0, 15] → 7).
+ *
+ * @param qmin The smallest code.
+ * @param qmax The largest code.
+ * @returns The zero point.
+ * @throws {RangeError} If the code range is invalid.
+ *
+ * @example
+ * ```ts
+ * import { symmetricZeroPoint } from "@lowbit/quantize/params";
+ * import { equal } from "node:assert/strict";
+ * equal(symmetricZeroPoint(-128, 127), 0);
+ * equal(symmetricZeroPoint(0, 255), 128); // torch.quint8
+ * equal(symmetricZeroPoint(0, 15), 7); // quant_min=0, quant_max=15
+ * ```
+ */
+export function symmetricZeroPoint(qmin: number, qmax: number): number {
+  checkQRange(qmin, qmax);
+  if (qmin < 0) return 0;
+  return qmin === 0 && qmax === 255 ? 128 : Math.floor((qmin + qmax) / 2);
 }
 
 /**

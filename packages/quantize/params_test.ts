@@ -72,3 +72,13 @@ Deno.test("per-channel params equal per-tensor params per channel; errors name t
   throws(() => qparamsFromRange(NaN, 1, { qmin: 0, qmax: 255 }), /finite/);
   throws(() => qparamsFromRange(0, 1, { qmin: 5, qmax: 5 }), /qmin < qmax/);
 });
+
+Deno.test("symmetric zero point on unsigned ranges follows PyTorch's _calculate_qparams", () => {
+  // torch.quint8 default range: 128; user-given quant_min/quant_max: (quant_min + quant_max) // 2.
+  equal(qparamsFromRange(-1, 2, { qmin: 0, qmax: 255, symmetric: true }).zeroPoint, 128);
+  const p = qparamsFromRange(-1, 2, { qmin: 0, qmax: 15, symmetric: true });
+  equal(p.zeroPoint, 7); // lowbit gave 8 before (rounded-up midpoint)
+  equal(p.scale, Math.fround(2 / 7.5));
+  equal(qparamsFromRange(-1, 2, { qmin: 0, qmax: 127, symmetric: true }).zeroPoint, 63);
+  equal(qparamsFromRange(-1, 2, { qmin: -8, qmax: 7, symmetric: true }).zeroPoint, 0);
+});

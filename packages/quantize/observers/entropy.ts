@@ -62,7 +62,7 @@ import {
   type QuantInput,
   resolveQRange,
 } from "../observer.ts";
-import { qparamsFromRange, type QRange, type QuantParams } from "../params.ts";
+import { qparamsFromRange, type QRange, type QuantParams, symmetricZeroPoint } from "../params.ts";
 import { histcInto, scanFinite } from "./_histogram.ts";
 
 /** Options of {@linkcode entropyThresholdBin}. */
@@ -230,7 +230,7 @@ export class EntropyObserver implements Observer {
       );
     }
     const { qmin, qmax } = this.#range;
-    const zero = qmin < 0 ? 0 : Math.floor((qmin + qmax + 1) / 2);
+    const zero = symmetricZeroPoint(qmin, qmax);
     this.#levels = qmax - zero + 1;
     this.#bins = checkInt("options.bins", options.bins ?? 2048, 2, 2 ** 16);
     this.#start = checkInt(
