@@ -167,7 +167,9 @@ export function quantizeWeightsPerChannel(
  * @param weight The quantized weights (their per-channel scales).
  * @param layer Layer name for errors.
  * @returns The int32 bias.
- * @throws {RangeError} When a bias does not fit int32 at that scale.
+ * @throws {RangeError} When a bias does not fit int32 at that scale, the bias length is not the
+ *   weights' output-channel count, or `inputScale` is not finite and positive (naming the layer).
+ * @throws {TypeError} When `bias` or `weight` has the wrong type.
  *
  * @example
  * ```ts
@@ -184,6 +186,22 @@ export function quantizeBias(
   weight: QuantizedTensor,
   layer: string,
 ): Int32Array {
+  if (!(bias instanceof Float32Array)) {
+    throw new TypeError(`layer "${layer}": bias must be a Float32Array`);
+  }
+  if (!(weight instanceof QuantizedTensor)) {
+    throw new TypeError(`layer "${layer}": weight must be a QuantizedTensor`);
+  }
+  if (!(inputScale > 0) || !Number.isFinite(inputScale)) {
+    throw new RangeError(`layer "${layer}": inputScale must be finite and > 0, got ${inputScale}`);
+  }
+  // One bias per output channel: the per-channel axis, else the weights' first dimension.
+  const channels = weight.perChannel ? weight.scale.length : weight.shape[0];
+  if (bias.length !== channels) {
+    throw new RangeError(
+      `layer "${layer}": bias has ${bias.length} elements, the weights have ${channels} output channels`,
+    );
+  }
   return Int32Array.from(bias, (b, o) => {
     const v = b / (inputScale * weight.scale[weight.perChannel ? o : 0]);
     const f = Math.floor(v), d = v - f;
