@@ -35,7 +35,12 @@ import { broadcastIndex, broadcastShapes } from "@lowbit/graph/broadcast";
 import { quantizeMultiplier } from "@lowbit/kernels/requantize";
 import { multiplyByQuantizedMultiplier, type RequantMode } from "./requantize.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
-import { activationClamp, type FusedActivation, type OutputQuant } from "./fused.ts";
+import {
+  activationClamp,
+  checkOutputQuant,
+  type FusedActivation,
+  type OutputQuant,
+} from "./fused.ts";
 
 /** Options of {@linkcode add}. */
 export interface AddOptions {
@@ -48,18 +53,6 @@ export interface AddOptions {
 function per(name: string, t: QuantizedTensor): void {
   if (!(t instanceof QuantizedTensor)) throw new TypeError(`${name} must be a QuantizedTensor`);
   if (t.perChannel) throw new RangeError(`${name} must be quantized per-tensor`);
-}
-
-function checkOut(out: OutputQuant): void {
-  if (!(out.scale > 0) || !Number.isFinite(out.scale)) {
-    throw new RangeError(`out.scale must be finite and > 0, got ${out.scale}`);
-  }
-  const r = DTYPE_RANGE[out.dtype];
-  if (!r || !Number.isInteger(out.zeroPoint) || out.zeroPoint < r.min || out.zeroPoint > r.max) {
-    throw new RangeError(
-      `out.zeroPoint must be an integer inside out.dtype's range, got ${out.zeroPoint}`,
-    );
-  }
 }
 
 const LEFT_SHIFT = 20;
@@ -94,7 +87,7 @@ export function add(
 ): QuantizedTensor {
   per("a", a);
   per("b", b);
-  checkOut(out);
+  checkOutputQuant(out);
   const { shape, ia, ib } = broadcastPlan("add", a, b);
   const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
   const qa = gathered(a.codes(), ia), qb = gathered(b.codes(), ib);
@@ -195,7 +188,7 @@ export function mul(
 ): QuantizedTensor {
   per("a", a);
   per("b", b);
-  checkOut(out);
+  checkOutputQuant(out);
   const { shape, ia, ib } = broadcastPlan("mul", a, b);
   const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
   const qa = gathered(a.codes(), ia), qb = gathered(b.codes(), ib);
@@ -256,7 +249,7 @@ export function concat(
     throw new RangeError("inputs must be a non-empty array");
   }
   inputs.forEach((t, i) => per(`inputs[${i}]`, t));
-  checkOut(out);
+  checkOutputQuant(out);
   const rank = inputs[0].shape.length;
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
     throw new RangeError(`axis must be an integer in [${-rank}, ${rank - 1}], got ${axis}`);

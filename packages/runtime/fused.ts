@@ -140,6 +140,40 @@ function multipliers(
   return m;
 }
 
+/**
+ * Checks output quantization parameters: an 8-bit code type, a finite positive scale and a
+ * zero point among the type's codes.
+ *
+ * @param out The parameters.
+ * @param name The argument's name in errors (default `"out"`).
+ * @throws {RangeError} Naming `<name>.dtype`, `<name>.scale` or `<name>.zeroPoint`.
+ *
+ * @example
+ * ```ts
+ * import { checkOutputQuant } from "@lowbit/runtime/fused";
+ * import { throws } from "node:assert/strict";
+ * throws(() => checkOutputQuant({ scale: 1, zeroPoint: 0, dtype: "int16" as "int8" }), /out\.dtype must be "int8" or "uint8", got int16/);
+ * throws(() => checkOutputQuant({ scale: 0, zeroPoint: 0, dtype: "int8" }), /out\.scale/);
+ * ```
+ */
+export function checkOutputQuant(out: OutputQuant, name = "out"): void {
+  if (out === null || typeof out !== "object") {
+    throw new TypeError(`${name} must be an object { scale, zeroPoint, dtype }`);
+  }
+  if (out.dtype !== "int8" && out.dtype !== "uint8") {
+    throw new RangeError(`${name}.dtype must be "int8" or "uint8", got ${String(out.dtype)}`);
+  }
+  if (!(out.scale > 0) || !Number.isFinite(out.scale)) {
+    throw new RangeError(`${name}.scale must be finite and > 0, got ${out.scale}`);
+  }
+  const r = DTYPE_RANGE[out.dtype];
+  if (!Number.isInteger(out.zeroPoint) || out.zeroPoint < r.min || out.zeroPoint > r.max) {
+    throw new RangeError(
+      `${name}.zeroPoint must be an integer in [${r.min}, ${r.max}], got ${out.zeroPoint}`,
+    );
+  }
+}
+
 function stage(
   x: QuantizedTensor,
   w: QuantizedTensor,
@@ -147,6 +181,7 @@ function stage(
   out: OutputQuant,
   o: FusedOptions,
 ) {
+  checkOutputQuant(out);
   if (x.perChannel) throw new RangeError("x must be quantized per-tensor");
   if (w.perChannel && w.axis !== 0) {
     throw new RangeError(

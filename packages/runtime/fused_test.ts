@@ -7,6 +7,7 @@ import {
   conv2d,
   fullyConnected,
   type FusedActivation,
+  type OutputQuant,
   packWeights,
 } from "./fused.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
@@ -181,4 +182,49 @@ Deno.test("fullyConnected with pre-packed weights equals the unpacked call (per-
       }, { packed }),
     /agree on K/,
   );
+});
+
+Deno.test("fullyConnected and conv2d reject bad output parameters naming out.dtype / out.scale / out.zeroPoint", () => {
+  const x = new QuantizedTensor({
+    q: new Uint8Array([130, 126]),
+    shape: [1, 2],
+    dtype: "uint8",
+    scale: 1,
+    zeroPoint: 128,
+  });
+  const w = new QuantizedTensor({
+    q: new Int8Array([3, 0, 0, 3]),
+    shape: [2, 2],
+    dtype: "int8",
+    scale: 1,
+  });
+  const bad = (out: Record<string, unknown>) => () =>
+    fullyConnected(x, w, out as unknown as OutputQuant);
+  // int16 used to crash with "Cannot destructure property 'min' of DTYPE_RANGE[out.dtype]"
+  throws(
+    bad({ scale: 1, zeroPoint: 0, dtype: "int16" }),
+    /out\.dtype must be "int8" or "uint8", got int16/,
+  );
+  throws(
+    bad({ scale: 0, zeroPoint: 0, dtype: "int8" }),
+    /out\.scale must be finite and > 0, got 0/,
+  );
+  throws(bad({ scale: NaN, zeroPoint: 0, dtype: "int8" }), /out\.scale/);
+  throws(
+    bad({ scale: 1, zeroPoint: 300, dtype: "int8" }),
+    /out\.zeroPoint must be an integer in \[-128, 127\], got 300/,
+  );
+  const img = new QuantizedTensor({
+    q: new Uint8Array(4),
+    shape: [1, 1, 2, 2],
+    dtype: "uint8",
+    scale: 1,
+  });
+  const k = new QuantizedTensor({
+    q: new Int8Array(1),
+    shape: [1, 1, 1, 1],
+    dtype: "int8",
+    scale: 1,
+  });
+  throws(() => conv2d(img, k, { scale: 1, zeroPoint: 0, dtype: "int16" as "int8" }), /out\.dtype/);
 });
