@@ -29,6 +29,8 @@
  */
 
 import { FLOAT_OPS } from "@lowbit/graph/executor";
+import { attrFloat, attrInt, attrInts } from "@lowbit/graph/op";
+import { conv2dOutputShape } from "@lowbit/kernels/conv-params";
 import type { GraphTensor, Node } from "@lowbit/graph/ir";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
@@ -81,14 +83,9 @@ function perTensor8(v: LoweredInput): QuantizedTensor | undefined {
   return t && !t.perChannel ? t : undefined;
 }
 
-function ints(node: Node, name: string): number[] | undefined {
-  const v = node.attrs[name];
-  return Array.isArray(v) && v.every((x) => typeof x === "number") ? v as number[] : undefined;
-}
-
-function num(node: Node, name: string, fallback: number): number {
-  const v = node.attrs[name];
-  return typeof v === "number" ? v : fallback;
+/** An optional integer-list attribute (`undefined` when absent). */
+function optionalInts(node: Node, name: string): number[] | undefined {
+  return node.attrs[name] === undefined ? undefined : attrInts(node, name);
 }
 
 function sameGrid(t: QuantizedTensor, out: OutputQuant): boolean {
@@ -140,11 +137,11 @@ function convAttrs(node: Node): ConvAttributes | undefined {
   ) return undefined;
   return {
     autoPad: autoPad as ConvAttributes["autoPad"],
-    dilations: ints(node, "dilations"),
-    group: num(node, "group", 1),
-    kernelShape: ints(node, "kernel_shape"),
-    pads: ints(node, "pads"),
-    strides: ints(node, "strides"),
+    dilations: optionalInts(node, "dilations"),
+    group: attrInt(node, "group", 1),
+    kernelShape: optionalInts(node, "kernel_shape"),
+    pads: optionalInts(node, "pads"),
+    strides: optionalInts(node, "strides"),
   };
 }
 
@@ -164,18 +161,26 @@ const matMul: Lowering = (_node, [av, bv], out, ctx) => {
   return qlinearMatMul(a, b, out, { mode: ctx.mode });
 };
 
-const gemm: Lowering = (node, [av, bv, cv], out, ctx) => {
+/** The operands of a Gemm this module lowers (α = β = 1, no transA, int32 bias), if so. */
+function gemmOperands(node: Node, [av, bv, cv]: LoweredInput[]) {
   const a = perTensor8(av), b = q8(bv);
   if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2) return undefined;
-  if (num(node, "alpha", 1) !== 1 || num(node, "beta", 1) !== 1 || num(node, "transA", 0)) {
-    return undefined;
-  }
-  const transB = num(node, "transB", 0) === 1;
+  if (
+    attrFloat(node, "alpha", 1) !== 1 || attrFloat(node, "beta", 1) !== 1 ||
+    attrInt(node, "transA", 0) !== 0
+  ) return undefined;
+  const transB = attrInt(node, "transB", 0) === 1;
   const [m, k] = a.shape, n = transB ? b.shape[0] : b.shape[1];
   if ((transB ? b.shape[1] : b.shape[0]) !== k) return undefined;
   if (b.perChannel && b.axis !== (transB ? 0 : 1)) return undefined;
   const bias = biasCodes(cv, a, b, n);
-  if (bias === null) return undefined;
+  return bias === null ? undefined : { a, b, bias, transB, m, n, k };
+}
+
+const gemm: Lowering = (node, inputs, out, ctx) => {
+  const ops = gemmOperands(node, inputs);
+  if (!ops) return undefined;
+  const { a, b, bias, transB, m, n, k } = ops;
   const bScale = b.perChannel ? b.scale : new Float32Array(n).fill(b.scale[0]);
   const stage = outputStageFor(qlinearMultipliers(a.scale[0], bScale, out.scale), {
     mode: ctx.mode,
@@ -230,14 +235,14 @@ const globalAveragePool: Lowering = (_node, [xv], out, ctx) => {
 };
 
 function poolAttrs(node: Node, x: QuantizedTensor) {
-  const kernel = ints(node, "kernel_shape");
+  const kernel = optionalInts(node, "kernel_shape");
   if (!kernel || kernel.length !== 2 || x.shape.length !== 4) return undefined;
-  if ((ints(node, "dilations") ?? [1, 1]).some((d) => d !== 1)) return undefined;
-  if (num(node, "ceil_mode", 0) !== 0) return undefined;
+  if (attrInts(node, "dilations", [1, 1]).some((d) => d !== 1)) return undefined;
+  if (attrInt(node, "ceil_mode", 0) !== 0) return undefined;
   const autoPad = node.attrs.auto_pad;
   if (autoPad !== undefined && autoPad !== "NOTSET" && autoPad !== "VALID") return undefined;
-  const p = autoPad === "VALID" ? [0, 0, 0, 0] : ints(node, "pads") ?? [0, 0, 0, 0];
-  const stride = ints(node, "strides") ?? [1, 1];
+  const p = autoPad === "VALID" ? [0, 0, 0, 0] : attrInts(node, "pads", [0, 0, 0, 0]);
+  const stride = attrInts(node, "strides", [1, 1]);
   return {
     kernel: kernel as [number, number],
     stride: stride as [number, number],
@@ -254,22 +259,35 @@ const maxPool: Lowering = (node, [xv], out) => {
 
 const averagePool: Lowering = (node, [xv], out, ctx) => {
   const x = perTensor8(xv);
-  if (!x || num(node, "count_include_pad", 0) !== 0) return undefined;
+  if (!x || attrInt(node, "count_include_pad", 0) !== 0) return undefined;
   const p = poolAttrs(node, x);
   if (!p) return undefined;
   // Like GlobalAveragePool: Σ (q − Z_x) over the valid taps, one requantization by
   // S_x / (S_y·count) (count = valid taps of the window), so there is a single rounding.
   const [n, c, h, w] = x.shape, [kh, kw] = p.kernel, [sh, sw] = p.stride;
-  const [pt, pl, pb, pr] = p.padding;
-  const oh = Math.floor((h + pt + pb - kh) / sh) + 1, ow = Math.floor((w + pl + pr - kw) / sw) + 1;
-  if (oh < 1 || ow < 1) return undefined;
-  const sums = new Int32Array(n * c * oh * ow), counts = new Int32Array(oh * ow);
-  const q = x.q, z = x.zeroPoint[0];
+  const [pt, pl] = p.padding;
+  const { outH: oh, outW: ow } = conv2dOutputShape({
+    batch: 1,
+    inChannels: 1,
+    height: h,
+    width: w,
+    outChannels: 1,
+    kernelH: kh,
+    kernelW: kw,
+    stride: p.stride,
+    padding: p.padding,
+  });
+  // sums: an (N·C) × (OH·OW) matrix of accumulators; multipliers: one per output position
+  // (its tap count), so one output stage with per-column multipliers requantizes them all.
+  const sums = new Int32Array(n * c * oh * ow), mult = new Float32Array(oh * ow);
+  const q = x.q, z = x.zeroPoint[0], sy = Math.fround(out.scale);
   for (let i = 0; i < oh; i++) {
     for (let j = 0; j < ow; j++) {
       const y0 = Math.max(0, i * sh - pt), y1 = Math.min(h, i * sh - pt + kh);
       const x0 = Math.max(0, j * sw - pl), x1 = Math.min(w, j * sw - pl + kw);
-      counts[i * ow + j] = (y1 - y0) * (x1 - x0);
+      const taps = (y1 - y0) * (x1 - x0);
+      if (taps <= 0) return undefined;
+      mult[i * ow + j] = Math.fround(x.scale[0] / Math.fround(sy * taps));
       for (let nc = 0; nc < n * c; nc++) {
         let acc = 0;
         for (let yy = y0; yy < y1; yy++) {
@@ -279,27 +297,12 @@ const averagePool: Lowering = (node, [xv], out, ctx) => {
       }
     }
   }
-  // One output stage per distinct tap count (interior windows share one).
-  const codes = out.dtype === "int8" ? new Int8Array(sums.length) : new Uint8Array(sums.length);
-  const byCount = new Map<number, number[]>();
-  counts.forEach((k, pos) => byCount.set(k, [...(byCount.get(k) ?? []), pos]));
-  for (const [k, positions] of byCount) {
-    if (k === 0) return undefined;
-    const mult = Math.fround(x.scale[0] / Math.fround(Math.fround(out.scale) * k));
-    const stage = outputStageFor([mult], {
-      mode: ctx.mode,
-      zeroPoint: out.zeroPoint,
-      dtype: out.dtype,
-    });
-    const acc = new Int32Array(positions.length * n * c);
-    for (let nc = 0; nc < n * c; nc++) {
-      positions.forEach((pos, t) => (acc[nc * positions.length + t] = sums[nc * oh * ow + pos]));
-    }
-    const r = requantizeAccumulators(acc, 1, stage);
-    for (let nc = 0; nc < n * c; nc++) {
-      positions.forEach((pos, t) => (codes[nc * oh * ow + pos] = r[nc * positions.length + t]));
-    }
-  }
+  const stage = outputStageFor(mult, {
+    mode: ctx.mode,
+    zeroPoint: out.zeroPoint,
+    dtype: out.dtype,
+  });
+  const codes = requantizeAccumulators(sums, oh * ow, stage);
   return new QuantizedTensor({
     q: codes,
     shape: [n, c, oh, ow],
@@ -498,18 +501,10 @@ const convToFloat: DequantizingLowering = (node, [xv, wv, bv]) => {
   };
 };
 
-const gemmToFloat: DequantizingLowering = (node, [av, bv, cv]) => {
-  const a = perTensor8(av), b = q8(bv);
-  if (!a || !b || a.shape.length !== 2 || b.shape.length !== 2) return undefined;
-  if (num(node, "alpha", 1) !== 1 || num(node, "beta", 1) !== 1 || num(node, "transA", 0)) {
-    return undefined;
-  }
-  const transB = num(node, "transB", 0) === 1;
-  const [m, k] = a.shape, n = transB ? b.shape[0] : b.shape[1];
-  if ((transB ? b.shape[1] : b.shape[0]) !== k) return undefined;
-  if (b.perChannel && b.axis !== (transB ? 0 : 1)) return undefined;
-  const bias = biasCodes(cv, a, b, n);
-  if (bias === null) return undefined;
+const gemmToFloat: DequantizingLowering = (node, inputs) => {
+  const ops = gemmOperands(node, inputs);
+  if (!ops) return undefined;
+  const { a, b, bias, transB, m, n, k } = ops;
   const acc = gemmInt8(m, n, k, a.q as Int8Operand, b.q as Int8Operand, {
     aZeroPoint: a.zeroPoint[0],
     bZeroPoint: b.perChannel ? b.zeroPoint : b.zeroPoint[0],
