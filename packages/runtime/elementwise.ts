@@ -85,13 +85,7 @@ export function add(
   out: OutputQuant,
   options: AddOptions = {},
 ): QuantizedTensor {
-  per("a", a);
-  per("b", b);
-  checkOutputQuant(out);
-  const { shape, ia, ib } = broadcastPlan("add", a, b);
-  const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
-  const qa = gathered(a.codes(), ia), qb = gathered(b.codes(), ib);
-  const za = a.zeroPoint[0], zb = b.zeroPoint[0];
+  const { shape, qa, qb, za, zb, clampMin, clampMax } = binaryOperands("add", a, b, out, options);
   const y = new Int32Array(qa.length);
   const mode = options.mode ?? "fixed";
   if (mode === "float") {
@@ -122,6 +116,28 @@ export function add(
     }
   } else throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
   return QuantizedTensor.fromCodes(y, shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+}
+
+/** The checked operands of add/mul: broadcast shape, codes per output element, zero points, clamp. */
+function binaryOperands(
+  op: string,
+  a: QuantizedTensor,
+  b: QuantizedTensor,
+  out: OutputQuant,
+  options: AddOptions,
+) {
+  per("a", a);
+  per("b", b);
+  checkOutputQuant(out);
+  const { shape, ia, ib } = broadcastPlan(op, a, b);
+  return {
+    shape,
+    qa: gathered(a.codes(), ia),
+    qb: gathered(b.codes(), ib),
+    za: a.zeroPoint[0],
+    zb: b.zeroPoint[0],
+    ...activationClamp(options.activation ?? "none", out),
+  };
 }
 
 /** Output shape and per-operand index maps of a broadcast binary op. */
@@ -186,13 +202,7 @@ export function mul(
   out: OutputQuant,
   options: AddOptions = {},
 ): QuantizedTensor {
-  per("a", a);
-  per("b", b);
-  checkOutputQuant(out);
-  const { shape, ia, ib } = broadcastPlan("mul", a, b);
-  const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
-  const qa = gathered(a.codes(), ia), qb = gathered(b.codes(), ib);
-  const za = a.zeroPoint[0], zb = b.zeroPoint[0];
+  const { shape, qa, qb, za, zb, clampMin, clampMax } = binaryOperands("mul", a, b, out, options);
   const y = new Int32Array(qa.length);
   const mode = options.mode ?? "float";
   if (mode === "float") {
