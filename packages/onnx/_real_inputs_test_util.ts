@@ -47,3 +47,16 @@ export function textPage(): Float32Array {
   }
   return out;
 }
+
+const PHOTOS = ["dog", "eagle", "giraffe", "horses", "kite", "person", "scream"];
+
+/**
+ * Input sample i of the PP-OCR classifier ({ x: 1×3×48×192 }): darknet photo i mod 7, the crop
+ * starting 60·⌊i/7⌋ rows down.
+ */
+export function clsPhotoSample(i: number): { x: { data: Float32Array; shape: number[] } } {
+  const file = `/usr/share/darknet/data/${PHOTOS[i % 7]}.jpg`;
+  return {
+    x: { data: photoInput(file, 48, 192, 0, 60 * Math.floor(i / 7)), shape: [1, 3, 48, 192] },
+  };
+}

