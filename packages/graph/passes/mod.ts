@@ -1,6 +1,6 @@
 /**
  * Graph passes: functions graph → graph that never mutate their argument. See each module:
- * {@linkcode foldConstants}, {@linkcode eliminateDeadCode}, {@linkcode foldBatchNorm},
+ * {@linkcode foldConstants}, {@linkcode eliminateDeadCode}, {@linkcode foldBatchNorm}, {@linkcode foldAffine},
  * {@linkcode fuseActivations}, {@linkcode simplifyShapeOps} and the pipeline
  * {@linkcode optimize}.
  *
@@ -17,6 +17,7 @@
  */
 
 export * from "./dead_code.ts";
+export * from "./fold_affine.ts";
 export * from "./fold_batchnorm.ts";
 export * from "./fold_constants.ts";
 export * from "./fuse_activations.ts";

@@ -24,19 +24,20 @@
 import type { Graph } from "../ir.ts";
 import { fingerprint } from "./_util.ts";
 import { eliminateDeadCode } from "./dead_code.ts";
+import { foldAffine } from "./fold_affine.ts";
 import { foldBatchNorm } from "./fold_batchnorm.ts";
 import { foldConstants } from "./fold_constants.ts";
 import { fuseActivations } from "./fuse_activations.ts";
 import { simplifyShapeOps } from "./simplify_shape_ops.ts";
 
 /**
- * Runs foldConstants → simplifyShapeOps → fuseActivations → foldBatchNorm → eliminateDeadCode
- * to a fixed point (at most 16 rounds).
+ * Runs foldConstants → simplifyShapeOps → fuseActivations → foldBatchNorm → foldAffine →
+ * eliminateDeadCode to a fixed point (at most 16 rounds).
  *
  * @param graph The graph (not modified).
  * @param shapes Concrete shapes of inputs with symbolic dimensions; given, they enable shape
  *   inference (and so Shape folding and MatMul+BN folding) but specialise the graph to them.
- * @returns The optimised graph, computing the same outputs (BN folding and HardSwish fusion
+ * @returns The optimised graph, computing the same outputs (BN and affine folding and HardSwish fusion
  *   round differently from the unfused chain; every other rewrite is exact).
  *
  * @example Shape folding needs shapes when the input is symbolic
@@ -60,6 +61,7 @@ export function optimize(graph: Graph, shapes?: Record<string, readonly number[]
     g = simplifyShapeOps(g);
     g = fuseActivations(g);
     g = foldBatchNorm(g);
+    g = foldAffine(g);
     g = eliminateDeadCode(g);
     const after = fingerprint(g);
     if (after === before) break;
