@@ -19,6 +19,7 @@ export * from "./weights.ts";
 export * from "./static.ts";
 export * from "./dynamic.ts";
 export * from "./convert_qat.ts";
+export * from "./equalize.ts";
 export type {
   AttrValue,
   Graph,
