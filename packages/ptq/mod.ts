@@ -1,7 +1,8 @@
 /**
  * Post-training quantization of `@lowbit/graph` graphs into the ONNX QDQ form (the form
  * onnxruntime's `quantize_static` / `quantize_dynamic` write): static quantization calibrated
- * with `@lowbit/quantize` observers, and dynamic quantization with DynamicQuantizeLinear.
+ * with `@lowbit/quantize` observers (weights rounded to nearest or by AdaRound), and dynamic
+ * quantization with DynamicQuantizeLinear.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@ export * from "./static.ts";
 export * from "./dynamic.ts";
 export * from "./convert_qat.ts";
 export * from "./equalize.ts";
+export * from "./adaround.ts";
 export type {
   AttrValue,
   Graph,

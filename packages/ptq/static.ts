@@ -31,8 +31,11 @@ import {
 } from "@lowbit/quantize";
 import {
   addWeightDequantize,
+  checkWeightCodes,
   quantizeBias,
+  type QuantizedWeight,
   quantizeWeight,
+  WeightCodesError,
   type WeightQuantOptions,
 } from "./weights.ts";
 
@@ -63,6 +66,11 @@ export interface NodeOverride {
   observer?: ObserverName;
   /** Keep this node in float (its inputs are read dequantized). */
   float?: boolean;
+  /**
+   * Precomputed codes of this node's weight (e.g. from `adaround`), used instead of
+   * rounding to nearest; checked against the weight by `checkWeightCodes` (weights.ts).
+   */
+  weightCodes?: QuantizedWeight;
 }
 
 /** Options of {@linkcode quantizeStatic}. */
@@ -481,12 +489,20 @@ function rewrite(
     if (quantized.has(n.name)) {
       const wt = weightOf(n0, g);
       const wOpts = { ...options.weights, ...options.nodes?.[n.name]?.weights };
+      if (wt === undefined && options.nodes?.[n.name]?.weightCodes !== undefined) {
+        throw new WeightCodesError("the node has no float initializer weight to replace", n.name);
+      }
       if (wt !== undefined) {
         const wName = n0.inputs[wt.index];
-        const key = `${wName}|${wOpts.dtype}|${wOpts.granularity}|${wt.axis}`;
+        const given = options.nodes?.[n.name]?.weightCodes;
+        const key = given !== undefined
+          ? `${wName}|codes of ${n.name}`
+          : `${wName}|${wOpts.dtype}|${wOpts.bits}|${wOpts.granularity}|${wt.axis}`;
         let cached = weightCache.get(key);
         if (cached === undefined) {
-          const q = quantizeWeight(g.initializers.get(wName) as GraphTensor, wt.axis, wOpts);
+          const w = g.initializers.get(wName) as GraphTensor;
+          if (given !== undefined) checkWeightCodes(n.name, w, wt.axis, given);
+          const q = given ?? quantizeWeight(w, wt.axis, wOpts);
           const base = weightCache.size === 0 || !g.initializers.has(`${wName}_quantized`)
             ? wName
             : `${wName}_${weightCache.size}`;

@@ -1,7 +1,8 @@
 /**
  * Weight and bias quantization for QDQ graphs: symmetric codes on the restricted range
  * (±127 for int8, ±7 for int4, like onnxruntime's `quantize_static` with
- * `WeightSymmetric=True`), per output channel or per tensor, and int32 biases at scale
+ * `WeightSymmetric=True`; any width b in 2..8 via `bits`: ±(2^(b−1) − 1) stored in int8),
+ * per output channel or per tensor, and int32 biases at scale
  * s_x · s_w[o] with zero point 0. Scales come from `@lowbit/quantize`'s `qparamsFromRanges`
  * and codes from its `quantize` (ONNX QuantizeLinear division semantics).
  *
@@ -15,6 +16,12 @@ import { qparamsFromRanges, quantize } from "@lowbit/quantize";
 export interface WeightQuantOptions {
   /** Code type: `"int8"` (default, codes in [−127, 127]) or `"int4"` ([−7, 7], unpacked). */
   dtype?: "int8" | "int4";
+  /**
+   * Bit width b, an integer in [2, 8]: codes in [−(2^(b−1) − 1), 2^(b−1) − 1] (symmetric,
+   * restricted range), stored in the `dtype` container. Default 8 for `"int8"` and 4 for
+   * `"int4"`; with `dtype: "int4"` only 2..4 fit.
+   */
+  bits?: number;
   /** `"per-channel"` (default) along the output-channel axis, or `"per-tensor"`. */
   granularity?: "per-channel" | "per-tensor";
 }
@@ -31,6 +38,51 @@ export interface QuantizedWeight {
   grid: QuantGrid;
 }
 
+/** The code range of {@linkcode WeightQuantOptions}, resolved. */
+export interface WeightCodeRange {
+  /** Bit width b. */
+  bits: number;
+  /** −(2^(b−1) − 1). */
+  qmin: number;
+  /** 2^(b−1) − 1. */
+  qmax: number;
+  /** The container type of the codes. */
+  dtype: "int8" | "int4";
+}
+
+/**
+ * Resolves and checks the bit width of weight options.
+ *
+ * @param options Weight options (`dtype`, `bits`).
+ * @returns Bits, the restricted symmetric range and the container dtype.
+ * @throws {RangeError} Naming `bits` if it is not an integer in [2, 8] (or does not fit int4),
+ *   naming `dtype` if it is neither `"int8"` nor `"int4"`.
+ *
+ * @example 3 bits: codes in [−3, 3]
+ * ```ts
+ * import { weightCodeRange } from "@lowbit/ptq/weights";
+ * import { deepEqual, throws } from "node:assert/strict";
+ * deepEqual(weightCodeRange({ bits: 3 }), { bits: 3, qmin: -3, qmax: 3, dtype: "int8" });
+ * deepEqual(weightCodeRange({ dtype: "int4" }), { bits: 4, qmin: -7, qmax: 7, dtype: "int4" });
+ * throws(() => weightCodeRange({ bits: 9 }), /weights.bits must be an integer in \[2, 8\], got 9/);
+ * ```
+ */
+export function weightCodeRange(options: WeightQuantOptions = {}): WeightCodeRange {
+  const dtype = options.dtype ?? "int8";
+  if (dtype !== "int8" && dtype !== "int4") {
+    throw new RangeError(`weights.dtype must be "int8" or "int4", got ${String(dtype)}`);
+  }
+  const bits = options.bits ?? (dtype === "int4" ? 4 : 8);
+  if (typeof bits !== "number" || !Number.isInteger(bits) || bits < 2 || bits > 8) {
+    throw new RangeError(`weights.bits must be an integer in [2, 8], got ${String(bits)}`);
+  }
+  if (dtype === "int4" && bits > 4) {
+    throw new RangeError(`weights.bits must be at most 4 with dtype "int4", got ${bits}`);
+  }
+  const qmax = 2 ** (bits - 1) - 1;
+  return { bits, qmin: -qmax, qmax, dtype };
+}
+
 function toF32(t: GraphTensor, what: string): Float32Array {
   if (t.data instanceof Float32Array) return t.data;
   if (t.data instanceof Float64Array) return Float32Array.from(t.data);
@@ -42,10 +94,11 @@ function toF32(t: GraphTensor, what: string): Float32Array {
  *
  * @param w The float weight.
  * @param axis The output-channel axis (used when per-channel).
- * @param options Code type and granularity.
+ * @param options Code type, bit width and granularity.
  * @returns Codes, scale, zero point and grid.
  * @throws {TypeError} If `w` is not float.
- * @throws {RangeError} If `axis` is outside the weight's rank.
+ * @throws {RangeError} If `axis` is outside the weight's rank, or `bits` is not an integer in
+ *   [2, 8] (see {@linkcode weightCodeRange}).
  *
  * @example Per-channel int8: scale[o] = max|w[o]| / 127
  * ```ts
@@ -56,6 +109,15 @@ function toF32(t: GraphTensor, what: string): Float32Array {
  * deepEqual([...q.scale.data], [Math.fround(1.27 / 127), Math.fround(0.254 / 127)]);
  * deepEqual([...q.codes.data], [127, -50, 50, -127]);
  * ```
+ *
+ * @example 2 bits (ternary): scale = max|w|, codes in {−1, 0, 1}
+ * ```ts
+ * import { quantizeWeight } from "@lowbit/ptq/weights";
+ * import { tensor } from "@lowbit/graph";
+ * import { deepEqual } from "node:assert/strict";
+ * const q = quantizeWeight(tensor("float32", [1, 4], [1, 0.4, -0.6, -1]), 0, { bits: 2 });
+ * deepEqual([...q.codes.data], [1, 0, -1, -1]);
+ * ```
  */
 export function quantizeWeight(
   w: GraphTensor,
@@ -63,9 +125,8 @@ export function quantizeWeight(
   options: WeightQuantOptions = {},
 ): QuantizedWeight {
   const data = toF32(w, "weight");
-  const dtype = options.dtype ?? "int8";
+  const { dtype, qmin, qmax } = weightCodeRange(options);
   const perChannel = (options.granularity ?? "per-channel") === "per-channel";
-  const qmax = dtype === "int4" ? 7 : 127, qmin = -qmax;
   if (perChannel && (!Number.isInteger(axis) || axis < 0 || axis >= w.shape.length)) {
     throw new RangeError(`axis must be in [0, ${w.shape.length}), got ${axis}`);
   }
@@ -99,6 +160,88 @@ export function quantizeWeight(
       ...(perChannel ? { axis } : {}),
     },
   };
+}
+
+/** Precomputed weight codes that do not fit the node's weight. */
+export class WeightCodesError extends Error {
+  /** The node whose `weightCodes` are wrong. */
+  readonly node: string;
+  /**
+   * Makes the error; the message names the node.
+   *
+   * @param message What is wrong.
+   * @param node The node name.
+   */
+  constructor(message: string, node: string) {
+    super(`node ${node}: weightCodes: ${message}`);
+    this.name = "WeightCodesError";
+    this.node = node;
+  }
+}
+
+/**
+ * Checks precomputed weight codes against a node's float weight: same shape, integer dtype in
+ * an Int8Array, scale per tensor (shape `[]`) or one per channel along `axis` (shape
+ * `[shape[axis]]`, `grid.axis === axis`), positive finite scales equal to `grid.scale`, zero
+ * points 0.
+ *
+ * @param node The node name (for the error).
+ * @param weight The float weight.
+ * @param axis The output-channel axis of the weight.
+ * @param q The codes.
+ * @throws {WeightCodesError} Naming the node and the mismatch.
+ *
+ * @example
+ * ```ts
+ * import { checkWeightCodes, quantizeWeight } from "@lowbit/ptq/weights";
+ * import { tensor } from "@lowbit/graph";
+ * import { throws } from "node:assert/strict";
+ * const w = tensor("float32", [2, 2], [1, 2, 3, 4]);
+ * checkWeightCodes("fc", w, 0, quantizeWeight(w, 0));
+ * throws(() => checkWeightCodes("fc", w, 1, quantizeWeight(w, 0)), /node fc: weightCodes: per-channel axis 0/);
+ * ```
+ */
+export function checkWeightCodes(
+  node: string,
+  weight: GraphTensor,
+  axis: number,
+  q: QuantizedWeight,
+): void {
+  const fail = (m: string) => new WeightCodesError(m, node);
+  const { codes, scale, zeroPoint, grid } = q;
+  if (
+    codes.shape.length !== weight.shape.length || codes.shape.some((d, i) => d !== weight.shape[i])
+  ) {
+    throw fail(`codes shape [${codes.shape}] differs from the weight's [${weight.shape}]`);
+  }
+  if (!(codes.data instanceof Int8Array) || (codes.dtype !== "int8" && codes.dtype !== "int4")) {
+    throw fail(`codes must be int8 or int4 in an Int8Array, got ${codes.dtype}`);
+  }
+  if (codes.data.length !== weight.data.length) {
+    throw fail(`codes hold ${codes.data.length} elements, the weight ${weight.data.length}`);
+  }
+  const n = scale.data.length;
+  if (grid.axis === undefined) {
+    if (scale.shape.length !== 0 || n !== 1) {
+      throw fail(`per-tensor scale must have shape [], got [${scale.shape}]`);
+    }
+  } else if (grid.axis !== axis) {
+    throw fail(`per-channel axis ${grid.axis} is not the weight's output axis ${axis}`);
+  } else if (scale.shape.length !== 1 || n !== weight.shape[axis]) {
+    throw fail(`per-channel scale must have shape [${weight.shape[axis]}], got [${scale.shape}]`);
+  }
+  if (grid.scale.length !== n || zeroPoint.data.length !== n || grid.zeroPoint.length !== n) {
+    throw fail(`scale, zero point and grid hold different channel counts`);
+  }
+  for (let i = 0; i < n; i++) {
+    const s = Number(scale.data[i]);
+    if (!(s > 0 && Number.isFinite(s)) || grid.scale[i] !== s) {
+      throw fail(`scale ${i} must be positive, finite and equal to grid.scale, got ${s}`);
+    }
+    if (Number(zeroPoint.data[i]) !== 0 || grid.zeroPoint[i] !== 0) {
+      throw fail(`zero point ${i} must be 0 (symmetric weights)`);
+    }
+  }
 }
 
 /**
