@@ -1,0 +1,366 @@
+/**
+ * The per-layer cost model (docs/hardware.md): for each node of a shaped graph at a precision
+ * assignment, MACs, BOPS (Eq. 2), weight and activation bytes, roofline latency over the
+ * target's memory levels (Eq. 1), energy (Eq. 3), and for the model the totals, the memory
+ * footprint (weights + peak activation arena, Eq. 4) and the host-link time of its inputs and
+ * outputs (Eq. 1b).
+ *
+ * **Placement and reuse (the tiling assumption).** All weights live in the innermost level
+ * that may hold weights and is large enough for all of them; all activations in the innermost
+ * level that may hold activations and is large enough for the peak arena (if none is, the
+ * outermost allowed level, and `fits` is false). Within a layer, tiling is assumed perfect:
+ * every weight, input and output byte crosses its level exactly once per inference.
+ *
+ * @example Roofline of one fully connected layer
+ * ```ts
+ * import { costModel } from "@lowbit/hardware/cost";
+ * import { uniform } from "@lowbit/hardware/precision";
+ * import { parseTarget } from "@lowbit/hardware/target";
+ * import { type Graph, zeros } from "@lowbit/graph/ir";
+ * import { equal } from "node:assert/strict";
+ * const s = "example";
+ * const target = parseTarget({ name: "toy", description: "toy",
+ *   peak: { fp32: { value: 1, unit: "GMAC/s", source: s } },
+ *   memory: [{ name: "dram", kind: "dram", holds: ["weights", "activations"],
+ *     bandwidth: { value: 1, unit: "GB/s", source: s } }] });
+ * const g: Graph = { name: "g", opset: 17, initializers: new Map([["w", zeros("float32", [10, 100])]]),
+ *   values: new Map([["y", { name: "y", dtype: "float32", shape: [1, 10] }]]),
+ *   inputs: [{ name: "x", dtype: "float32", shape: [1, 100] }],
+ *   outputs: [{ name: "y", dtype: "float32", shape: [1, 10] }],
+ *   nodes: [{ name: "fc", op: "Gemm", inputs: ["x", "w"], outputs: ["y"], attrs: { transB: 1 } }] };
+ * const c = costModel(g, target, uniform("fp32"));
+ * equal(c.layers[0].macs, 1000);
+ * // bytes: 4000 (w) + 400 (x) + 40 (y) = 4440 → 4.44 µs > 1000 MAC / 1 GMAC/s = 1 µs
+ * equal(c.layers[0].bound, "dram");
+ * equal(Math.round(c.totals.latencySeconds * 1e9), 4440);
+ * ```
+ *
+ * @module
+ */
+
+import { type Graph, topologicalOrder } from "@lowbit/graph/ir";
+import { peakArena } from "./arena.ts";
+import { levelEnergyPerByte, opEnergy45, processScale, targetMacEnergy } from "./energy.ts";
+import { PrecisionError } from "./errors.ts";
+import {
+  bitsOf,
+  computePrecision,
+  isFloat,
+  type NodePrecision,
+  type Precision,
+  type PrecisionAssignment,
+  precisionOf,
+} from "./precision.ts";
+import type { MemoryLevel, Target } from "./target.ts";
+import { type NodeWork, nodeWork, shapeOf } from "./work.ts";
+
+/** Cost of one node. */
+export interface LayerCost {
+  /** Node name. */
+  node: string;
+  /** Op type. */
+  op: string;
+  /** Weight and activation formats. */
+  precision: NodePrecision;
+  /** Format of the peak used (Eq. 5). */
+  computePrecision: Precision;
+  /** Multiply-accumulates. */
+  macs: number;
+  /** Element operations. */
+  elementOps: number;
+  /** Bit operations, MACs · b_w · b_a (Eq. 2). */
+  bops: number;
+  /** Weight and bias bytes read. */
+  weightBytes: number;
+  /** Activation bytes read. */
+  inputBytes: number;
+  /** Activation bytes written. */
+  outputBytes: number;
+  /** (MACs + element ops) / peak (Eq. 1). */
+  computeSeconds: number;
+  /** Bytes / bandwidth per memory level that carries this layer's traffic (Eq. 1). */
+  memorySeconds: Record<string, number>;
+  /** max(compute, memory levels) (Eq. 1). */
+  latencySeconds: number;
+  /** `"compute"` or the name of the level that bounds the layer. */
+  bound: string;
+  /** Energy in joules (Eq. 3), without the levels listed in `unmodelled`. */
+  energyJoules: number;
+}
+
+/** Cost of a model on a target. */
+export interface ModelCost {
+  /** Target name. */
+  target: string;
+  /** Per node, in topological order (views included, at zero cost). */
+  layers: LayerCost[];
+  /** Where weights and activations were placed. */
+  placement: {
+    /** Level holding the weights. */
+    weights: string;
+    /** Level holding the activation arena. */
+    activations: string;
+    /** Whether both fit their level. */
+    fits: boolean;
+  };
+  /** Totals over the layers. */
+  totals: {
+    /** MACs. */
+    macs: number;
+    /** BOPS. */
+    bops: number;
+    /** Weight and bias bytes (the stored model). */
+    weightBytes: number;
+    /** Activation bytes read and written over all layers. */
+    activationBytes: number;
+    /** Peak activation arena (Eq. 4). */
+    peakArenaBytes: number;
+    /** Weights + peak arena. */
+    footprintBytes: number;
+    /** Bytes of graph inputs and outputs crossing the `io` level. */
+    ioBytes: number;
+    /** Time of those bytes (Eq. 1b). */
+    ioSeconds: number;
+    /** Σ layer latency + io time. */
+    latencySeconds: number;
+    /** Σ layer energy + static power · latency. */
+    energyJoules: number;
+  };
+  /** Levels whose time or energy the model could not include (no bandwidth / energy given). */
+  unmodelled: string[];
+}
+
+/** Options of {@linkcode costModel}. */
+export interface CostModelOptions {
+  /** Bits of the integer bias of integer layers (default 32). */
+  biasBits?: number;
+}
+
+function bytes(elements: number, bits: number): number {
+  return Math.ceil(elements * bits / 8);
+}
+
+function place(levels: readonly MemoryLevel[], what: "weights" | "activations", need: number) {
+  const allowed = levels.filter((l) => l.holds.includes(what));
+  const fit = allowed.find((l) => l.size >= need);
+  return { level: fit ?? allowed[allowed.length - 1], fits: fit !== undefined };
+}
+
+/**
+ * Peak MAC/s of a target for a compute format.
+ *
+ * @param target The target.
+ * @param p The format.
+ * @param node The node asking (for the error message).
+ * @returns MAC/s.
+ * @throws {PrecisionError} When the target lists no peak for the format.
+ *
+ * @example
+ * ```ts
+ * import { peakOf } from "@lowbit/hardware/cost";
+ * import { equal, throws } from "node:assert/strict";
+ * const t = { name: "tpu", peak: { int8: 2e12 } };
+ * equal(peakOf(t, "int8"), 2e12);
+ * throws(() => peakOf(t, "fp32", "conv1"), /target tpu has no fp32 peak \(node conv1\)/);
+ * ```
+ */
+export function peakOf(target: Pick<Target, "name" | "peak">, p: Precision, node?: string): number {
+  const v = target.peak[p];
+  if (v === undefined) throw new PrecisionError(p, target.name, node);
+  return v;
+}
+
+/**
+ * Prices every node of a graph on a target at a precision assignment.
+ *
+ * @param graph The graph, with static shapes for every value (see `inferShapes`).
+ * @param target The target (from `parseTarget`, `loadTarget` or `measureHost`).
+ * @param assignment Formats per node.
+ * @param options Bias width.
+ * @returns Per-layer costs and totals.
+ * @throws {CostError} For a node the model does not know (naming node and op) or a value
+ *   without a static shape.
+ * @throws {PrecisionError} For a compute format the target has no peak for.
+ *
+ * @example The same layer at int8 moves a quarter of the bytes
+ * ```ts
+ * import { costModel } from "@lowbit/hardware/cost";
+ * import { uniform } from "@lowbit/hardware/precision";
+ * import { parseTarget } from "@lowbit/hardware/target";
+ * import { type Graph, zeros } from "@lowbit/graph/ir";
+ * import { equal, throws } from "node:assert/strict";
+ * const s = "example";
+ * const target = parseTarget({ name: "toy", description: "toy",
+ *   peak: { fp32: { value: 1, unit: "GMAC/s", source: s }, int8: { value: 4, unit: "GMAC/s", source: s } },
+ *   memory: [{ name: "dram", kind: "dram", holds: ["weights", "activations"],
+ *     bandwidth: { value: 1, unit: "GB/s", source: s } }] });
+ * const g: Graph = { name: "g", opset: 17, initializers: new Map([["w", zeros("float32", [10, 100])]]),
+ *   values: new Map([["y", { name: "y", dtype: "float32", shape: [1, 10] }]]),
+ *   inputs: [{ name: "x", dtype: "float32", shape: [1, 100] }],
+ *   outputs: [{ name: "y", dtype: "float32", shape: [1, 10] }],
+ *   nodes: [{ name: "fc", op: "Gemm", inputs: ["x", "w"], outputs: ["y"], attrs: { transB: 1 } }] };
+ * const c = costModel(g, target, uniform("int8"));
+ * equal(c.totals.weightBytes, 1000);
+ * equal(c.totals.bops, 1000 * 64);
+ * throws(() => costModel(g, target, uniform("int4")), /target toy has no int4 peak \(node fc\)/);
+ * ```
+ */
+export function costModel(
+  graph: Graph,
+  target: Target,
+  assignment: PrecisionAssignment,
+  options: CostModelOptions = {},
+): ModelCost {
+  const biasBits = options.biasBits ?? 32;
+  const order = topologicalOrder(graph);
+  const works = new Map<string, NodeWork>(order.map((n) => [n.name, nodeWork(graph, n)]));
+
+  // Storage bits of each activation value: its producer's activation format; graph inputs:
+  // the widest activation format among their readers (docs/hardware.md §3).
+  const valueBits = new Map<string, number>();
+  for (const n of order) {
+    const b = bitsOf(precisionOf(assignment, n.name).activation);
+    for (const o of n.outputs) if (o !== "") valueBits.set(o, b);
+  }
+  for (const v of graph.inputs) {
+    if (graph.initializers.has(v.name)) continue;
+    let b = 0;
+    for (const n of order) {
+      if (n.inputs.includes(v.name)) {
+        b = Math.max(b, bitsOf(precisionOf(assignment, n.name).activation));
+      }
+    }
+    valueBits.set(v.name, b || 32);
+  }
+  const bitsOfValue = (v: string) => valueBits.get(v) ?? 32;
+  const weightBitsOf = (p: NodePrecision, bias: boolean) =>
+    bias && !isFloat(p.weight) ? biasBits : bitsOf(p.weight);
+
+  // Weight bytes: each initializer once, at the format of its (first) reader.
+  const weightSeen = new Set<string>();
+  let weightTotal = 0;
+  for (const n of order) {
+    const p = precisionOf(assignment, n.name);
+    for (const w of (works.get(n.name) as NodeWork).weights) {
+      if (weightSeen.has(w.name)) continue;
+      weightSeen.add(w.name);
+      weightTotal += bytes(w.elements, weightBitsOf(p, w.bias === true));
+    }
+  }
+  const elements = new Map<string, number>();
+  for (const w of works.values()) {
+    for (const t of [...w.inputs, ...w.outputs]) elements.set(t.name, t.elements);
+  }
+  const elementsOf = (v: string): number => {
+    const e = elements.get(v);
+    if (e !== undefined) return e;
+    const s = shapeOf(graph, v);
+    return s === undefined ? 0 : s.reduce((a, d) => a * d, 1);
+  };
+  const arena = peakArena(graph, (v) => bytes(elementsOf(v), bitsOfValue(v)));
+
+  const wPlace = place(target.levels, "weights", weightTotal);
+  const aPlace = place(target.levels, "activations", arena.peakBytes);
+  const scale = processScale(target);
+  const unmodelled = new Set<string>();
+
+  const layers: LayerCost[] = order.map((n) => {
+    const w = works.get(n.name) as NodeWork;
+    const p = precisionOf(assignment, n.name);
+    const cp = computePrecision(p);
+    const work = w.macs + w.elementOps;
+    const computeSeconds = work === 0 ? 0 : work / peakOf(target, cp, n.name);
+    let weightBytes = 0;
+    for (const t of w.weights) weightBytes += bytes(t.elements, weightBitsOf(p, t.bias === true));
+    const inputBytes = w.view
+      ? 0
+      : w.inputs.reduce((s, t) => s + bytes(t.elements, bitsOfValue(t.name)), 0);
+    const outputBytes = w.view
+      ? 0
+      : w.outputs.reduce((s, t) => s + bytes(t.elements, bitsOfValue(t.name)), 0);
+    const traffic = new Map<MemoryLevel, number>();
+    const add = (l: MemoryLevel, b: number) => {
+      if (b > 0) traffic.set(l, (traffic.get(l) ?? 0) + b);
+    };
+    add(wPlace.level, weightBytes);
+    add(aPlace.level, inputBytes + outputBytes);
+    const memorySeconds: Record<string, number> = {};
+    let latencySeconds = computeSeconds, bound = "compute";
+    let energyPj = w.macs * targetMacEnergy(target, p) + w.elementOps * opEnergy45(p) * scale;
+    for (const [l, b] of traffic) {
+      if (l.bandwidth === undefined) unmodelled.add(`${l.name} (time)`);
+      else {
+        const t = b / l.bandwidth;
+        memorySeconds[l.name] = t;
+        if (t > latencySeconds) {
+          latencySeconds = t;
+          bound = l.name;
+        }
+      }
+      const e = levelEnergyPerByte(l, scale);
+      if (e === undefined) unmodelled.add(`${l.name} (energy)`);
+      else energyPj += b * e;
+    }
+    const macsBits = w.macs * bitsOf(p.weight) * bitsOf(p.activation);
+    return {
+      node: n.name,
+      op: n.op,
+      precision: p,
+      computePrecision: cp,
+      macs: w.macs,
+      elementOps: w.elementOps,
+      bops: macsBits,
+      weightBytes,
+      inputBytes,
+      outputBytes,
+      computeSeconds,
+      memorySeconds,
+      latencySeconds,
+      bound,
+      energyJoules: energyPj * 1e-12,
+    };
+  });
+
+  // Graph inputs and outputs crossing the io level (Eq. 1b).
+  const io = target.levels.find((l) => l.holds.includes("io"));
+  let ioBytes = 0, ioSeconds = 0, ioEnergyPj = 0;
+  if (io !== undefined) {
+    for (const v of [...graph.inputs, ...graph.outputs]) {
+      if (graph.initializers.has(v.name)) continue;
+      ioBytes += bytes(elementsOf(v.name), bitsOfValue(v.name));
+    }
+    if (io.bandwidth === undefined) unmodelled.add(`${io.name} (time)`);
+    else ioSeconds = ioBytes / io.bandwidth;
+    const e = levelEnergyPerByte(io, scale);
+    if (e === undefined) unmodelled.add(`${io.name} (energy)`);
+    else ioEnergyPj = ioBytes * e;
+  }
+  // The io level also carries weights or activations placed there (Edge TPU: weights that do
+  // not fit the parameter cache stream over USB); that traffic is already in the layers.
+  const sum = (f: (l: LayerCost) => number) => layers.reduce((s, l) => s + f(l), 0);
+  const latencySeconds = sum((l) => l.latencySeconds) + ioSeconds;
+  const energyJoules = sum((l) => l.energyJoules) + ioEnergyPj * 1e-12 +
+    target.staticPower * latencySeconds;
+  return {
+    target: target.name,
+    layers,
+    placement: {
+      weights: wPlace.level.name,
+      activations: aPlace.level.name,
+      fits: wPlace.fits && aPlace.fits,
+    },
+    totals: {
+      macs: sum((l) => l.macs),
+      bops: sum((l) => l.bops),
+      weightBytes: weightTotal,
+      activationBytes: sum((l) => l.inputBytes + l.outputBytes),
+      peakArenaBytes: arena.peakBytes,
+      footprintBytes: weightTotal + arena.peakBytes,
+      ioBytes,
+      ioSeconds,
+      latencySeconds,
+      energyJoules,
+    },
+    unmodelled: [...unmodelled].sort(),
+  };
+}

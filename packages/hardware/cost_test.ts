@@ -1,0 +1,164 @@
+import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { costModel } from "./cost.ts";
+import { CostError, PrecisionError } from "./errors.ts";
+import { uniform } from "./precision.ts";
+import { parseTarget, type TargetFile } from "./target.ts";
+import { graph, node } from "./_test_util.ts";
+
+const S = "test";
+// 1 GMAC/s fp32, 4 GMAC/s int8; 2 KiB SRAM at 10 GB/s for activations; DRAM at 1 GB/s.
+const toyFile: TargetFile = {
+  name: "toy",
+  description: "two-level toy",
+  peak: {
+    fp32: { value: 1, unit: "GMAC/s", source: S },
+    int8: { value: 4, unit: "GMAC/s", source: S },
+  },
+  memory: [
+    {
+      name: "sram",
+      kind: "sram",
+      holds: ["activations"],
+      size: { value: 2, unit: "KiB", source: S },
+      bandwidth: { value: 10, unit: "GB/s", source: S },
+    },
+    {
+      name: "dram",
+      kind: "dram",
+      holds: ["weights", "activations"],
+      bandwidth: { value: 1, unit: "GB/s", source: S },
+    },
+  ],
+};
+const toy = parseTarget(toyFile);
+
+// x [1, 256] → fc1 (Gemm 256→64, bias) → h [1, 64] → relu → y
+const twoLayer = () =>
+  graph(
+    ["x", [1, 256]],
+    [
+      node("fc1", "Gemm", ["x", "w", "c"], ["h"], { transB: 1 }),
+      node("relu", "Relu", ["h"], ["y"]),
+    ],
+    ["y"],
+    { w: [64, 256], c: [64] },
+  );
+
+const close = (a: number, b: number, rel = 1e-12) =>
+  ok(Math.abs(a - b) <= rel * Math.abs(b), `${a} ≉ ${b}`);
+
+Deno.test("two-layer roofline at fp32, by hand", () => {
+  const c = costModel(twoLayer(), toy, uniform("fp32"));
+  // weights 64·256·4 + 64·4 = 65 792 B in DRAM; arena max(x+h, h+y) = 1024+256 = 1280 B ≤ 2 KiB
+  deepEqual(c.placement, { weights: "dram", activations: "sram", fits: true });
+  equal(c.totals.weightBytes, 65792);
+  equal(c.totals.peakArenaBytes, 1280);
+  equal(c.totals.footprintBytes, 65792 + 1280);
+  const [fc, relu] = c.layers;
+  // fc1: compute (16384 MAC + 64 bias adds) / 1e9; DRAM 65792 B / 1e9; SRAM 1280 B / 1e10
+  close(fc.computeSeconds, 16448e-9);
+  close(fc.memorySeconds.dram, 65792e-9);
+  close(fc.memorySeconds.sram, 1280e-10);
+  equal(fc.bound, "dram");
+  // relu: 64 ops / 1e9 = 64 ns against 512 B / 1e10 = 51.2 ns
+  equal(relu.bound, "compute");
+  close(c.totals.latencySeconds, 65792e-9 + 64e-9);
+  equal(c.totals.bops, 16384 * 32 * 32);
+  // energy (pJ): MAC 3.7+0.9, op 0.9 (FP32 add), DRAM 640/4 per byte, SRAM 10/8 per byte
+  const e = 16384 * 4.6 + 64 * 0.9 + 65792 * 160 + 1280 * 1.25 + 64 * 0.9 + 512 * 1.25;
+  close(c.totals.energyJoules, e * 1e-12);
+  deepEqual(c.unmodelled, []);
+});
+
+Deno.test("two-layer roofline at int8 and with int4 weights, by hand", () => {
+  const c = costModel(twoLayer(), toy, uniform("int8"));
+  // weights 16384 B + int32 bias 256 B; compute (16384 + 64) / 4e9 = 4.112 µs < 16.64 µs DRAM
+  equal(c.totals.weightBytes, 16640);
+  equal(c.totals.peakArenaBytes, 256 + 64);
+  close(c.layers[0].latencySeconds, 16640e-9);
+  close(c.layers[1].latencySeconds, 64 / 4e9); // 16 ns > 128 B / 10 GB/s
+  equal(c.totals.bops, 16384 * 64);
+  const e = 16384 * 0.3 + 64 * 0.03 + 16640 * 160 + 320 * 1.25 + 64 * 0.03 + 128 * 1.25;
+  close(c.totals.energyJoules, e * 1e-12);
+  // fc1 at w4a8 runs on the int8 peak; 4-bit weights take 8192 B
+  const m = costModel(twoLayer(), toy, {
+    default: { weight: "int8", activation: "int8" },
+    nodes: { fc1: { weight: "int4", activation: "int8" } },
+  });
+  equal(m.layers[0].computePrecision, "int8");
+  equal(m.layers[0].weightBytes, 8192 + 256);
+  equal(m.layers[0].bops, 16384 * 4 * 8);
+  close(
+    m.layers[0].energyJoules,
+    (16384 * (0.2 * 32 / 64 + 0.1) + 64 * 0.03 + 8448 * 160 + 320 * 1.25) * 1e-12,
+  );
+});
+
+Deno.test("placement: activations that do not fit the SRAM move out; fits is false when nothing fits", () => {
+  const small = parseTarget({
+    ...toyFile,
+    memory: [
+      { ...toyFile.memory[0], size: { value: 1, unit: "KiB", source: S } },
+      toyFile.memory[1],
+    ],
+  });
+  deepEqual(costModel(twoLayer(), small, uniform("fp32")).placement, {
+    weights: "dram",
+    activations: "dram",
+    fits: true,
+  });
+  const tiny = parseTarget({
+    ...toyFile,
+    memory: [
+      { ...toyFile.memory[0], size: { value: 1, unit: "KiB", source: S } },
+      { ...toyFile.memory[1], holds: ["weights"] },
+    ],
+  });
+  deepEqual(costModel(twoLayer(), tiny, uniform("fp32")).placement, {
+    weights: "dram",
+    activations: "sram",
+    fits: false,
+  });
+});
+
+Deno.test("process scaling, io link, unmodelled levels", () => {
+  const t = parseTarget({
+    ...toyFile,
+    processNode: { value: 9, unit: "nm", source: S },
+    memory: [
+      toyFile.memory[0],
+      { name: "flash", kind: "flash", holds: ["weights"] },
+      {
+        name: "usb",
+        kind: "link",
+        holds: ["io"],
+        bandwidth: { value: 5, unit: "Gbit/s", source: S },
+      },
+    ],
+  });
+  const c = costModel(twoLayer(), t, uniform("int8"));
+  // io: x 256 B + y 64 B over 625 MB/s
+  equal(c.totals.ioBytes, 320);
+  close(c.totals.ioSeconds, 320 / 625e6);
+  deepEqual(c.unmodelled, ["flash (energy)", "flash (time)", "usb (energy)"]);
+  // energy at 9 nm: logic and SRAM × 0.2; flash and link not counted
+  const e = (16384 * 0.3 + 64 * 0.03 + 320 * 1.25 + 64 * 0.03 + 128 * 1.25) * 0.2;
+  close(c.totals.energyJoules, e * 1e-12, 1e-9);
+  // latency: fc1 compute-only (flash time unknown) 4.112 µs, relu 16 ns, + io
+  close(c.totals.latencySeconds, 16448 / 4e9 + 64 / 4e9 + 320 / 625e6);
+});
+
+Deno.test("typed errors: missing precision names precision and target; unknown op names node", () => {
+  throws(
+    () => costModel(twoLayer(), toy, uniform("int4")),
+    (e: unknown) =>
+      e instanceof PrecisionError && e.precision === "int4" && e.target === "toy" &&
+      /target toy has no int4 peak \(node fc1\)/.test(e.message),
+  );
+  const g = twoLayer();
+  g.nodes.push(node("mystery", "NonMaxSuppression", ["y"], ["z"]));
+  throws(
+    () => costModel(g, toy, uniform("fp32")),
+    (e: unknown) => e instanceof CostError && e.node === "mystery" && e.op === "NonMaxSuppression",
+  );
+});

@@ -1,0 +1,400 @@
+/**
+ * Hardware targets: the JSON form of `hardware/<target>.json` ({@linkcode TargetFile}, every
+ * number a {@linkcode Quantity} with its unit and source) and its checked, SI-unit form
+ * ({@linkcode Target}) that the cost model reads. `hardware/schema.md` describes the fields;
+ * {@linkcode parseTarget} rejects a malformed file with a {@linkcode TargetError} naming the
+ * JSON path of the field at fault.
+ *
+ * Units are converted as written in the datasheet: `TOPS`/`TFLOPS` count two operations per
+ * multiply-accumulate (docs/hardware.md Eq. 6), `MAC/cycle/core` is multiplied by the clock
+ * and the core count.
+ *
+ * @example
+ * ```ts
+ * import { parseTarget } from "@lowbit/hardware/target";
+ * import { equal, throws } from "node:assert/strict";
+ * const src = "example";
+ * const t = parseTarget({
+ *   name: "toy", description: "a toy target",
+ *   clock: { value: 100, unit: "MHz", source: src },
+ *   cores: { value: 2, unit: "count", source: src },
+ *   peak: { int8: { value: 4, unit: "MAC/cycle/core", source: src } },
+ *   memory: [{ name: "sram", kind: "sram", holds: ["weights", "activations"],
+ *     bandwidth: { value: 400, unit: "MB/s", source: src } }],
+ * });
+ * equal(t.peak.int8, 8e8); // 4 MAC/cycle · 2 cores · 100 MHz
+ * equal(t.levels[0].bandwidth, 4e8);
+ * throws(() => parseTarget({ name: "toy" }), /\$\.description: missing/);
+ * ```
+ *
+ * @module
+ */
+
+import { TargetError } from "./errors.ts";
+
+/** A number with its unit and where it comes from. */
+export interface Quantity {
+  /** The number, as the source states it. */
+  value: number;
+  /** Its unit (see hardware/schema.md for the accepted units per field). */
+  unit: string;
+  /** Datasheet / reference manual / paper (title and section) or URL, or `measured: …`. */
+  source: string;
+  /** Free-text remark (derivations, caveats). */
+  note?: string;
+}
+
+/** What a memory level may hold. `io` = the model's inputs and outputs cross it per inference. */
+export type Holds = "weights" | "activations" | "io";
+
+/** Memory technology of a level (selects the default access energy, Eq. 3). */
+export type MemoryKind = "sram" | "dram" | "hbm" | "flash" | "link";
+
+/** A memory level as written in the JSON file. */
+export interface MemoryLevelFile {
+  /** Level name, e.g. `"DTCM"`, `"HBM2"`, `"USB 3.0 link"`. */
+  name: string;
+  /** Technology. */
+  kind: MemoryKind;
+  /** What the level may hold. */
+  holds: Holds[];
+  /** Capacity (absent = unbounded for placement). */
+  size?: Quantity;
+  /** Sustained or peak bandwidth (absent = this level's time is not modelled). */
+  bandwidth?: Quantity;
+  /** Energy per access (absent = the kind's Horowitz default, or not modelled). */
+  energy?: Quantity;
+}
+
+/** Compute formats a target file may list peaks for. */
+export type PeakPrecision =
+  | "fp32"
+  | "tf32"
+  | "fp16"
+  | "bf16"
+  | "fp8"
+  | "int8"
+  | "int4"
+  | "binary";
+
+/** Every {@linkcode PeakPrecision}. */
+export const PEAK_PRECISIONS: readonly PeakPrecision[] = [
+  "fp32",
+  "tf32",
+  "fp16",
+  "bf16",
+  "fp8",
+  "int8",
+  "int4",
+  "binary",
+];
+
+/** The JSON form of a target (`hardware/<target>.json`). */
+export interface TargetFile {
+  /** Short identifier (file name without `.json`). */
+  name: string;
+  /** What the target is (part number, board). */
+  description: string;
+  /** Core clock (needed when a peak is given per cycle). */
+  clock?: Quantity;
+  /** Cores (default 1). */
+  cores?: Quantity;
+  /** Process node, used to scale the 45 nm energies (Eq. 7). */
+  processNode?: Quantity;
+  /** Peak multiply-accumulate throughput per format. */
+  peak: Partial<Record<PeakPrecision, Quantity>>;
+  /** Energy per MAC per format (overrides the scaled 45 nm table). */
+  macEnergy?: Partial<Record<PeakPrecision, Quantity>>;
+  /** Memory levels, innermost (fastest) first. */
+  memory: MemoryLevelFile[];
+  /** Static (leakage / idle) power, added as power × latency. */
+  staticPower?: Quantity;
+  /** Board or package power rating (reported, not used in the energy model). */
+  tdp?: Quantity;
+  /** What is left out and why. */
+  notes?: string[];
+}
+
+/** A checked memory level in SI units. */
+export interface MemoryLevel {
+  /** Level name. */
+  name: string;
+  /** Technology. */
+  kind: MemoryKind;
+  /** What it may hold. */
+  holds: readonly Holds[];
+  /** Capacity in bytes (`Infinity` when the file gives none). */
+  size: number;
+  /** Bandwidth in bytes per second (`undefined` = not modelled). */
+  bandwidth?: number;
+  /** Energy per byte in picojoules given by the file (`undefined` = default of the kind). */
+  energyPerByte?: number;
+}
+
+/** A checked target in SI units: what the cost model reads. */
+export interface Target {
+  /** Identifier. */
+  name: string;
+  /** Description. */
+  description: string;
+  /** Clock in Hz, when given. */
+  clock?: number;
+  /** Cores. */
+  cores: number;
+  /** Process node in nm, when given. */
+  processNode?: number;
+  /** Peak MAC/s per format. */
+  peak: Partial<Record<PeakPrecision, number>>;
+  /** Energy per MAC in pJ per format, when the file gives its own. */
+  macEnergy: Partial<Record<PeakPrecision, number>>;
+  /** Memory levels, innermost first. */
+  levels: MemoryLevel[];
+  /** Static power in W (0 when not given). */
+  staticPower: number;
+  /** The file it came from. */
+  file: TargetFile;
+}
+
+type Units = Record<string, number>;
+
+const CLOCK: Units = { "Hz": 1, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9 };
+const SIZE: Units = {
+  "B": 1,
+  "KiB": 1024,
+  "MiB": 1024 ** 2,
+  "GiB": 1024 ** 3,
+  "KB": 1e3,
+  "MB": 1e6,
+  "GB": 1e9,
+};
+const BANDWIDTH: Units = {
+  "B/s": 1,
+  "MB/s": 1e6,
+  "GB/s": 1e9,
+  "TB/s": 1e12,
+  "Mbit/s": 1e6 / 8,
+  "Gbit/s": 1e9 / 8,
+};
+const PEAK: Units = {
+  "MAC/s": 1,
+  "GMAC/s": 1e9,
+  "TMAC/s": 1e12,
+  "GOPS": 1e9 / 2,
+  "TOPS": 1e12 / 2,
+  "GFLOPS": 1e9 / 2,
+  "TFLOPS": 1e12 / 2,
+};
+const ENERGY: Units = { "pJ/B": 1, "pJ/32b": 1 / 4, "pJ/64b": 1 / 8 };
+const POWER: Units = { "W": 1, "mW": 1e-3 };
+const HOLDS: readonly Holds[] = ["weights", "activations", "io"];
+const KINDS: readonly MemoryKind[] = ["sram", "dram", "hbm", "flash", "link"];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function field(obj: Record<string, unknown>, key: string, path: string): unknown {
+  if (!Object.hasOwn(obj, key) || obj[key] === undefined) {
+    throw new TargetError(`${path}.${key}`, "missing");
+  }
+  return obj[key];
+}
+
+function str(obj: Record<string, unknown>, key: string, path: string): string {
+  const v = field(obj, key, path);
+  if (typeof v !== "string" || v === "") {
+    throw new TargetError(`${path}.${key}`, `must be a non-empty string, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function quantity(v: unknown, path: string, units: Units): { q: Quantity; scale: number } {
+  if (!isRecord(v)) throw new TargetError(path, "must be an object { value, unit, source }");
+  const value = field(v, "value", path);
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+    throw new TargetError(
+      `${path}.value`,
+      `must be a positive number, got ${JSON.stringify(value)}`,
+    );
+  }
+  const unit = str(v, "unit", path);
+  const source = str(v, "source", path);
+  if (!Object.hasOwn(units, unit)) {
+    throw new TargetError(
+      `${path}.unit`,
+      `unknown unit ${JSON.stringify(unit)}; expected one of ${Object.keys(units).join(", ")}`,
+    );
+  }
+  const note = v.note;
+  if (note !== undefined && typeof note !== "string") {
+    throw new TargetError(`${path}.note`, "must be a string");
+  }
+  return {
+    q: { value, unit, source, ...(note === undefined ? {} : { note }) },
+    scale: units[unit],
+  };
+}
+
+function optional(
+  obj: Record<string, unknown>,
+  key: string,
+  path: string,
+  units: Units,
+): number | undefined {
+  if (!Object.hasOwn(obj, key) || obj[key] === undefined) return undefined;
+  const { q, scale } = quantity(obj[key], `${path}.${key}`, units);
+  return q.value * scale;
+}
+
+/**
+ * Checks a parsed JSON target and converts it to SI units.
+ *
+ * @param json The parsed JSON document.
+ * @returns The target.
+ * @throws {TargetError} Naming the JSON path of a missing or malformed field: every number
+ *   must be `{ value > 0, unit, source }` with a unit from hardware/schema.md; per-cycle peaks
+ *   and `B/cycle` bandwidths need `clock`; at least one memory level must hold weights and
+ *   one activations.
+ *
+ * @example A peak per cycle without a clock
+ * ```ts
+ * import { parseTarget } from "@lowbit/hardware/target";
+ * import { throws } from "node:assert/strict";
+ * throws(() => parseTarget({ name: "t", description: "d",
+ *   peak: { fp32: { value: 1, unit: "MAC/cycle/core", source: "s" } },
+ *   memory: [{ name: "m", kind: "dram", holds: ["weights", "activations"] }] }),
+ *   /\$\.clock: missing \(needed by \$\.peak\.fp32, given per cycle\)/);
+ * ```
+ */
+export function parseTarget(json: unknown): Target {
+  if (!isRecord(json)) throw new TargetError("$", "must be a JSON object");
+  const name = str(json, "name", "$");
+  const description = str(json, "description", "$");
+  const clock = optional(json, "clock", "$", CLOCK);
+  const cores = optional(json, "cores", "$", { "count": 1 }) ?? 1;
+  if (!Number.isInteger(cores)) throw new TargetError("$.cores.value", "must be an integer");
+  const processNode = optional(json, "processNode", "$", { "nm": 1 });
+  const needClock = (path: string): number => {
+    if (clock === undefined) {
+      throw new TargetError("$.clock", `missing (needed by ${path}, given per cycle)`);
+    }
+    return clock;
+  };
+
+  const peakJson = field(json, "peak", "$");
+  if (!isRecord(peakJson)) throw new TargetError("$.peak", "must be an object keyed by precision");
+  const peak: Partial<Record<PeakPrecision, number>> = {};
+  for (const [k, v] of Object.entries(peakJson)) {
+    const path = `$.peak.${k}`;
+    if (!(PEAK_PRECISIONS as readonly string[]).includes(k)) {
+      throw new TargetError(
+        path,
+        `unknown precision; expected one of ${PEAK_PRECISIONS.join(", ")}`,
+      );
+    }
+    const { q, scale } = quantity(v, path, { ...PEAK, "MAC/cycle/core": 1 });
+    peak[k as PeakPrecision] = q.unit === "MAC/cycle/core"
+      ? q.value * needClock(path) * cores
+      : q.value * scale;
+  }
+  if (Object.keys(peak).length === 0) throw new TargetError("$.peak", "lists no precision");
+
+  const macEnergy: Partial<Record<PeakPrecision, number>> = {};
+  if (json.macEnergy !== undefined) {
+    if (!isRecord(json.macEnergy)) throw new TargetError("$.macEnergy", "must be an object");
+    for (const [k, v] of Object.entries(json.macEnergy)) {
+      const path = `$.macEnergy.${k}`;
+      if (!(PEAK_PRECISIONS as readonly string[]).includes(k)) {
+        throw new TargetError(path, "unknown precision");
+      }
+      macEnergy[k as PeakPrecision] = quantity(v, path, { "pJ/MAC": 1 }).q.value;
+    }
+  }
+
+  const memJson = field(json, "memory", "$");
+  if (!Array.isArray(memJson) || memJson.length === 0) {
+    throw new TargetError("$.memory", "must be a non-empty array of levels, innermost first");
+  }
+  const levels = memJson.map((m: unknown, i): MemoryLevel => {
+    const path = `$.memory[${i}]`;
+    if (!isRecord(m)) throw new TargetError(path, "must be an object");
+    const levelName = str(m, "name", path);
+    const kind = str(m, "kind", path);
+    if (!(KINDS as readonly string[]).includes(kind)) {
+      throw new TargetError(`${path}.kind`, `must be one of ${KINDS.join(", ")}, got "${kind}"`);
+    }
+    const holds = field(m, "holds", path);
+    if (
+      !Array.isArray(holds) || holds.length === 0 ||
+      !holds.every((h) => (HOLDS as readonly unknown[]).includes(h))
+    ) {
+      throw new TargetError(`${path}.holds`, `must be a non-empty array of ${HOLDS.join(", ")}`);
+    }
+    const size = optional(m, "size", path, SIZE) ?? Infinity;
+    let bandwidth: number | undefined;
+    if (m.bandwidth !== undefined) {
+      const bpath = `${path}.bandwidth`;
+      const { q, scale } = quantity(m.bandwidth, bpath, { ...BANDWIDTH, "B/cycle": 1 });
+      bandwidth = q.unit === "B/cycle" ? q.value * needClock(bpath) : q.value * scale;
+    }
+    const energyPerByte = optional(m, "energy", path, ENERGY);
+    return {
+      name: levelName,
+      kind: kind as MemoryKind,
+      holds: holds as Holds[],
+      size,
+      ...(bandwidth === undefined ? {} : { bandwidth }),
+      ...(energyPerByte === undefined ? {} : { energyPerByte }),
+    };
+  });
+  for (const h of ["weights", "activations"] as const) {
+    if (!levels.some((l) => l.holds.includes(h))) {
+      throw new TargetError("$.memory", `no level holds ${h}`);
+    }
+  }
+  const staticPower = optional(json, "staticPower", "$", POWER) ?? 0;
+  if (json.tdp !== undefined) quantity(json.tdp, "$.tdp", POWER);
+  if (json.notes !== undefined) {
+    if (!Array.isArray(json.notes) || !json.notes.every((n) => typeof n === "string")) {
+      throw new TargetError("$.notes", "must be an array of strings");
+    }
+  }
+  return {
+    name,
+    description,
+    ...(clock === undefined ? {} : { clock }),
+    cores,
+    ...(processNode === undefined ? {} : { processNode }),
+    peak,
+    macEnergy,
+    levels,
+    staticPower,
+    file: json as unknown as TargetFile,
+  };
+}
+
+/**
+ * Reads and checks `hardware/<name>.json` (or any path).
+ *
+ * @param path File path or URL of the JSON file.
+ * @returns The target.
+ * @throws {TargetError} For malformed JSON (`$`) or a bad field.
+ *
+ * @example
+ * ```ts
+ * import { loadTarget } from "@lowbit/hardware/target";
+ * import { equal } from "node:assert/strict";
+ * const t = await loadTarget(new URL("../../hardware/nvidia-t4.json", import.meta.url));
+ * equal(t.peak.int8, 65e12); // 130 TOPS = 65 T MAC/s
+ * ```
+ */
+export async function loadTarget(path: string | URL): Promise<Target> {
+  const text = await Deno.readTextFile(path);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new TargetError("$", `not valid JSON (${(e as Error).message})`);
+  }
+  return parseTarget(json);
+}

@@ -1,0 +1,119 @@
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
+import { TargetError } from "./errors.ts";
+import { loadTarget, parseTarget, type TargetFile } from "./target.ts";
+
+const S = "test";
+const base = (): TargetFile => ({
+  name: "t",
+  description: "d",
+  clock: { value: 100, unit: "MHz", source: S },
+  peak: { int8: { value: 2, unit: "MAC/cycle/core", source: S } },
+  memory: [{ name: "m", kind: "sram", holds: ["weights", "activations"] }],
+});
+const errAt = (path: string) => (e: unknown) => e instanceof TargetError && e.path === path;
+
+Deno.test("schema errors name the JSON path of the missing or bad field", () => {
+  const cases: [string, (f: Record<string, unknown>) => void][] = [
+    ["$.name", (f) => delete f.name],
+    ["$.peak", (f) => delete f.peak],
+    ["$.memory", (f) => (f.memory = [])],
+    ["$.clock.unit", (f) => (f.clock = { value: 1, unit: "Mhz", source: S })],
+    ["$.clock.source", (f) => (f.clock = { value: 1, unit: "MHz" })],
+    ["$.clock.value", (f) => (f.clock = { value: -1, unit: "MHz", source: S })],
+    ["$.clock", (f) => delete f.clock], // needed by the per-cycle int8 peak
+    ["$.peak.int3", (f) => (f.peak = { int3: { value: 1, unit: "TOPS", source: S } })],
+    ["$.peak.int8.unit", (f) => (f.peak = { int8: { value: 1, unit: "TOPs", source: S } })],
+    ["$.memory[0].kind", (f) => (f.memory = [{ name: "m", kind: "tape", holds: ["weights"] }])],
+    ["$.memory[0].holds", (f) => (f.memory = [{ name: "m", kind: "sram", holds: [] }])],
+    ["$.memory[0].size.unit", (f) => (f.memory = [{
+      name: "m",
+      kind: "sram",
+      holds: ["weights", "activations"],
+      size: { value: 1, unit: "kb", source: S },
+    }])],
+    ["$.memory", (f) => (f.memory = [{ name: "m", kind: "sram", holds: ["weights"] }])],
+    ["$.cores.value", (f) => (f.cores = { value: 1.5, unit: "count", source: S })],
+  ];
+  for (const [path, edit] of cases) {
+    const f = base() as unknown as Record<string, unknown>;
+    edit(f);
+    throws(() => parseTarget(f), errAt(path), path);
+  }
+  throws(() => parseTarget([]), errAt("$"));
+  equal(parseTarget(base()).peak.int8, 2e8); // the unedited file is valid
+});
+
+Deno.test("units convert as the datasheets state them", () => {
+  const t = parseTarget({
+    ...base(),
+    cores: { value: 4, unit: "count", source: S },
+    peak: {
+      int8: { value: 2, unit: "MAC/cycle/core", source: S },
+      fp16: { value: 65, unit: "TFLOPS", source: S },
+      int4: { value: 260, unit: "TOPS", source: S },
+      fp32: { value: 3, unit: "GMAC/s", source: S },
+    },
+    memory: [{
+      name: "m",
+      kind: "link",
+      holds: ["weights", "activations", "io"],
+      size: { value: 8, unit: "MiB", source: S },
+      bandwidth: { value: 5, unit: "Gbit/s", source: S },
+      energy: { value: 10, unit: "pJ/64b", source: S },
+    }],
+  });
+  deepEqual(t.peak, { int8: 8e8, fp16: 32.5e12, int4: 130e12, fp32: 3e9 });
+  deepEqual(
+    [t.levels[0].size, t.levels[0].bandwidth, t.levels[0].energyPerByte],
+    [8 * 1024 * 1024, 625e6, 1.25],
+  );
+});
+
+Deno.test("every hardware/*.json loads and every number carries value, unit and source", async () => {
+  const dir = new URL("../../hardware/", import.meta.url);
+  const names: string[] = [];
+  for await (const f of Deno.readDir(dir)) if (f.name.endsWith(".json")) names.push(f.name);
+  ok(names.length >= 7, `only ${names.length} target files`);
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === "number") throw new Error(`${path}: bare number ${v}`);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    else if (typeof v === "object" && v !== null) {
+      const o = v as Record<string, unknown>;
+      if ("value" in o) {
+        ok(typeof o.value === "number" && typeof o.unit === "string", path);
+        ok(typeof o.source === "string" && o.source.length > 10, `${path}: no source`);
+        return;
+      }
+      for (const [k, x] of Object.entries(o)) walk(x, `${path}.${k}`);
+    }
+  };
+  for (const n of names) {
+    const text = await Deno.readTextFile(new URL(n, dir));
+    walk(JSON.parse(text), n);
+    const t = await loadTarget(new URL(n, dir));
+    equal(`${t.name}.json`, n);
+  }
+});
+
+Deno.test("datasheet peaks land as MAC/s (2 ops per MAC)", async () => {
+  const dir = new URL("../../hardware/", import.meta.url);
+  const t4 = await loadTarget(new URL("nvidia-t4.json", dir));
+  deepEqual(t4.peak, { fp32: 4.05e12, fp16: 32.5e12, int8: 65e12, int4: 130e12 });
+  const tpu = await loadTarget(new URL("edge-tpu-usb.json", dir));
+  deepEqual(tpu.peak, { int8: 2e12 });
+  const m4 = await loadTarget(new URL("cortex-m4f-stm32l4r5.json", dir));
+  equal(m4.peak.int8, 2 * 120e6);
+  equal(m4.levels[0].bandwidth, 4 * 120e6);
+  const rpi = await loadTarget(new URL("rpi4-cortex-a72.json", dir));
+  equal(rpi.peak.fp32, 4 * 4 * 1.5e9);
+});
+
+Deno.test("loadTarget: invalid JSON is a TargetError at $", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(path, "{ not json");
+    await rejects(loadTarget(path), errAt("$"));
+  } finally {
+    await Deno.remove(path);
+  }
+});
