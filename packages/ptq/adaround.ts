@@ -17,7 +17,7 @@
  * layers already carry their AdaRound weights (and, when `activations` is given, fake-quantized
  * activations from the QDQ graph of `quantizeStatic`); the target f_a(Wx + b) comes from the
  * float graph (asymmetric reconstruction, paper Eq. 25). f_a is the layer's following Relu or
- * Clip when that is the only reader of its output (the paper's choice, its Table 6), otherwise
+ * Clip when that is the only reader of its output (the paper's choice in its Eq. 25), otherwise
  * the identity. Each layer's im2col rows (output positions) are subsampled, so memory stays
  * bounded by `rows` rows per layer whatever the calibration set size.
  *
@@ -143,7 +143,7 @@ export function initialV(r: number): number {
  * @returns f_reg.
  * @throws {RangeError} If `beta` is below 1.
  *
- * @example β = 2 at h = (0, 0.25, 0.5, 1): 1 + 0.75 + 1 + 0 − 1 … = 2.75
+ * @example β = 2 at h = (0, 0.25, 0.5, 1): 0 + 0.75 + 1 + 0
  * ```ts
  * import { roundingRegularizer } from "@lowbit/ptq/adaround";
  * import { Variable } from "@lowbit/nn/autograd";
@@ -307,7 +307,7 @@ export class AdaRoundLayer {
   readonly v: Variable;
   /** ⌊W/s⌋ per weight. */
   readonly floor: Float32Array;
-  /** Round-to-nearest codes clamp(⌊W/s⌉, qmin, qmax) (ties to even, as QuantizeLinear). */
+  /** Round-to-nearest codes clamp(⌊W/s⌉, qmin, qmax) (docs/ptq-adaround.md Eq. 1; ties to even). */
   readonly nearest: Int8Array;
   readonly #spec: Required<Omit<AdaRoundLayerSpec, "bias" | "activation">> & AdaRoundLayerSpec;
   readonly #k: number;

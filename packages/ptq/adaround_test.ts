@@ -216,23 +216,45 @@ function mseOf(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 Deno.test("the reported MSEs equal the graph's own Conv/Gemm/MatMul outputs (grouped, strided, padded)", async () => {
-  const cases: { g: Graph; x: number[] }[] = [];
+  const cases: { g: Graph; x: number[]; clip?: [number, number] }[] = [];
   const one = (
     node: Graph["nodes"][0],
     w: GraphTensor,
     x: number[],
     extra: [string, GraphTensor][] = [],
+    clip?: [number, number],
   ) =>
     cases.push({
       x,
+      ...(clip ? { clip } : {}),
       g: {
         name: node.name,
         opset: 13,
         values: new Map(),
         inputs: [{ name: "x", dtype: "float32", shape: x }],
         outputs: [{ name: "y", dtype: "float32", shape: [] }],
-        nodes: [node],
-        initializers: new Map([["w", w], ...extra]),
+        nodes: clip
+          ? [{ ...node, outputs: ["c"] }, {
+            name: "clip",
+            op: "Clip",
+            inputs: ["c", "lo", "hi"],
+            outputs: ["y"],
+            attrs: {},
+          }]
+          : [node],
+        initializers: new Map([
+          ["w", w],
+          ...extra,
+          ...(clip
+            ? [["lo", tensor("float32", [], [clip[0]])], [
+              "hi",
+              tensor("float32", [], [clip[1]]),
+            ]] as [
+              string,
+              GraphTensor,
+            ][]
+            : []),
+        ]),
       },
     });
   one(
@@ -246,6 +268,19 @@ Deno.test("the reported MSEs equal the graph's own Conv/Gemm/MatMul outputs (gro
     tensor("float32", [4, 2, 3, 2], rand(48, 21)),
     [2, 4, 7, 6],
     [["b", tensor("float32", [4], [0.1, -0.2, 0.3, 0])]],
+  );
+  one(
+    {
+      name: "clipconv",
+      op: "Conv",
+      inputs: ["x", "w"],
+      outputs: ["y"],
+      attrs: { pads: [1, 1, 1, 1] },
+    },
+    tensor("float32", [3, 2, 3, 3], rand(54, 25)),
+    [1, 2, 5, 5],
+    [],
+    [0, 0.5],
   );
   one(
     {
@@ -279,18 +314,31 @@ Deno.test("the reported MSEs equal the graph's own Conv/Gemm/MatMul outputs (gro
       5,
     ],
   );
-  for (const { g, x } of cases) {
+  for (
+    const [{ g, x, clip }, granularity] of cases.flatMap((c) =>
+      (["per-channel", "per-tensor"] as const).map((gr) => [c, gr] as const)
+    )
+  ) {
     const size = x.reduce((a, b) => a * b, 1);
     const s: Record<string, TensorInput> = { x: { data: rand(size, 30, -1, 1), shape: x } };
-    const r = await adaround(g, [s], { bits: 3, iterations: 50, lr: 0.05, rows: 100000, seed: 2 });
+    const r = await adaround(g, [s], {
+      bits: 3,
+      granularity,
+      iterations: 300,
+      lr: 0.05,
+      rows: 100000,
+      seed: 2,
+    });
     const y = runFloat(g, s).y.data as Float32Array;
     const name = g.nodes[0].name;
-    const near = await quantizeStatic(g, [s], { weights: { bits: 3 }, opTypes: [g.nodes[0].op] });
+    const weights = { bits: 3, granularity };
+    const near = await quantizeStatic(g, [s], { weights, opTypes: [g.nodes[0].op] });
     const ada = await quantizeStatic(g, [s], {
-      weights: { bits: 3 },
+      weights,
       opTypes: [g.nodes[0].op],
       nodes: r.overrides,
     });
+    equal(r.layers[0].activation, clip ? "Clip" : "none");
     // Weights only: read the node's output before any output quantization.
     const yName = (q: Graph) => q.nodes.find((n) => n.name === name)?.outputs[0] as string;
     const run = (q: Graph) => {
@@ -303,7 +351,8 @@ Deno.test("the reported MSEs equal the graph's own Conv/Gemm/MatMul outputs (gro
           n.name === name ? { ...n, inputs: n.inputs.map((v, i) => (i === 1 ? v : orig[i])) } : n
         ),
       };
-      return runFloat(noAct, s, { outputs: [yName(q)] })[yName(q)].data as Float32Array;
+      const raw = runFloat(noAct, s, { outputs: [yName(q)] })[yName(q)].data as Float32Array;
+      return clip ? raw.map((v) => Math.min(clip[1], Math.max(clip[0], v))) : raw;
     };
     const l = r.layers[0];
     equal(
@@ -319,7 +368,7 @@ Deno.test("the reported MSEs equal the graph's own Conv/Gemm/MatMul outputs (gro
       Math.abs(l.mseAdaRound - ma) <= 1e-4 * ma + 1e-9,
       `${name}: adaround ${l.mseAdaRound} vs graph ${ma}`,
     );
-    ok(l.mseAdaRound <= l.mseNearest, `${name}`);
+    ok(l.mseAdaRound <= l.mseNearest, `${name} ${granularity}: ${l.mseAdaRound} > ${l.mseNearest}`);
   }
 });
 
@@ -370,6 +419,7 @@ Deno.test("on 10-weight problems AdaRound reaches the brute-force optimum over a
     const r = await adaround(g, [s], { bits: 3, iterations: 1000, lr: 0.05, seed });
     const ada = loss(r.weights.get("mm")!.codes.data as Int8Array);
     const near = loss(q.codes.data as Int8Array);
+    console.log(`seed ${seed}: nearest ${near}, AdaRound ${ada}, optimum ${best}`);
     ok(ada <= near + 1e-12, `seed ${seed}: adaround ${ada} > nearest ${near}`);
     ok(
       ada <= best * 1.02 + 1e-12,
@@ -389,6 +439,23 @@ Deno.test("adaround rejects no samples, bits outside 2..8 and iterations < 1, na
   await rejects(adaround(g, s, { bits: 1 }), RangeError);
   await rejects(adaround(g, s, { iterations: 0 }), /options\.iterations must be an integer ≥ 1/);
   await rejects(adaround(g, s, { warmup: 1 }), /options\.warmup/);
+});
+
+Deno.test("adaround is reproducible from its seed and reports every candidate layer", async () => {
+  const g = convReluGemm();
+  const s = samples(4, [1, 1, 3, 3]);
+  const o = { bits: 3, iterations: 40, rows: 6, batchSize: 4, lr: 0.05 };
+  const a = await adaround(g, s, { ...o, seed: 5 });
+  const b = await adaround(g, s, { ...o, seed: 5 });
+  equal(
+    a.layers.map((l) => `${l.node}:${l.activation}:${l.rows}`).join(),
+    "conv:Relu:6,gemm:none:4",
+  );
+  for (const n of ["conv", "gemm"]) {
+    const ca = a.weights.get(n)!.codes.data, cb = b.weights.get(n)!.codes.data;
+    ok(ca.every((v, i) => v === cb[i]), n);
+  }
+  equal(a.skipped.length, 0);
 });
 
 // ---------------------------------------------------------------- MNIST CNN
