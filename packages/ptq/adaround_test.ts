@@ -372,6 +372,88 @@ Deno.test("the reported MSEs equal the graph's own Conv/Gemm/MatMul outputs (gro
   }
 });
 
+Deno.test("asymmetric reconstruction: layer 2 sees layer 1's AdaRound weights (and QDQ activations)", async () => {
+  const g: Graph = {
+    name: "two",
+    opset: 13,
+    values: new Map(),
+    inputs: [{ name: "x", dtype: "float32", shape: [1, 2, 6, 6] }],
+    outputs: [{ name: "y", dtype: "float32", shape: [1, 3, 6, 6] }],
+    nodes: [
+      {
+        name: "conv1",
+        op: "Conv",
+        inputs: ["x", "w1", "b1"],
+        outputs: ["c"],
+        attrs: { pads: [1, 1, 1, 1] },
+      },
+      { name: "relu", op: "Relu", inputs: ["c"], outputs: ["r"], attrs: {} },
+      {
+        name: "conv2",
+        op: "Conv",
+        inputs: ["r", "w2"],
+        outputs: ["y"],
+        attrs: { group: 3, pads: [1, 1, 1, 1] },
+      },
+    ],
+    initializers: new Map([
+      ["w1", tensor("float32", [3, 2, 3, 3], rand(54, 61))],
+      ["b1", tensor("float32", [3], [0.1, 0.3, -0.1])],
+      ["w2", tensor("float32", [3, 1, 3, 3], rand(27, 62))],
+    ]),
+  };
+  const s = { x: { data: rand(72, 63, -1, 2), shape: [1, 2, 6, 6] } };
+  const yf = runFloat(g, s).y.data as Float32Array;
+  const deq = (q: QuantizedWeight) => {
+    const inner = q.codes.data.length / q.codes.shape[0];
+    const v = [...q.codes.data].map((c, i) =>
+      f(Number(q.scale.data[Math.floor(i / inner)]) * Number(c))
+    );
+    return tensor("float32", q.codes.shape, v);
+  };
+  for (const withActs of [false, true]) {
+    const r = await adaround(g, [s], {
+      bits: 3,
+      iterations: 200,
+      lr: 0.05,
+      rows: 1000,
+      seed: 3,
+      ...(withActs ? { activations: {} } : {}),
+    });
+    const l2 = r.layers[1];
+    equal(l2.rows, 36);
+    const w1 = r.weights.get("conv1") as QuantizedWeight;
+    for (
+      const [which, q2] of [
+        ["nearest", quantizeWeight(g.initializers.get("w2") as GraphTensor, 0, { bits: 3 })],
+        ["adaround", r.weights.get("conv2") as QuantizedWeight],
+      ] as const
+    ) {
+      let y: Float32Array;
+      if (withActs) {
+        const q = await quantizeStatic(g, [s], {
+          weights: { bits: 3 },
+          nodes: { conv1: { weightCodes: w1 }, conv2: { weightCodes: q2 } },
+        });
+        y = runFloat(q, s, { outputs: ["y_prequant"] }).y_prequant.data as Float32Array;
+      } else {
+        const h: Graph = {
+          ...g,
+          initializers: new Map([...g.initializers, ["w1", deq(w1)], ["w2", deq(q2)]]),
+        };
+        y = runFloat(h, s).y.data as Float32Array;
+      }
+      const want = mseOf(y, yf);
+      const got = which === "nearest" ? l2.mseNearest : l2.mseAdaRound;
+      ok(
+        Math.abs(got - want) <= 1e-4 * want,
+        `acts ${withActs} ${which}: report ${got}, graph ${want}`,
+      );
+    }
+    ok(l2.mseAdaRound <= l2.mseNearest, `acts ${withActs}`);
+  }
+});
+
 // ---------------------------------------------------------------- brute force
 
 Deno.test("on 10-weight problems AdaRound reaches the brute-force optimum over all 2^10 roundings (or ≤ 2% above)", async () => {
