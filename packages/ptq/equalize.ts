@@ -5,8 +5,9 @@
  * docs/ptq-equalization.md.
  *
  * A pair is two weight layers `A → f → B` where every op of f is positively homogeneous per
- * channel (Relu, LeakyRelu, Clip(0, ∞), MaxPool, AveragePool, Identity; Clip(0, 6) too when
- * `relu6: "relu"` replaces it by Relu) and every value between them has one reader. Scaling
+ * channel (Relu, LeakyRelu, Clip(0, ∞), MaxPool, AveragePool, Identity; a bounded Clip(0, m)
+ * such as ReLU6 too when `relu6` says how to carry it) and every value between them has one
+ * reader. Scaling
  * output channel i of A by 1/s_i and input channel i of B by s_i leaves the function
  * unchanged (Eq. 1); CLE picks s_i = √(r_i⁽¹⁾ / r_i⁽²⁾) so both ranges become √(r_i⁽¹⁾ r_i⁽²⁾)
  * (Eq. 3), and sweeps all pairs until no s_i moves by more than `tolerance` (Eq. 4).
@@ -25,15 +26,19 @@ import {
   type TensorInput,
 } from "@lowbit/graph";
 
+/**
+ * What to do with a bounded Clip(0, m) (ReLU6) between two layers, which is not positively
+ * homogeneous: `"keep"` blocks the pair; `"relu"` replaces it by Relu (DFQ's choice for
+ * MobileNetV2; it changes the float function wherever an activation exceeded m);
+ * `"per-channel"` keeps the function exact by replacing it with Relu followed by a Min with
+ * the per-channel bound m / S_c (S_c the total scale applied to channel c).
+ */
+export type Relu6Mode = "keep" | "relu" | "per-channel";
+
 /** Options of {@linkcode equalizeCrossLayer}. */
 export interface EqualizeOptions {
-  /**
-   * `"keep"` (default): a Clip(0, 6) between two layers blocks equalization (ReLU6 is not
-   * positively homogeneous). `"relu"`: it is replaced by Relu in the pairs that are equalized,
-   * which changes the float function wherever an activation exceeded 6 (DFQ does this for
-   * MobileNetV2).
-   */
-  relu6?: "keep" | "relu";
+  /** Bounded Clip handling (default `"keep"`); see {@linkcode Relu6Mode}. */
+  relu6?: Relu6Mode;
   /** Most sweeps over all pairs (default 50). */
   maxIterations?: number;
   /** Stop when every |s_i − 1| of a sweep is below this (default 1e-4). */
@@ -111,13 +116,13 @@ function clipBounds(graph: Graph, n: Node): [number, number] | undefined {
 }
 
 /** Whether a node passes channel scaling through (and whether it is a ReLU6 to replace). */
-function passKind(graph: Graph, n: Node, relu6: "keep" | "relu"): "pass" | "relu6" | undefined {
+function passKind(graph: Graph, n: Node, relu6: Relu6Mode): "pass" | "relu6" | undefined {
   if (HOMOGENEOUS.has(n.op)) return "pass";
   if (n.op === "Clip") {
     const b = clipBounds(graph, n);
     if (b === undefined || b[0] !== 0) return undefined;
     if (b[1] === Infinity) return "pass";
-    if (b[1] === 6 && relu6 === "relu") return "relu6";
+    if (b[1] > 0 && Number.isFinite(b[1]) && relu6 !== "keep") return "relu6";
   }
   return undefined;
 }
@@ -199,7 +204,7 @@ function precision(r: Float64Array): number {
 }
 
 /** Pairs A → f → B of the graph (weights copied so the caller may scale them). */
-function findPairs(graph: Graph, relu6: "keep" | "relu"): Pair[] {
+function findPairs(graph: Graph, relu6: Relu6Mode): Pair[] {
   const uses = readers(graph);
   const outs = new Set(graph.outputs.map((o) => o.name));
   const pairs: Pair[] = [];
@@ -269,8 +274,10 @@ export function equalizeCrossLayer(graph: Graph, options: EqualizeOptions = {}):
     throw new RangeError(`options.tolerance must be positive, got ${tolerance}`);
   }
   const relu6 = options.relu6 ?? "keep";
-  if (relu6 !== "keep" && relu6 !== "relu") {
-    throw new RangeError(`options.relu6 must be "keep" or "relu", got ${String(relu6)}`);
+  if (relu6 !== "keep" && relu6 !== "relu" && relu6 !== "per-channel") {
+    throw new RangeError(
+      `options.relu6 must be "keep", "relu" or "per-channel", got ${String(relu6)}`,
+    );
   }
   const g = cloneGraph(graph);
   // Private copies of every weight and bias that takes part, so scaling never aliases.
@@ -289,17 +296,19 @@ export function equalizeCrossLayer(graph: Graph, options: EqualizeOptions = {}):
   }
   const pairs = findPairs(g, relu6);
   const before = pairs.map((p) => precision(outputRanges(p.a)));
+  const total = pairs.map((p) => new Float64Array(p.a.out).fill(1)); // S_c per pair
   let iterations = 0;
   for (; iterations < maxIterations;) {
     iterations++;
     let moved = 0;
-    for (const { a, b } of pairs) {
+    for (const [k, { a, b }] of pairs.entries()) {
       const r1 = outputRanges(a), r2 = inputRanges(b);
       for (let c = 0; c < a.out; c++) {
         if (!(r1[c] > 0) || !(r2[c] > 0)) continue;
         const s = Math.sqrt(r1[c] / r2[c]);
         if (!Number.isFinite(s)) continue;
         moved = Math.max(moved, Math.abs(s - 1));
+        total[k][c] *= s;
         forOutput(a, c, (i) => (a.w[i] = a.w[i] / s));
         if (a.b !== undefined) a.b[c] = a.b[c] / s;
         forInput(b, c, (i) => (b.w[i] = b.w[i] * s));
@@ -307,14 +316,36 @@ export function equalizeCrossLayer(graph: Graph, options: EqualizeOptions = {}):
     }
     if (moved < tolerance) break;
   }
-  // ReLU6 → Relu in the equalized pairs when asked.
-  const toRelu = new Set<Node>();
-  for (const p of pairs) {
-    for (const n of p.through) if (passKind(g, n, relu6) === "relu6") toRelu.add(n);
-  }
-  g.nodes = g.nodes.map((n) =>
-    toRelu.has(n) ? { ...n, op: "Relu", inputs: [n.inputs[0]], attrs: {} } : n
-  );
+  // Bounded clips inside equalized pairs: Relu, and for "per-channel" a Min with m / S_c.
+  const rewrite = new Map<Node, Node[]>();
+  pairs.forEach((p, k) => {
+    for (const n of p.through) {
+      if (passKind(g, n, relu6) !== "relu6") continue;
+      const relu: Node = { ...n, op: "Relu", inputs: [n.inputs[0]], attrs: {} };
+      if (relu6 === "relu") {
+        rewrite.set(n, [relu]);
+        continue;
+      }
+      const m = (clipBounds(g, n) as [number, number])[1];
+      const rank = p.a.node.op === "Conv" ? p.a.shape.length : 2;
+      const shape = Array.from({ length: rank }, (_, i) => (i === 1 ? p.a.out : 1));
+      const bound = fresh(g, `${n.name}.per_channel_max`);
+      g.initializers.set(bound, {
+        dtype: "float32",
+        shape,
+        data: Float32Array.from(total[k], (s) => m / s),
+      });
+      const mid = fresh(g, `${n.name}.relu`);
+      rewrite.set(n, [{ ...relu, outputs: [mid] }, {
+        name: fresh(g, `${n.name}.min`),
+        op: "Min",
+        inputs: [mid, bound],
+        outputs: [...n.outputs],
+        attrs: {},
+      }]);
+    }
+  });
+  g.nodes = g.nodes.flatMap((n) => rewrite.get(n) ?? [n]);
   return {
     graph: g,
     iterations,
@@ -331,8 +362,6 @@ export function equalizeCrossLayer(graph: Graph, options: EqualizeOptions = {}):
 
 /** Options of {@linkcode absorbHighBias}. */
 export interface AbsorbOptions {
-  /** As in {@linkcode EqualizeOptions}; default `"keep"`. */
-  relu6?: "keep" | "relu";
   /** Standard deviations below the mean that stay absorbed (DFQ: 3). Default 3. */
   sigmas?: number;
 }
@@ -355,7 +384,7 @@ export interface AbsorbResult {
  *
  * @param graph A float graph (e.g. after {@linkcode equalizeCrossLayer}).
  * @param samples Calibration inputs (at least one).
- * @param options k and ReLU6 handling.
+ * @param options k.
  * @returns The new graph and what moved.
  * @throws {RangeError} With no samples or a `sigmas` that is negative or not finite.
  *
@@ -394,7 +423,7 @@ export function absorbHighBias(
     throw new RangeError(`options.sigmas must be a finite number ≥ 0, got ${k}`);
   }
   const g = cloneGraph(graph);
-  const pairs = findPairs(g, options.relu6 ?? "keep").filter((p) =>
+  const pairs = findPairs(g, "keep").filter((p) =>
     p.through.length === 1 && (p.through[0].op === "Relu" ||
       (p.through[0].op === "Clip" && clipBounds(g, p.through[0])?.[1] === Infinity)) &&
     !hasPadding(p.b.node)
@@ -441,6 +470,16 @@ export function absorbHighBias(
     absorbed.push({ first: p.a.node.name, second: p.b.node.name, amount });
   }
   return { graph: g, absorbed };
+}
+
+/** A name not used by any value, initializer or node of the graph. */
+function fresh(g: Graph, base: string): string {
+  const taken = (v: string) =>
+    g.initializers.has(v) || g.values.has(v) ||
+    g.nodes.some((n) => n.name === v || n.outputs.includes(v) || n.inputs.includes(v));
+  let name = base;
+  for (let i = 1; taken(name); i++) name = `${base}_${i}`;
+  return name;
 }
 
 function hasPadding(n: Node): boolean {

@@ -87,43 +87,51 @@ function inRange1x1(t: GraphTensor): number[] {
   });
 }
 
-Deno.test("equalizeCrossLayer: the function is unchanged (Relu, LeakyRelu), and at convergence each pair's ranges meet", () => {
+Deno.test("equalizeCrossLayer: the function is unchanged (Relu, LeakyRelu, ReLU6 per-channel), and at convergence each pair's ranges meet", () => {
+  const check = (seed: number, act: "Relu" | "LeakyRelu" | "Clip6", spread: number) => {
+    const g = chain(seed, act, spread);
+    const { graph, pairs, iterations } = equalizeCrossLayer(g, {
+      tolerance: 1e-7,
+      maxIterations: 500,
+      relu6: "per-channel",
+    });
+    deepEqual(pairs.map((p) => [p.first, p.second]), [["c1", "dw"], ["dw", "c3"]]);
+    ok(iterations < 500, `did not converge in ${iterations} sweeps`);
+    // inputs ×8 so that ReLU6 clips a good share of the activations
+    const x = input(seed + 7);
+    x.x.data = x.x.data.map((v) => 8 * v);
+    if (act === "Clip6") {
+      const h = runFloat(g, x, { outputs: ["h1"] }).h1.data as Float32Array;
+      ok(h.filter((v) => v > 6).length > 10, "the test needs clipped activations");
+    }
+    const d = maxRel(
+      runFloat(graph, x).y.data as Float32Array,
+      runFloat(g, x).y.data as Float32Array,
+    );
+    ok(d < 1e-5, `${act}: outputs moved by ${d} of their range`);
+    // Eq. 3 at the fixed point: range of c1's output channel i = range of dw's channel i
+    // (dw's input and output channel ranges are the same numbers), = c3's input range.
+    const w1 = outRange(graph.initializers.get("w1")!);
+    const w2 = outRange(graph.initializers.get("w2")!);
+    const w3 = inRange1x1(graph.initializers.get("w3")!);
+    for (let i = 0; i < 8; i++) {
+      ok(Math.abs(w1[i] - w2[i]) <= 1e-4 * w1[i], `channel ${i}: ${w1[i]} vs ${w2[i]}`);
+      ok(Math.abs(w2[i] - w3[i]) <= 1e-4 * w2[i], `channel ${i}: ${w2[i]} vs ${w3[i]}`);
+    }
+    // the product r1·r2·r3 per channel is invariant under the rescaling
+    const r = (name: string) => outRange(g.initializers.get(name)!);
+    const p0 = r("w1").map((v, i) => v * r("w2")[i] * inRange1x1(g.initializers.get("w3")!)[i]);
+    p0.forEach((p, i) => ok(Math.abs(w1[i] * w2[i] * w3[i] - p) <= 1e-4 * p));
+  };
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 10_000 }),
-      fc.constantFrom("Relu" as const, "LeakyRelu" as const),
       fc.double({ min: 0, max: 2, noNaN: true }),
-      (seed, act, spread) => {
-        const g = chain(seed, act, spread);
-        const { graph, pairs, iterations } = equalizeCrossLayer(g, {
-          tolerance: 1e-7,
-          maxIterations: 500,
-        });
-        deepEqual(pairs.map((p) => [p.first, p.second]), [["c1", "dw"], ["dw", "c3"]]);
-        ok(iterations < 500, `did not converge in ${iterations} sweeps`);
-        const x = input(seed + 7);
-        const d = maxRel(
-          runFloat(graph, x).y.data as Float32Array,
-          runFloat(g, x).y.data as Float32Array,
-        );
-        ok(d < 1e-5, `outputs moved by ${d} of their range`);
-        // Eq. 3 at the fixed point: range of c1's output channel i = range of dw's channel i
-        // (dw's input and output channel ranges are the same numbers), = c3's input range.
-        const w1 = outRange(graph.initializers.get("w1")!);
-        const w2 = outRange(graph.initializers.get("w2")!);
-        const w3 = inRange1x1(graph.initializers.get("w3")!);
-        for (let i = 0; i < 8; i++) {
-          ok(Math.abs(w1[i] - w2[i]) <= 1e-4 * w1[i], `channel ${i}: ${w1[i]} vs ${w2[i]}`);
-          ok(Math.abs(w2[i] - w3[i]) <= 1e-4 * w2[i], `channel ${i}: ${w2[i]} vs ${w3[i]}`);
-        }
-        // the product r1·r2·r3 per channel is invariant under the rescaling
-        const p0 = outRange(g.initializers.get("w1")!).map((v, i) =>
-          v * outRange(g.initializers.get("w2")!)[i] * inRange1x1(g.initializers.get("w3")!)[i]
-        );
-        p0.forEach((p, i) => ok(Math.abs(w1[i] * w2[i] * w3[i] - p) <= 1e-4 * p));
+      (seed, spread) => {
+        for (const act of ["Relu", "LeakyRelu", "Clip6"] as const) check(seed, act, spread);
       },
     ),
-    { numRuns: 25, seed: 3 },
+    { numRuns: 12, seed: 3 },
   );
 });
 
@@ -138,6 +146,8 @@ Deno.test("equalizeCrossLayer: ReLU6 blocks by default; relu6: 'relu' equalizes 
   const { graph, pairs } = equalizeCrossLayer(g, { relu6: "relu" });
   deepEqual(pairs.map((p) => p.through), [["a1"], ["a2"]]);
   deepEqual(graph.nodes.map((n) => n.op), ["Conv", "Relu", "Conv", "Relu", "Conv"]);
+  const exact = equalizeCrossLayer(g, { relu6: "per-channel" }).graph;
+  deepEqual(exact.nodes.map((n) => n.op), ["Conv", "Relu", "Min", "Conv", "Relu", "Min", "Conv"]);
   // the original graph is untouched
   deepEqual(g.nodes.map((n) => n.op), ["Conv", "Clip", "Conv", "Clip", "Conv"]);
 });
