@@ -30,8 +30,8 @@ import {
  * What to do with a bounded Clip(0, m) (ReLU6) between two layers, which is not positively
  * homogeneous: `"keep"` blocks the pair; `"relu"` replaces it by Relu (DFQ's choice for
  * MobileNetV2; it changes the float function wherever an activation exceeded m);
- * `"per-channel"` keeps the function exact by replacing it with Relu followed by a Min with
- * the per-channel bound m / S_c (S_c the total scale applied to channel c).
+ * `"per-channel"` keeps the function exact by replacing it with a Min with the per-channel
+ * bound m / S_c (S_c the total scale applied to channel c) followed by Relu.
  */
 export type Relu6Mode = "keep" | "relu" | "per-channel";
 
@@ -57,7 +57,8 @@ export interface EqualizedPair {
   channels: number;
   /**
    * Smallest per-channel precision min_i r_i / max_j r_j of the first layer's weight before
-   * (docs/ptq-equalization.md Eq. 2); CLE raises it.
+   * (docs/ptq-equalization.md Eq. 2; all-zero channels left out). CLE raises the two
+   * layers' precisions together; one of them alone can fall.
    */
   precisionBefore: number;
   /** The same after equalization. */
@@ -197,9 +198,10 @@ function inputRanges(l: Layer): Float64Array {
   return r;
 }
 
+/** min_i r_i / max_j r_j over the channels with r_i > 0 (an all-zero channel is exact). */
 function precision(r: Float64Array): number {
   let lo = Infinity, hi = 0;
-  for (const v of r) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
+  for (const v of r) if (v > 0) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
   return hi === 0 ? 1 : lo / hi;
 }
 
@@ -335,14 +337,16 @@ export function equalizeCrossLayer(graph: Graph, options: EqualizeOptions = {}):
         shape,
         data: Float32Array.from(total[k], (s) => m / s),
       });
-      const mid = fresh(g, `${n.name}.relu`);
-      rewrite.set(n, [{ ...relu, outputs: [mid] }, {
-        name: fresh(g, `${n.name}.min`),
+      // Min first, so every value the quantizer observes after it is bounded: Relu(Min(z, b))
+      // equals Min(Relu(z), b) for b ≥ 0.
+      const mid = fresh(g, `${n.name}.min`);
+      rewrite.set(n, [{
+        name: mid,
         op: "Min",
-        inputs: [mid, bound],
-        outputs: [...n.outputs],
+        inputs: [n.inputs[0], bound],
+        outputs: [mid],
         attrs: {},
-      }]);
+      }, { ...relu, inputs: [mid] }]);
     }
   });
   g.nodes = g.nodes.flatMap((n) => rewrite.get(n) ?? [n]);

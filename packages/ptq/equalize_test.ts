@@ -147,7 +147,7 @@ Deno.test("equalizeCrossLayer: ReLU6 blocks by default; relu6: 'relu' equalizes 
   deepEqual(pairs.map((p) => p.through), [["a1"], ["a2"]]);
   deepEqual(graph.nodes.map((n) => n.op), ["Conv", "Relu", "Conv", "Relu", "Conv"]);
   const exact = equalizeCrossLayer(g, { relu6: "per-channel" }).graph;
-  deepEqual(exact.nodes.map((n) => n.op), ["Conv", "Relu", "Min", "Conv", "Relu", "Min", "Conv"]);
+  deepEqual(exact.nodes.map((n) => n.op), ["Conv", "Min", "Relu", "Conv", "Min", "Relu", "Conv"]);
   // the original graph is untouched
   deepEqual(g.nodes.map((n) => n.op), ["Conv", "Clip", "Conv", "Clip", "Conv"]);
 });

@@ -353,6 +353,23 @@ export async function quantizeStatic(
       observed.set(out, overrides[n.name]?.observer ?? observed.get(out) ?? defaultObserver);
     }
   }
+  // A Relu or Clip(0, m) that is the only reader of a quantized op's output lends that output
+  // its own grid, [0, max] instead of [min, max]: the quantizer's clamp at code zero_point is
+  // the ReLU, so the op's output keeps twice the resolution for uint8 (onnxruntime's quantizer
+  // does the same when it folds such activations into the op before it).
+  const readers = new Map<string, number>();
+  for (const n of g.nodes) for (const v of n.inputs) readers.set(v, (readers.get(v) ?? 0) + 1);
+  const producers = new Map<string, Node>();
+  for (const n of g.nodes) for (const o of n.outputs) producers.set(o, n);
+  for (const n of quantized) {
+    const v = n.inputs[0], out = n.outputs[0];
+    if (!out || !isZeroFloorActivation(g, n) || alias.has(v) || alias.has(out)) continue;
+    const p = producers.get(v);
+    if (p === undefined || !quantizedSet.has(p.name) || SHARES_INPUT_GRID.has(p.op)) continue;
+    if (readers.get(v) !== 1 || g.outputs.some((o) => o.name === v)) continue;
+    alias.set(v, out);
+    observed.delete(v);
+  }
   const observers = new Map<string, Observer>();
   for (const [v, name] of observed) {
     if (alias.has(v)) continue;
@@ -402,6 +419,15 @@ export async function quantizeStatic(
   }
   const gridFor = (v: string): QuantGrid | undefined => plan.grids.get(root(v));
   return rewrite(g, quantizedSet, gridFor, options, dtypes);
+}
+
+/** Relu, or Clip with a constant lower bound 0: an activation whose output floor is 0. */
+function isZeroFloorActivation(g: Graph, n: Node): boolean {
+  if (n.op === "Relu") return true;
+  if (n.op !== "Clip") return false;
+  if (typeof n.attrs.min === "number") return n.attrs.min === 0;
+  const lo = n.inputs[1] ? g.initializers.get(n.inputs[1]) : undefined;
+  return lo !== undefined && lo.data.length === 1 && Number(lo.data[0]) === 0;
 }
 
 function scalarTensor(dtype: "float32" | "uint8" | "int8", v: number): GraphTensor {

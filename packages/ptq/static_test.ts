@@ -47,6 +47,15 @@ Deno.test("Conv→Relu→Gemm: activation scales are min-max, weights per-channe
   equal(q.values.get("r")?.quant?.scale[0], gr.s);
   // Flatten shares the Relu grid.
   equal(q.values.get("f")?.quant?.scale[0], gr.s);
+  // The Conv output feeds only the Relu: it takes the Relu's grid [0, max] (zero point 0), and
+  // its dequantized codes are the Relu's output — negative values clamp to code 0.
+  equal(q.values.get("c")?.quant?.scale[0], gr.s);
+  equal(q.values.get("c")?.quant?.zeroPoint[0], 0);
+  for (const s of data) {
+    const r = runFloat(q, s, { outputs: ["c_dequantized", "r"] });
+    deepEqual([...r.c_dequantized.data], [...r.r.data]);
+    ok([...r.c_dequantized.data].some((v) => v === 0));
+  }
   // Conv weight per output channel (axis 0).
   const W = g.initializers.get("W")?.data as Float32Array;
   const ws = q.initializers.get("W_scale")?.data as Float32Array;
