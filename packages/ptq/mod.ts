@@ -23,6 +23,7 @@ export * from "./convert_qat.ts";
 export * from "./equalize.ts";
 export * from "./bias_correction.ts";
 export * from "./adaround.ts";
+export * from "./zeroq.ts";
 export type {
   AttrValue,
   Graph,
