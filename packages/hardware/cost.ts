@@ -76,11 +76,11 @@ export interface LayerCost {
   inputBytes: number;
   /** Activation bytes written. */
   outputBytes: number;
-  /** (MACs + element ops) / peak (Eq. 1). */
+  /** (MACs + element ops) / peak or op-class rate (Eq. 1, 1c). */
   computeSeconds: number;
   /** Bytes / bandwidth per memory level that carries this layer's traffic (Eq. 1). */
   memorySeconds: Record<string, number>;
-  /** max(compute, memory levels) (Eq. 1). */
+  /** max(compute, memory levels) + node overhead (Eq. 1, 1c). */
   latencySeconds: number;
   /** `"compute"` or the name of the level that bounds the layer. */
   bound: string;
@@ -269,7 +269,8 @@ export function costModel(
     const p = precisionOf(assignment, n.name);
     const cp = computePrecision(p);
     const work = w.macs + w.elementOps;
-    const computeSeconds = work === 0 ? 0 : work / peakOf(target, cp, n.name);
+    const rate = (w.opClass && target.opClassRate[w.opClass]?.[cp]) ?? undefined;
+    const computeSeconds = work === 0 ? 0 : work / (rate ?? peakOf(target, cp, n.name));
     let weightBytes = 0;
     for (const t of w.weights) weightBytes += bytes(t.elements, weightBitsOf(p, t.bias === true));
     const inputBytes = w.view
@@ -301,6 +302,7 @@ export function costModel(
       if (e === undefined) unmodelled.add(`${l.name} (energy)`);
       else energyPj += b * e;
     }
+    latencySeconds += target.nodeOverhead;
     const macsBits = w.macs * bitsOf(p.weight) * bitsOf(p.activation);
     return {
       node: n.name,

@@ -162,3 +162,23 @@ Deno.test("typed errors: missing precision names precision and target; unknown o
     (e: unknown) => e instanceof CostError && e.node === "mystery" && e.op === "NonMaxSuppression",
   );
 });
+
+Deno.test("op-class rates and node overhead (Eq. 1c), by hand", () => {
+  const t = parseTarget({
+    ...toyFile,
+    opClassRate: {
+      gemm: { fp32: { value: 0.5, unit: "Gop/s", source: S } },
+      elementwise: { fp32: { value: 10, unit: "Mop/s", source: S } },
+    },
+    nodeOverhead: { value: 2, unit: "us", source: S },
+  });
+  const c = costModel(twoLayer(), t, uniform("fp32"));
+  // fc1: (16384 + 64) / 0.5e9 = 32.896 µs < 65.792 µs DRAM → 65.792 + 2 µs
+  close(c.layers[0].computeSeconds, 16448 / 0.5e9);
+  close(c.layers[0].latencySeconds, 65792e-9 + 2e-6);
+  // relu: 64 / 1e7 = 6.4 µs (compute-bound) + 2 µs
+  close(c.layers[1].latencySeconds, 6.4e-6 + 2e-6);
+  // int8 has no class rate: falls back to the 4 GMAC/s peak
+  const q = costModel(twoLayer(), t, uniform("int8"));
+  close(q.layers[1].computeSeconds, 64 / 4e9);
+});

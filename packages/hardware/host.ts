@@ -1,6 +1,9 @@
 /**
  * This host as a target, measured rather than typed in: peak MAC/s of the `@lowbit/kernels`
- * GEMMs (f32, int8, 4-bit narrow, binary) on a 256×256×256 product, and the bandwidth of a
+ * GEMMs (f32, int8, 4-bit narrow, binary) on a 256×256×256 product; the sustained rate per op
+ * class (conv, depthwise, Gemm, pooling, element-wise) of the float executor and of the int8
+ * kernels at one representative shape each, and the executor's per-node overhead
+ * (docs/hardware.md Eq. 1c); and the bandwidth of a
  * cache-sized and a DRAM-sized buffer copy (read + write bytes; the kernels have no streaming
  * op, and their f32 matrix-vector product is kernel-bound here, so it is reported separately). Single thread; the
  * result has the shape of a `hardware/<target>.json` file, each number's `source` saying how it
@@ -21,7 +24,11 @@
  * @module
  */
 
+import { runFloat } from "@lowbit/graph/executor";
+import { type Graph, type GraphTensor, type Node, zeros } from "@lowbit/graph/ir";
 import {
+  conv2dInt8,
+  depthwiseConv2dInt8,
   gemmBinary,
   gemmF32,
   gemmInt8,
@@ -30,7 +37,7 @@ import {
   packF32,
   packInt8,
 } from "@lowbit/kernels";
-import type { MemoryLevelFile, TargetFile } from "./target.ts";
+import type { MemoryLevelFile, OpClass, PeakPrecision, Quantity, TargetFile } from "./target.ts";
 
 /** What was found about the host. */
 export interface HostInfo {
@@ -48,7 +55,7 @@ export interface HostInfo {
 
 /** Options of {@linkcode measureHost}. */
 export interface MeasureHostOptions {
-  /** Time budget in seconds, shared by the seven measurements (default 3). */
+  /** Time budget in seconds, shared by the measurements (default 3). */
   seconds?: number;
   /** Print the CPU model, kernel path and numbers to stderr (default true). */
   print?: boolean;
@@ -129,7 +136,7 @@ const round3 = (x: number) => Number(x.toPrecision(3));
 export function measureHost(
   options: MeasureHostOptions = {},
 ): { file: TargetFile; info: HostInfo } {
-  const budget = (options.seconds ?? 3) / 7;
+  const budget = (options.seconds ?? 3) / 16;
   const t0 = performance.now();
   const path = kernelPath();
   const model = cpuModel();
@@ -164,6 +171,76 @@ export function measureHost(
   const gb = packF32(new Float32Array(gemvK * gemvCols).fill(0.25), gemvK, gemvCols);
   const gemvBw = (gemvK * gemvCols * 4) /
     best(() => void gemmF32(1, gemvCols, gemvK, gx, gb), budget);
+
+  // Op classes through the float executor (what runFloat sustains at one representative shape
+  // per class, dispatch overhead subtracted) and the int8 kernels the integer runtime calls.
+  const oneNode = (
+    op: string,
+    shape: number[],
+    attrs: Node["attrs"],
+    weights: Record<string, number[]> = {},
+  ): { g: Graph; x: { x: { data: Float32Array; shape: number[] } } } => {
+    const initializers = new Map<string, GraphTensor>();
+    for (const [k, ws] of Object.entries(weights)) {
+      const t = zeros("float32", ws);
+      (t.data as Float32Array).fill(0.01);
+      initializers.set(k, t);
+    }
+    const g: Graph = {
+      name: "probe",
+      opset: 17,
+      inputs: [{ name: "x", dtype: "float32", shape }],
+      outputs: [{ name: "y", dtype: "float32", shape: [] }],
+      nodes: [{ name: "n", op, inputs: ["x", ...Object.keys(weights)], outputs: ["y"], attrs }],
+      initializers,
+      values: new Map(),
+    };
+    const n = shape.reduce((a, b) => a * b, 1);
+    return { g, x: { x: { data: new Float32Array(n).fill(0.5), shape } } };
+  };
+  const timeGraph = (probe: ReturnType<typeof oneNode>) =>
+    best(() => void runFloat(probe.g, probe.x), budget);
+  const overhead = timeGraph(oneNode("Relu", [1], {}));
+  const rateOf = (work: number, t: number) => work / Math.max(t - overhead, t * 0.05);
+  const elementwise = rateOf(65536, timeGraph(oneNode("Relu", [1, 65536], {})));
+  const pool = rateOf(
+    16 * 32 * 32 * 4,
+    timeGraph(oneNode("MaxPool", [1, 16, 64, 64], { kernel_shape: [2, 2], strides: [2, 2] })),
+  );
+  const convMacs = 32 * 32 * 32 * 16 * 9, dwMacs = 32 * 32 * 32 * 9, fcMacs = 4 * 256 * 512;
+  const pads = { pads: [1, 1, 1, 1] };
+  const convF32 = rateOf(
+    convMacs,
+    timeGraph(oneNode("Conv", [1, 16, 32, 32], pads, { w: [32, 16, 3, 3] })),
+  );
+  const dwF32 = rateOf(
+    dwMacs,
+    timeGraph(oneNode("Conv", [1, 32, 32, 32], { ...pads, group: 32 }, { w: [32, 1, 3, 3] })),
+  );
+  const fcF32 = rateOf(
+    fcMacs,
+    timeGraph(oneNode("Gemm", [4, 512], { transB: 1 }, { w: [256, 512] })),
+  );
+  const convP = {
+    batch: 1,
+    inChannels: 16,
+    height: 32,
+    width: 32,
+    outChannels: 32,
+    kernelH: 3,
+    kernelW: 3,
+    padding: 1,
+  };
+  const dwP = { ...convP, inChannels: 32, groups: 32 };
+  const xq = new Uint8Array(16 * 32 * 32).fill(3), wq = new Int8Array(32 * 16 * 9).fill(2);
+  const convI8 = convMacs /
+    best(() => void conv2dInt8(xq, wq, convP, { inputZeroPoint: 128 }), budget);
+  const xdq = new Uint8Array(32 * 32 * 32).fill(3), wdq = new Int8Array(32 * 9).fill(2);
+  const dwI8 = dwMacs /
+    best(() => void depthwiseConv2dInt8(xdq, wdq, dwP, { inputZeroPoint: 128 }), budget);
+  const fa = new Uint8Array(4 * 512).fill(3);
+  const fb = packInt8(new Int8Array(512 * 256).fill(2), 512, 256);
+  const fcI8 = fcMacs / best(() => void gemmInt8(4, 256, 512, fa, fb, { aZeroPoint: 128 }), budget);
   const seconds = (performance.now() - t0) / 1000;
 
   const src = (what: string) =>
@@ -198,6 +275,27 @@ export function measureHost(
     },
   ];
   if (l2 === undefined) delete memory[0].size;
+  const rateQ = (v: number, what: string): Quantity => ({
+    value: round3(v / 1e9),
+    unit: "Gop/s",
+    source: src(what),
+  });
+  const classRates = (): Partial<Record<OpClass, Partial<Record<PeakPrecision, Quantity>>>> => ({
+    conv: {
+      fp32: rateQ(convF32, "runFloat Conv 1×16×32×32 → 32, 3×3, pad 1"),
+      int8: rateQ(convI8, "conv2dInt8 1×16×32×32 → 32, 3×3, pad 1"),
+    },
+    depthwise: {
+      fp32: rateQ(dwF32, "runFloat depthwise Conv 1×32×32×32, 3×3, pad 1"),
+      int8: rateQ(dwI8, "depthwiseConv2dInt8 1×32×32×32, 3×3, pad 1"),
+    },
+    gemm: {
+      fp32: rateQ(fcF32, "runFloat Gemm 4×512 → 256"),
+      int8: rateQ(fcI8, "gemmInt8 4×512 → 256, packed B"),
+    },
+    pool: { fp32: rateQ(pool, "runFloat MaxPool 2×2 on 1×16×64×64 (taps per second)") },
+    elementwise: { fp32: rateQ(elementwise, "runFloat Relu on 65536 elements") },
+  });
   const file: TargetFile = {
     name: "host",
     description: `this host: ${model}; @lowbit/kernels ${path}, single thread`,
@@ -212,10 +310,17 @@ export function measureHost(
       int4: { value: round3(int4 / 1e9), unit: "GMAC/s", source: src("gemmNarrow 256³, 4×4 bits") },
       binary: { value: round3(binary / 1e9), unit: "GMAC/s", source: src("gemmBinary 256³") },
     },
+    opClassRate: classRates(),
+    nodeOverhead: {
+      value: Number((overhead * 1e6).toPrecision(3)),
+      unit: "us",
+      source: src("runFloat of a one-node Relu graph on one element"),
+    },
     memory,
     notes: [
       "Peaks are the best single-thread GEMM throughput of @lowbit/kernels, not the CPU's datasheet peak.",
       "No fp16 peak: @lowbit/kernels has no fp16 GEMM.",
+      "opClassRate: fp32 rates are runFloat on one node at one shape per class (conv 16→32 3×3 on 32×32, depthwise 32 ch 3×3 on 32×32, Gemm 4×512→256, MaxPool 2×2 on 16×64×64, Relu on 65536), node overhead subtracted; int8 rates are the conv2dInt8 / depthwiseConv2dInt8 / gemmInt8 kernels on the same shapes; int8 pooling and element-wise ops of the integer runtime are not measured and fall back to the int8 GEMM peak.",
     ],
   };
   const info: HostInfo = {
@@ -233,7 +338,11 @@ export function measureHost(
         (cacheBw / 1e9).toFixed(1)
       } GB/s, DRAM ${(dramBw / 1e9).toFixed(1)} GB/s (copy); f32 GEMV ${
         (gemvBw / 1e9).toFixed(1)
-      } GB/s (${seconds.toFixed(1)} s)`,
+      } GB/s; runFloat per node ${(overhead * 1e6).toFixed(1)} µs, conv ${
+        (convF32 / 1e9).toFixed(2)
+      } Gop/s, depthwise ${(dwF32 / 1e9).toFixed(2)}, Gemm ${(fcF32 / 1e9).toFixed(2)}, pool ${
+        (pool / 1e9).toFixed(3)
+      }, element-wise ${(elementwise / 1e9).toFixed(3)} (${seconds.toFixed(1)} s)`,
     );
   }
   return { file, info };

@@ -89,6 +89,15 @@ export const PEAK_PRECISIONS: readonly PeakPrecision[] = [
   "binary",
 ];
 
+/**
+ * Op classes a target may give its own sustained rate for (docs/hardware.md Eq. 1c): dense
+ * convolutions, depthwise convolutions, matrix products, pooling, element-wise ops.
+ */
+export type OpClass = "conv" | "depthwise" | "gemm" | "pool" | "elementwise";
+
+/** Every {@linkcode OpClass}. */
+export const OP_CLASSES: readonly OpClass[] = ["conv", "depthwise", "gemm", "pool", "elementwise"];
+
 /** The JSON form of a target (`hardware/<target>.json`). */
 export interface TargetFile {
   /** Short identifier (file name without `.json`). */
@@ -103,6 +112,13 @@ export interface TargetFile {
   processNode?: Quantity;
   /** Peak multiply-accumulate throughput per format. */
   peak: Partial<Record<PeakPrecision, Quantity>>;
+  /**
+   * Sustained rate per op class and format, in work units (one MAC or one element op) per
+   * second; overrides `peak` for nodes of that class (Eq. 1c).
+   */
+  opClassRate?: Partial<Record<OpClass, Partial<Record<PeakPrecision, Quantity>>>>;
+  /** Fixed time per node (dispatch overhead of a software executor, Eq. 1c). */
+  nodeOverhead?: Quantity;
   /** Energy per MAC per format (overrides the scaled 45 nm table). */
   macEnergy?: Partial<Record<PeakPrecision, Quantity>>;
   /** Memory levels, innermost (fastest) first. */
@@ -145,6 +161,10 @@ export interface Target {
   processNode?: number;
   /** Peak MAC/s per format. */
   peak: Partial<Record<PeakPrecision, number>>;
+  /** Sustained work units per second per op class and format (Eq. 1c). */
+  opClassRate: Partial<Record<OpClass, Partial<Record<PeakPrecision, number>>>>;
+  /** Seconds added to every node (Eq. 1c; 0 when not given). */
+  nodeOverhead: number;
   /** Energy per MAC in pJ per format, when the file gives its own. */
   macEnergy: Partial<Record<PeakPrecision, number>>;
   /** Memory levels, innermost first. */
@@ -184,6 +204,8 @@ const PEAK: Units = {
   "GFLOPS": 1e9 / 2,
   "TFLOPS": 1e12 / 2,
 };
+const RATE: Units = { "op/s": 1, "Mop/s": 1e6, "Gop/s": 1e9, "op/cycle/core": 1 };
+const TIME: Units = { "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9 };
 const ENERGY: Units = { "pJ/B": 1, "pJ/32b": 1 / 4, "pJ/64b": 1 / 8 };
 const POWER: Units = { "W": 1, "mW": 1e-3 };
 const HOLDS: readonly Holds[] = ["weights", "activations", "io"];
@@ -299,6 +321,36 @@ export function parseTarget(json: unknown): Target {
   }
   if (Object.keys(peak).length === 0) throw new TargetError("$.peak", "lists no precision");
 
+  const opClassRate: Partial<Record<OpClass, Partial<Record<PeakPrecision, number>>>> = {};
+  if (json.opClassRate !== undefined) {
+    if (!isRecord(json.opClassRate)) throw new TargetError("$.opClassRate", "must be an object");
+    for (const [cls, perPrecision] of Object.entries(json.opClassRate)) {
+      const cpath = `$.opClassRate.${cls}`;
+      if (!(OP_CLASSES as readonly string[]).includes(cls)) {
+        throw new TargetError(cpath, `unknown op class; expected one of ${OP_CLASSES.join(", ")}`);
+      }
+      if (!isRecord(perPrecision)) {
+        throw new TargetError(cpath, "must be an object keyed by precision");
+      }
+      const rates: Partial<Record<PeakPrecision, number>> = {};
+      for (const [k, v] of Object.entries(perPrecision)) {
+        const path = `${cpath}.${k}`;
+        if (!(PEAK_PRECISIONS as readonly string[]).includes(k)) {
+          throw new TargetError(
+            path,
+            `unknown precision; expected one of ${PEAK_PRECISIONS.join(", ")}`,
+          );
+        }
+        const { q, scale } = quantity(v, path, RATE);
+        rates[k as PeakPrecision] = q.unit === "op/cycle/core"
+          ? q.value * needClock(path) * cores
+          : q.value * scale;
+      }
+      opClassRate[cls as OpClass] = rates;
+    }
+  }
+  const nodeOverhead = optional(json, "nodeOverhead", "$", TIME) ?? 0;
+
   const macEnergy: Partial<Record<PeakPrecision, number>> = {};
   if (json.macEnergy !== undefined) {
     if (!isRecord(json.macEnergy)) throw new TargetError("$.macEnergy", "must be an object");
@@ -366,6 +418,8 @@ export function parseTarget(json: unknown): Target {
     cores,
     ...(processNode === undefined ? {} : { processNode }),
     peak,
+    opClassRate,
+    nodeOverhead,
     macEnergy,
     levels,
     staticPower,

@@ -33,6 +33,12 @@ Deno.test("schema errors name the JSON path of the missing or bad field", () => 
     }])],
     ["$.memory", (f) => (f.memory = [{ name: "m", kind: "sram", holds: ["weights"] }])],
     ["$.cores.value", (f) => (f.cores = { value: 1.5, unit: "count", source: S })],
+    ["$.opClassRate.fft", (f) => (f.opClassRate = { fft: {} })],
+    [
+      "$.opClassRate.conv.int8.unit",
+      (f) => (f.opClassRate = { conv: { int8: { value: 1, unit: "GMAC/s", source: S } } }),
+    ],
+    ["$.nodeOverhead.unit", (f) => (f.nodeOverhead = { value: 1, unit: "µs", source: S })],
   ];
   for (const [path, edit] of cases) {
     const f = base() as unknown as Record<string, unknown>;
@@ -63,6 +69,13 @@ Deno.test("units convert as the datasheets state them", () => {
     }],
   });
   deepEqual(t.peak, { int8: 8e8, fp16: 32.5e12, int4: 130e12, fp32: 3e9 });
+  equal(t.nodeOverhead, 0);
+  const r = parseTarget({
+    ...base(),
+    opClassRate: { pool: { int8: { value: 3, unit: "op/cycle/core", source: S } } },
+    nodeOverhead: { value: 250, unit: "ns", source: S },
+  });
+  deepEqual([r.opClassRate.pool?.int8, Math.round(r.nodeOverhead * 1e12)], [3e8, 250000]);
   deepEqual(
     [t.levels[0].size, t.levels[0].bandwidth, t.levels[0].energyPerByte],
     [8 * 1024 * 1024, 625e6, 1.25],

@@ -37,6 +37,7 @@
 
 import type { Graph, Node } from "@lowbit/graph/ir";
 import { CostError } from "./errors.ts";
+import type { OpClass } from "./target.ts";
 
 /** A tensor a node reads or writes: its name and element count. */
 export interface TensorUse {
@@ -62,6 +63,8 @@ export interface NodeWork {
   outputs: TensorUse[];
   /** The output is a view of input 0 (no data moves). */
   view: boolean;
+  /** Op class for a target's per-class rate (Eq. 1c); absent for copies and views. */
+  opClass?: OpClass;
 }
 
 const ELEMENTWISE = new Set(["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum"]);
@@ -202,6 +205,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
     }
     const macs = ys[0] * ys[1] * ys[2] * ys[3] * ws[1] * ws[2] * ws[3];
     const weights = [w, ...(b ? [b] : [])].filter(isInit).map((v) => use(v, v === b));
+    const group = typeof node.attrs.group === "number" ? node.attrs.group : 1;
     return {
       macs,
       elementOps: 0,
@@ -209,6 +213,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations([x, w, ...(b ? [b] : [])]),
       outputs,
       view: false,
+      opClass: ws[1] === 1 && group > 1 ? "depthwise" : "conv",
     };
   }
   if (op === "Gemm") {
@@ -225,6 +230,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations(present),
       outputs,
       view: false,
+      opClass: "gemm",
     };
   }
   if (op === "MatMul") {
@@ -237,6 +243,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations(present),
       outputs,
       view: false,
+      opClass: "gemm",
     };
   }
   if (op === "BatchNormalization") {
@@ -247,6 +254,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations(present.slice(0, 1)),
       outputs: outputs.slice(0, 1),
       view: false,
+      opClass: "elementwise",
     };
   }
   if (ELEMENTWISE.has(op) || ACTIVATIONS.has(op)) {
@@ -258,6 +266,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations(data),
       outputs,
       view: false,
+      opClass: "elementwise",
     };
   }
   if (POOLS.has(op)) {
@@ -270,6 +279,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations(present),
       outputs: outputs.slice(0, 1),
       view: false,
+      opClass: "pool",
     };
   }
   if (GLOBAL.has(op)) {
@@ -281,6 +291,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs,
       outputs,
       view: false,
+      opClass: "pool",
     };
   }
   if (COPIES.has(op)) {

@@ -40,6 +40,10 @@ Deno.test("Conv MACs: N·M·OH·OW·(C/g)·KH·KW for standard, grouped, depthwi
     { w: [8, 1, 3, 3] },
   );
   deepEqual(nodeWork(dw, dw.nodes[0]).macs, 8 * 36 * 9);
+  deepEqual(
+    [w.opClass, nodeWork(gg, gg.nodes[0]).opClass, nodeWork(dw, dw.nodes[0]).opClass],
+    ["conv", "conv", "depthwise"],
+  );
 });
 
 Deno.test("Gemm, MatMul MACs and element ops", () => {
@@ -80,6 +84,13 @@ Deno.test("pools, activations, elementwise, views", () => {
   deepEqual([a.elementOps, a.weights[0].elements], [32, 2]);
   deepEqual(gap.elementOps, 32);
   deepEqual([f.view, f.macs, f.elementOps], [true, 0, 0]);
+  deepEqual([r.opClass, p.opClass, a.opClass, gap.opClass, f.opClass], [
+    "elementwise",
+    "pool",
+    "elementwise",
+    "pool",
+    undefined,
+  ]);
 });
 
 Deno.test("unknown op and missing shape are CostErrors naming node and op", () => {
