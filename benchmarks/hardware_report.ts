@@ -17,6 +17,8 @@
  *    of the integer runtime (`compileQuantized` of a `quantizeStatic` QDQ graph, int8) against
  *    the modelled time, end to end and per layer (fp32).
  *
+ * 5. Compares the model with the published measurements of `hardware/validation.json`.
+ *
  * Writes `out/hardware/projection.json`. Run (about a minute):
  *
  *     tools/node_modules/.bin/deno run -A benchmarks/hardware_report.ts [--batch=N] [--no-onnx] [--seconds=S]
@@ -77,7 +79,9 @@ console.log(`host CPU: ${host.info.cpuModel}; kernel path: ${host.info.kernelPat
 const hostTarget = parseTarget(host.file);
 const targets: Target[] = [];
 for await (const f of Deno.readDir(new URL("hardware/", root))) {
-  if (f.name.endsWith(".json")) targets.push(await loadTarget(new URL(`hardware/${f.name}`, root)));
+  if (f.name.endsWith(".json") && f.name !== "validation.json") {
+    targets.push(await loadTarget(new URL(`hardware/${f.name}`, root)));
+  }
 }
 targets.sort((a, b) => a.name.localeCompare(b.name));
 targets.push(hostTarget);
@@ -472,6 +476,42 @@ for (const m of models) {
   }
 }
 
+// 5. Validation against published measurements (hardware/validation.json).
+interface Point {
+  id: string;
+  target: string;
+  model: string;
+  precision: Precision;
+  batch: number;
+  quantity: "latency" | "energy";
+  measured: { value: number; unit: "ms" | "uJ"; source: string };
+}
+const validation = JSON.parse(
+  await Deno.readTextFile(new URL("hardware/validation.json", root)),
+) as { points: Point[] };
+const validated:
+  (Point & { modelled?: number; measuredOverModelled?: number; skipped?: string })[] = [];
+console.log("\n## Validation against published measurements (hardware/validation.json)\n");
+console.log("| point | target | model | measured | modelled | measured / modelled | within 2× |");
+console.log("|---|---|---|---|---|---|---|");
+for (const pt of validation.points) {
+  const m = models.find((x) => x.name === pt.model);
+  const t = targets.find((x) => x.name === pt.target);
+  if (!m || !t || pt.batch !== batch) {
+    validated.push({ ...pt, skipped: !m || !t ? "model or target missing" : `batch ${batch}` });
+    continue;
+  }
+  const c = costModel(m.graph, t, uniform(pt.precision)).totals;
+  const modelled = pt.quantity === "latency" ? c.latencySeconds * 1e3 : c.energyJoules * 1e6;
+  const r = pt.measured.value / modelled;
+  validated.push({ ...pt, modelled, measuredOverModelled: r });
+  console.log(
+    `| ${pt.id} | ${pt.target} | ${pt.model} | ${pt.measured.value} ${pt.measured.unit} | ${
+      modelled.toPrecision(3)
+    } ${pt.measured.unit} | ${r.toFixed(1)} | ${r >= 0.5 && r <= 2 ? "yes" : "no"} |`,
+  );
+}
+
 await Deno.mkdir(new URL("out/hardware/", root), { recursive: true });
 const out = new URL("out/hardware/projection.json", root);
 await Deno.writeTextFile(
@@ -485,6 +525,7 @@ await Deno.writeTextFile(
       projections: rows,
       hostCheck: checks,
       hostLayers: layerChecks,
+      validation: validated,
     },
     null,
     1,

@@ -85,7 +85,9 @@ Deno.test("units convert as the datasheets state them", () => {
 Deno.test("every hardware/*.json loads and every number carries value, unit and source", async () => {
   const dir = new URL("../../hardware/", import.meta.url);
   const names: string[] = [];
-  for await (const f of Deno.readDir(dir)) if (f.name.endsWith(".json")) names.push(f.name);
+  for await (const f of Deno.readDir(dir)) {
+    if (f.name.endsWith(".json") && f.name !== "validation.json") names.push(f.name);
+  }
   ok(names.length >= 7, `only ${names.length} target files`);
   const walk = (v: unknown, path: string): void => {
     if (typeof v === "number") throw new Error(`${path}: bare number ${v}`);
@@ -128,5 +130,23 @@ Deno.test("loadTarget: invalid JSON is a TargetError at $", async () => {
     await rejects(loadTarget(path), errAt("$"));
   } finally {
     await Deno.remove(path);
+  }
+});
+
+Deno.test("hardware/validation.json: every point names a target file and a sourced measurement", async () => {
+  const dir = new URL("../../hardware/", import.meta.url);
+  const v = JSON.parse(await Deno.readTextFile(new URL("validation.json", dir))) as {
+    points: {
+      id: string;
+      target: string;
+      quantity: string;
+      measured: { value: number; unit: string; source: string };
+    }[];
+  };
+  ok(v.points.length >= 8);
+  for (const p of v.points) {
+    await loadTarget(new URL(`${p.target}.json`, dir));
+    ok(p.measured.value > 0 && p.measured.source.length > 10, p.id);
+    equal(p.measured.unit, p.quantity === "latency" ? "ms" : "uJ", p.id);
   }
 });
