@@ -24,6 +24,7 @@ export * from "./equalize.ts";
 export * from "./bias_correction.ts";
 export * from "./adaround.ts";
 export * from "./zeroq.ts";
+export * from "./debug.ts";
 export type {
   AttrValue,
   Graph,
