@@ -13,6 +13,8 @@
  * 3. Projects each model at fp32, fp16, int8, int4 and binary onto every `hardware/*.json`
  *    target and the measured host: latency, energy, footprint, what bounds it; a precision a
  *    target has no peak for is printed as `—` (the cost model's PrecisionError).
+ *    The Edge TPU is also priced with its single-subgraph partitioning (`partitionedCost`, the
+ *    measured host as the CPU fallback).
  * 4. On this host: measured time (median of runs) of the float executor (`runFloat`, fp32) and
  *    of the integer runtime (`compileQuantized` of a `quantizeStatic` QDQ graph, int8) against
  *    the modelled time, end to end and per layer (fp32).
@@ -36,6 +38,7 @@ import {
   measureHost,
   type ModelCost,
   parseTarget,
+  partitionedCost,
   type Precision,
   PrecisionError,
   shapeOf,
@@ -310,6 +313,46 @@ for (const m of models) {
     console.log(`| ${t.name} | ${cells.join(" | ")} | ${fp} | ${bound} |`);
   }
 }
+
+// Edge TPU partitioning (Eq. 9): int8, the measured host as the CPU fallback.
+const tpu = targets.find((t) => t.name === "edge-tpu-usb");
+const partitions: {
+  model: string;
+  onTpu: number;
+  onHost: number;
+  firstUnsupported?: string;
+  crossingBytes: number;
+  latencySeconds: number;
+  hostOnlySeconds: number;
+}[] = [];
+if (tpu !== undefined) {
+  console.log("\n## Edge TPU partitioning (int8; the rest on this host, Eq. 9)\n");
+  console.log(
+    "| model | nodes on TPU / host | first unsupported | bytes over USB | latency | host alone |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  for (const m of models) {
+    const c = partitionedCost(m.graph, tpu, hostTarget, uniform("int8"));
+    const hostOnly = costModel(m.graph, hostTarget, uniform("int8")).totals.latencySeconds;
+    const f = c.partition.firstUnsupported;
+    partitions.push({
+      model: m.name,
+      onTpu: c.partition.accelerator.length,
+      onHost: c.partition.fallback.length,
+      ...(f ? { firstUnsupported: `${f.node} (${f.reason})` } : {}),
+      crossingBytes: c.accelerator.totals.ioBytes,
+      latencySeconds: c.latencySeconds,
+      hostOnlySeconds: hostOnly,
+    });
+    console.log(
+      `| ${m.name} | ${c.partition.accelerator.length} / ${c.partition.fallback.length} | ${
+        f ? `${f.node}: ${f.reason}` : "—"
+      } | ${fmtBytes(c.accelerator.totals.ioBytes)} | ${fmtTime(c.latencySeconds)} | ${
+        fmtTime(hostOnly)
+      } |`,
+    );
+  }
+}
 const unmodelled = new Map<string, Set<string>>();
 for (const r of rows) {
   for (const u of r.cost?.unmodelled ?? []) {
@@ -526,6 +569,7 @@ await Deno.writeTextFile(
       hostCheck: checks,
       hostLayers: layerChecks,
       validation: validated,
+      edgeTpuPartitions: partitions,
     },
     null,
     1,

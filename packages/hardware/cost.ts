@@ -134,6 +134,10 @@ export interface ModelCost {
 export interface CostModelOptions {
   /** Bits of the integer bias of integer layers (default 32). */
   biasBits?: number;
+  /** Price only these nodes (default all); placement still sees the whole model. */
+  nodes?: ReadonlySet<string>;
+  /** Values crossing the target's `io` level (default: graph inputs and outputs). */
+  io?: readonly string[];
 }
 
 function bytes(elements: number, bits: number): number {
@@ -264,7 +268,10 @@ export function costModel(
   const scale = processScale(target);
   const unmodelled = new Set<string>();
 
-  const layers: LayerCost[] = order.map((n) => {
+  const priced = options.nodes === undefined
+    ? order
+    : order.filter((n) => (options.nodes as ReadonlySet<string>).has(n.name));
+  const layers: LayerCost[] = priced.map((n) => {
     const w = works.get(n.name) as NodeWork;
     const p = precisionOf(assignment, n.name);
     const cp = computePrecision(p);
@@ -327,9 +334,10 @@ export function costModel(
   const io = target.levels.find((l) => l.holds.includes("io"));
   let ioBytes = 0, ioSeconds = 0, ioEnergyPj = 0;
   if (io !== undefined) {
-    for (const v of [...graph.inputs, ...graph.outputs]) {
-      if (graph.initializers.has(v.name)) continue;
-      ioBytes += bytes(elementsOf(v.name), bitsOfValue(v.name));
+    const ioNames = options.io ?? [...graph.inputs, ...graph.outputs].map((v) => v.name);
+    for (const v of ioNames) {
+      if (graph.initializers.has(v)) continue;
+      ioBytes += bytes(elementsOf(v), bitsOfValue(v));
     }
     if (io.bandwidth === undefined) unmodelled.add(`${io.name} (time)`);
     else ioSeconds = ioBytes / io.bandwidth;
@@ -364,5 +372,137 @@ export function costModel(
       energyJoules,
     },
     unmodelled: [...unmodelled].sort(),
+  };
+}
+
+/** Where {@linkcode partitionedCost} split the graph. */
+export interface Partition {
+  /** Nodes on the accelerator, in topological order. */
+  accelerator: string[];
+  /** Nodes on the fallback target. */
+  fallback: string[];
+  /** The first node the accelerator cannot run, and why. */
+  firstUnsupported?: { node: string; op: string; reason: string };
+  /** Values crossing the accelerator's `io` level (inputs, boundary tensors, outputs). */
+  crossing: string[];
+}
+
+/** Cost of a graph split between an accelerator and a fallback target. */
+export interface PartitionedCost {
+  /** The split. */
+  partition: Partition;
+  /** The accelerator's part (its `io` time includes the boundary tensors). */
+  accelerator: ModelCost;
+  /** The fallback's part (absent when everything runs on the accelerator). */
+  fallback?: ModelCost;
+  /** Sum of both parts (Eq. 9). */
+  latencySeconds: number;
+  /** Sum of both parts. */
+  energyJoules: number;
+}
+
+/**
+ * Prices a graph on an accelerator that runs a prefix of it, the rest on a fallback target
+ * (docs/hardware.md Eq. 9): walking the topological order, the first node whose op is not in
+ * the accelerator's `supportedOps` or whose compute format it has no peak for, and every node
+ * after it, run on the fallback (the Edge TPU compiler maps a single subgraph). The
+ * accelerator's `io` level carries the graph inputs it reads, every value it produces that
+ * the fallback reads, and the graph outputs it produces.
+ *
+ * @param graph The graph, with static shapes.
+ * @param accelerator The accelerator target.
+ * @param fallback The target running the rest (e.g. the host CPU).
+ * @param assignment Formats per node.
+ * @param options Bias width.
+ * @returns The split and the cost of each part.
+ * @throws {CostError} For a node the cost model does not know.
+ * @throws {PrecisionError} When the fallback lacks a needed precision.
+ *
+ * @example A Softmax the accelerator lacks moves the tail to the fallback
+ * ```ts
+ * import { partitionedCost } from "@lowbit/hardware/cost";
+ * import { uniform } from "@lowbit/hardware/precision";
+ * import { parseTarget } from "@lowbit/hardware/target";
+ * import { type Graph, zeros } from "@lowbit/graph/ir";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const s = "example";
+ * const level = { name: "mem", kind: "sram" as const, holds: ["weights" as const, "activations" as const] };
+ * const tpu = parseTarget({ name: "tpu", description: "d", peak: { int8: { value: 1, unit: "TMAC/s", source: s } },
+ *   supportedOps: { ops: ["Gemm", "Relu"], source: s },
+ *   memory: [level, { name: "usb", kind: "link", holds: ["io"], bandwidth: { value: 1, unit: "GB/s", source: s } }] });
+ * const cpu = parseTarget({ name: "cpu", description: "d", peak: { int8: { value: 1, unit: "GMAC/s", source: s } },
+ *   memory: [level] });
+ * const g: Graph = { name: "g", opset: 17, initializers: new Map([["w", zeros("float32", [10, 100])]]),
+ *   values: new Map([["h", { name: "h", dtype: "float32", shape: [1, 10] }], ["y", { name: "y", dtype: "float32", shape: [1, 10] }]]),
+ *   inputs: [{ name: "x", dtype: "float32", shape: [1, 100] }],
+ *   outputs: [{ name: "y", dtype: "float32", shape: [1, 10] }],
+ *   nodes: [{ name: "fc", op: "Gemm", inputs: ["x", "w"], outputs: ["h"], attrs: { transB: 1 } },
+ *     { name: "sm", op: "Softmax", inputs: ["h"], outputs: ["y"], attrs: {} }] };
+ * const c = partitionedCost(g, tpu, cpu, uniform("int8"));
+ * deepEqual([c.partition.accelerator, c.partition.fallback], [["fc"], ["sm"]]);
+ * equal(c.partition.firstUnsupported?.reason, "op Softmax not supported");
+ * equal(c.accelerator.totals.ioBytes, 100 + 10); // x in, h out over USB
+ * equal(Math.round(c.latencySeconds * 1e9), 1 + 110 + 10); // 1000 MAC at 1 T, 110 B at 1 GB/s, 10 ops at 1 G
+ * ```
+ */
+export function partitionedCost(
+  graph: Graph,
+  accelerator: Target,
+  fallback: Target,
+  assignment: PrecisionAssignment,
+  options: { biasBits?: number } = {},
+): PartitionedCost {
+  const order = topologicalOrder(graph);
+  let split = order.length;
+  let firstUnsupported: Partition["firstUnsupported"];
+  for (let i = 0; i < order.length; i++) {
+    const n = order[i];
+    const w = nodeWork(graph, n);
+    const cp = computePrecision(precisionOf(assignment, n.name));
+    let reason: string | undefined;
+    if (accelerator.supportedOps !== undefined && !accelerator.supportedOps.has(n.op)) {
+      reason = `op ${n.op} not supported`;
+    } else if (
+      w.macs + w.elementOps > 0 && accelerator.peak[cp] === undefined &&
+      (w.opClass === undefined || accelerator.opClassRate[w.opClass]?.[cp] === undefined)
+    ) reason = `no ${cp} peak`;
+    if (reason !== undefined) {
+      split = i;
+      firstUnsupported = { node: n.name, op: n.op, reason };
+      break;
+    }
+  }
+  const accel = order.slice(0, split), rest = order.slice(split);
+  const accelNames = new Set(accel.map((n) => n.name));
+  const produced = new Set(accel.flatMap((n) => n.outputs));
+  const crossing = new Set<string>();
+  for (const n of accel) {
+    for (const v of n.inputs) {
+      if (graph.inputs.some((i) => i.name === v) && !graph.initializers.has(v)) crossing.add(v);
+    }
+  }
+  for (const n of rest) for (const v of n.inputs) if (produced.has(v)) crossing.add(v);
+  for (const o of graph.outputs) if (produced.has(o.name)) crossing.add(o.name);
+  const accelCost = costModel(graph, accelerator, assignment, {
+    ...options,
+    nodes: accelNames,
+    io: [...crossing],
+  });
+  const fallbackCost = rest.length === 0 ? undefined : costModel(graph, fallback, assignment, {
+    ...options,
+    nodes: new Set(rest.map((n) => n.name)),
+    io: [],
+  });
+  return {
+    partition: {
+      accelerator: accel.map((n) => n.name),
+      fallback: rest.map((n) => n.name),
+      ...(firstUnsupported === undefined ? {} : { firstUnsupported }),
+      crossing: [...crossing],
+    },
+    accelerator: accelCost,
+    ...(fallbackCost === undefined ? {} : { fallback: fallbackCost }),
+    latencySeconds: accelCost.totals.latencySeconds + (fallbackCost?.totals.latencySeconds ?? 0),
+    energyJoules: accelCost.totals.energyJoules + (fallbackCost?.totals.energyJoules ?? 0),
   };
 }

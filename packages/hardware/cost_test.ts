@@ -1,5 +1,5 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
-import { costModel } from "./cost.ts";
+import { costModel, partitionedCost } from "./cost.ts";
 import { CostError, PrecisionError } from "./errors.ts";
 import { uniform } from "./precision.ts";
 import { parseTarget, type TargetFile } from "./target.ts";
@@ -181,4 +181,70 @@ Deno.test("op-class rates and node overhead (Eq. 1c), by hand", () => {
   // int8 has no class rate: falls back to the 4 GMAC/s peak
   const q = costModel(twoLayer(), t, uniform("int8"));
   close(q.layers[1].computeSeconds, 64 / 4e9);
+});
+
+Deno.test("partitioned cost (Eq. 9): the first unsupported node and the rest run on the fallback", () => {
+  const tpu = parseTarget({
+    name: "tpu",
+    description: "int8 accelerator",
+    peak: { int8: { value: 4, unit: "GMAC/s", source: S } },
+    supportedOps: { ops: ["Gemm"], source: S },
+    memory: [
+      {
+        name: "sram",
+        kind: "sram",
+        holds: ["weights", "activations"],
+        bandwidth: { value: 10, unit: "GB/s", source: S },
+      },
+      {
+        name: "usb",
+        kind: "link",
+        holds: ["io"],
+        bandwidth: { value: 1, unit: "GB/s", source: S },
+      },
+    ],
+  });
+  const cpu = parseTarget({
+    name: "cpu",
+    description: "fallback",
+    peak: {
+      int8: { value: 1, unit: "GMAC/s", source: S },
+      fp32: { value: 1, unit: "GMAC/s", source: S },
+    },
+    memory: [toyFile.memory[1]],
+  });
+  const c = partitionedCost(twoLayer(), tpu, cpu, uniform("int8"));
+  deepEqual(c.partition.accelerator, ["fc1"]);
+  deepEqual(c.partition.fallback, ["relu"]);
+  deepEqual(c.partition.firstUnsupported, {
+    node: "relu",
+    op: "Relu",
+    reason: "op Relu not supported",
+  });
+  deepEqual(c.partition.crossing.sort(), ["h", "x"]);
+  // tpu: fc1 compute (16384 + 64) / 4e9 = 4.112 µs > (16640 + 320) B / 10 GB/s; USB: x 256 B + h 64 B
+  close(c.accelerator.totals.latencySeconds, 4.112e-6 + 320e-9);
+  // cpu: relu 64 ops / 1e9 = 64 ns < 128 B / 1 GB/s = 128 ns
+  close(c.fallback?.totals.latencySeconds ?? 0, 128e-9);
+  close(c.latencySeconds, 4.112e-6 + 320e-9 + 128e-9);
+  // a precision the accelerator lacks also splits: relu at fp32
+  const mixed = partitionedCost(
+    twoLayer(),
+    parseTarget({ ...tpu.file, supportedOps: { ops: ["Gemm", "Relu"], source: S } }),
+    cpu,
+    {
+      default: { weight: "int8", activation: "int8" },
+      nodes: { relu: { weight: "fp32", activation: "fp32" } },
+    },
+  );
+  equal(mixed.partition.firstUnsupported?.reason, "no fp32 peak");
+  // everything supported: no fallback part, the link carries input and output only
+  const all = partitionedCost(
+    twoLayer(),
+    parseTarget({ ...tpu.file, supportedOps: { ops: ["Gemm", "Relu"], source: S } }),
+    cpu,
+    uniform("int8"),
+  );
+  equal(all.fallback, undefined);
+  deepEqual(all.partition.crossing.sort(), ["x", "y"]);
 });

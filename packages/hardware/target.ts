@@ -119,6 +119,12 @@ export interface TargetFile {
   opClassRate?: Partial<Record<OpClass, Partial<Record<PeakPrecision, Quantity>>>>;
   /** Fixed time per node (dispatch overhead of a software executor, Eq. 1c). */
   nodeOverhead?: Quantity;
+  /**
+   * The ONNX op types the target runs (absent: every op the cost model knows). With
+   * `partitionedCost`, the first node outside the list and every node after it run on a
+   * fallback target (docs/hardware.md Eq. 9).
+   */
+  supportedOps?: { ops: string[]; source: string; note?: string };
   /** Energy per MAC per format (overrides the scaled 45 nm table). */
   macEnergy?: Partial<Record<PeakPrecision, Quantity>>;
   /** Memory levels, innermost (fastest) first. */
@@ -165,6 +171,8 @@ export interface Target {
   opClassRate: Partial<Record<OpClass, Partial<Record<PeakPrecision, number>>>>;
   /** Seconds added to every node (Eq. 1c; 0 when not given). */
   nodeOverhead: number;
+  /** ONNX op types the target runs, when the file lists them. */
+  supportedOps?: ReadonlySet<string>;
   /** Energy per MAC in pJ per format, when the file gives its own. */
   macEnergy: Partial<Record<PeakPrecision, number>>;
   /** Memory levels, innermost first. */
@@ -350,6 +358,17 @@ export function parseTarget(json: unknown): Target {
     }
   }
   const nodeOverhead = optional(json, "nodeOverhead", "$", TIME) ?? 0;
+  let supportedOps: Set<string> | undefined;
+  if (json.supportedOps !== undefined) {
+    const so = json.supportedOps;
+    if (!isRecord(so)) throw new TargetError("$.supportedOps", "must be an object { ops, source }");
+    const ops = field(so, "ops", "$.supportedOps");
+    if (!Array.isArray(ops) || ops.length === 0 || !ops.every((o) => typeof o === "string")) {
+      throw new TargetError("$.supportedOps.ops", "must be a non-empty array of ONNX op types");
+    }
+    str(so, "source", "$.supportedOps");
+    supportedOps = new Set(ops as string[]);
+  }
 
   const macEnergy: Partial<Record<PeakPrecision, number>> = {};
   if (json.macEnergy !== undefined) {
@@ -420,6 +439,7 @@ export function parseTarget(json: unknown): Target {
     peak,
     opClassRate,
     nodeOverhead,
+    ...(supportedOps === undefined ? {} : { supportedOps }),
     macEnergy,
     levels,
     staticPower,

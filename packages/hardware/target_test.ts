@@ -39,6 +39,8 @@ Deno.test("schema errors name the JSON path of the missing or bad field", () => 
       (f) => (f.opClassRate = { conv: { int8: { value: 1, unit: "GMAC/s", source: S } } }),
     ],
     ["$.nodeOverhead.unit", (f) => (f.nodeOverhead = { value: 1, unit: "µs", source: S })],
+    ["$.supportedOps.ops", (f) => (f.supportedOps = { ops: [], source: S })],
+    ["$.supportedOps.source", (f) => (f.supportedOps = { ops: ["Conv"] })],
   ];
   for (const [path, edit] of cases) {
     const f = base() as unknown as Record<string, unknown>;
