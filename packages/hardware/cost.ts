@@ -134,7 +134,10 @@ export interface ModelCost {
 export interface CostModelOptions {
   /** Bits of the integer bias of integer layers (default 32). */
   biasBits?: number;
-  /** Price only these nodes (default all); placement still sees the whole model. */
+  /**
+   * Price only these nodes (default all). Placement, `weightBytes`, `peakArenaBytes` and
+   * `footprintBytes` still describe the whole model.
+   */
   nodes?: ReadonlySet<string>;
   /** Values crossing the target's `io` level (default: graph inputs and outputs). */
   io?: readonly string[];
