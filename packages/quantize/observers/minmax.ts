@@ -7,7 +7,9 @@
  *   moves it toward the batch's range by an exponential moving average (PyTorch's
  *   `MovingAverageMinMaxObserver`, the usual choice for activations during QAT);
  * - {@linkcode PerChannelMinMaxObserver}: one running range per index along a channel axis
- *   (PyTorch's `PerChannelMinMaxObserver`, the usual choice for weights).
+ *   (PyTorch's `PerChannelMinMaxObserver`, the usual choice for weights);
+ * - {@linkcode MovingAveragePerChannelMinMaxObserver}: the moving average of each channel's
+ *   range (PyTorch's `MovingAveragePerChannelMinMaxObserver`, per-channel weights during QAT).
  *
  * The range becomes parameters through `qparamsFromRange` / `qparamsFromRanges`
  * (`@lowbit/quantize/params`, PyTorch `_calculate_qparams` in float32): the range is widened to
@@ -342,6 +344,143 @@ export class PerChannelMinMaxObserver implements Observer {
 
   /**
    * Per-channel parameters of the running ranges.
+   *
+   * @returns `{ scale: Float32Array, zeroPoint: Int32Array, qmin, qmax, axis }`.
+   * @throws {RangeError} If nothing has been observed.
+   */
+  qparams(): QuantParams {
+    const { min, max } = this.range();
+    const { qmin, qmax } = this.#range;
+    const p = qparamsFromRanges(min, max, { qmin, qmax, symmetric: this.#symmetric });
+    return { scale: p.scale, zeroPoint: p.zeroPoint, qmin, qmax, axis: this.#axis };
+  }
+
+  /** Forgets everything observed, the channel count included. */
+  reset(): void {
+    this.#mins = null;
+    this.#maxs = null;
+  }
+}
+
+/** Options of {@linkcode MovingAveragePerChannelMinMaxObserver}. */
+export interface MovingAveragePerChannelMinMaxObserverOptions
+  extends PerChannelMinMaxObserverOptions {
+  /** The averaging constant c in (0, 1] (default 0.01, PyTorch's default). */
+  averagingConstant?: number;
+}
+
+/**
+ * Moving-average per-channel min-max observer (PyTorch `MovingAveragePerChannelMinMaxObserver`):
+ * the first non-empty batch sets one range [min_k, max_k] per index k along `axis`; each later
+ * batch with per-channel ranges [bmin_k, bmax_k] updates every channel, in float32, by
+ *
+ *     min_k ← min_k + c · (bmin_k − min_k),   max_k ← max_k + c · (bmax_k − max_k)   (MA.2)
+ *
+ * (Eq. MA.1 of {@linkcode MovingAverageMinMaxObserver} per channel). Every batch must have the
+ * same number of channels. The parameters follow PyTorch's per-channel `_calculate_qparams`
+ * (through `qparamsFromRanges`): each range widened to hold 0, one scale and zero point per
+ * channel.
+ *
+ * @example c = 0.5 on two channels of a [2, 2] tensor
+ * ```ts
+ * import { MovingAveragePerChannelMinMaxObserver } from "@lowbit/quantize/observers/minmax";
+ * import { deepEqual } from "node:assert/strict";
+ * const obs = new MovingAveragePerChannelMinMaxObserver({ axis: 0, averagingConstant: 0.5 });
+ * obs.observe({ data: new Float32Array([-1, 1, 0, 4]), shape: [2, 2] });
+ * obs.observe({ data: new Float32Array([-3, 3, -2, 2]), shape: [2, 2] });
+ * const r = obs.range(); // channel 0: −1 + 0.5·(−3 + 1), 1 + 0.5·(3 − 1); channel 1 likewise
+ * deepEqual([...r.min], [-2, -1]);
+ * deepEqual([...r.max], [2, 3]);
+ * ```
+ */
+export class MovingAveragePerChannelMinMaxObserver implements Observer {
+  #range: QRange;
+  #symmetric: boolean;
+  #axis: number;
+  #c: number;
+  #mins: Float32Array | null = null;
+  #maxs: Float32Array | null = null;
+
+  /**
+   * Makes an observer with no data.
+   *
+   * @param options The channel `axis`, `averagingConstant`, code range and scheme.
+   * @throws {RangeError} If `axis` is not an integer, `averagingConstant` is not in (0, 1] or
+   *   the code range is invalid.
+   */
+  constructor(options: MovingAveragePerChannelMinMaxObserverOptions) {
+    const axis = options?.axis;
+    if (typeof axis !== "number" || !Number.isInteger(axis)) {
+      throw new RangeError(`options.axis must be an integer; got ${String(axis)}`);
+    }
+    const c = options.averagingConstant ?? 0.01;
+    if (typeof c !== "number" || !(c > 0 && c <= 1)) {
+      throw new RangeError(
+        `options.averagingConstant must be a number in (0, 1]; got ${String(c)}`,
+      );
+    }
+    this.#axis = axis;
+    this.#c = f(c);
+    this.#range = resolveQRange(options);
+    this.#symmetric = options.symmetric ?? false;
+  }
+
+  /**
+   * Sets the per-channel ranges from the first non-empty batch, then averages (Eq. MA.2); a
+   * batch with no elements is ignored.
+   *
+   * @param x A tensor `{ data, shape }` (a Float32Array is shape `[length]`).
+   * @throws {RangeError} If `axis` is out of range for the shape, the channel count differs
+   *   from earlier batches, or a value is NaN or ±∞ (the message names its index); the
+   *   observer is then unchanged.
+   * @throws {TypeError} If `x` is not a Float32Array or tensor.
+   */
+  observe(x: QuantInput): void {
+    const t = asTensorLike(x);
+    const layout = granularityLayout(t.shape, this.#axis, undefined, "options.");
+    if (t.data.length === 0) return;
+    if (this.#mins !== null && this.#mins.length !== layout.count) {
+      throw new RangeError(
+        `x has ${layout.count} channels along axis ${this.#axis}; earlier batches had ${this.#mins.length}`,
+      );
+    }
+    const mins = new Float32Array(layout.count).fill(Infinity);
+    const maxs = new Float32Array(layout.count).fill(-Infinity);
+    const { outer, dim, inner } = layout;
+    for (let o = 0, i = 0; o < outer; o++) {
+      for (let k = 0; k < dim; k++, i += inner) {
+        const r = scanRange(t.data, i, i + inner);
+        if (r.min < mins[k]) mins[k] = r.min;
+        if (r.max > maxs[k]) maxs[k] = r.max;
+      }
+    }
+    if (this.#mins === null || this.#maxs === null) {
+      this.#mins = mins;
+      this.#maxs = maxs;
+      return;
+    }
+    const c = this.#c, m = this.#mins, n = this.#maxs;
+    for (let k = 0; k < mins.length; k++) {
+      m[k] = m[k] + f(c * f(mins[k] - m[k]));
+      n[k] = n[k] + f(c * f(maxs[k] - n[k]));
+    }
+  }
+
+  /**
+   * The averaged range of each channel (before widening to hold 0).
+   *
+   * @returns `{ min, max }`, one float32 entry per channel.
+   * @throws {RangeError} If nothing has been observed.
+   */
+  range(): { min: Float32Array; max: Float32Array } {
+    if (this.#mins === null || this.#maxs === null) {
+      throw noData("MovingAveragePerChannelMinMaxObserver");
+    }
+    return { min: this.#mins.slice(), max: this.#maxs.slice() };
+  }
+
+  /**
+   * Per-channel parameters of the averaged ranges.
    *
    * @returns `{ scale: Float32Array, zeroPoint: Int32Array, qmin, qmax, axis }`.
    * @throws {RangeError} If nothing has been observed.

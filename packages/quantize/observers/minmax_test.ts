@@ -1,7 +1,12 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { Philox } from "@lowbit/rounding/philox";
-import { MinMaxObserver, MovingAverageMinMaxObserver, PerChannelMinMaxObserver } from "./minmax.ts";
+import {
+  MinMaxObserver,
+  MovingAverageMinMaxObserver,
+  MovingAveragePerChannelMinMaxObserver,
+  PerChannelMinMaxObserver,
+} from "./minmax.ts";
 import { minMaxQParams } from "../dynamic.ts";
 
 function data(n: number, seed: number, shift = 0.3, span = 10): Float32Array {
@@ -224,4 +229,91 @@ Deno.test("PerChannelMinMaxObserver: errors name the argument", () => {
   const flat = new PerChannelMinMaxObserver({ axis: -1, bits: 4 });
   flat.observe(new Float32Array([1.5, -3]));
   deepEqual([...(flat.qparams().scale as Float32Array)], [0.1, 0.2].map(Math.fround));
+});
+
+Deno.test("MovingAveragePerChannelMinMaxObserver: hand-computed ranges over three batches, c = 0.25, axis 1", () => {
+  // x has shape [2, 2]: channel k = column k. Batch ranges per channel:
+  // b1: ch0 {1, −3} → [−3, 1], ch1 {2, 4} → [2, 4]  (first batch initialises)
+  // b2: ch0 {5, 1} → [1, 5],   ch1 {−4, 0} → [−4, 0]
+  //     min0 = −3 + (1 + 3)/4 = −2, max0 = 1 + (5 − 1)/4 = 2; min1 = 2 + (−4 − 2)/4 = 0.5, max1 = 4 − 1 = 3
+  // b3: ch0 {−2, −2} → [−2, −2], ch1 {8.5, 8.5}
+  //     min0 = −2, max0 = 2 + (−2 − 2)/4 = 1; min1 = 0.5 + 8/4 = 2.5, max1 = 3 + 5.5/4 = 4.375
+  const obs = new MovingAveragePerChannelMinMaxObserver({ axis: 1, averagingConstant: 0.25 });
+  obs.observe({ data: new Float32Array([1, 2, -3, 4]), shape: [2, 2] });
+  deepEqual([...obs.range().min], [-3, 2]);
+  deepEqual([...obs.range().max], [1, 4]);
+  obs.observe({ data: new Float32Array([5, -4, 1, 0]), shape: [2, 2] });
+  deepEqual([...obs.range().min], [-2, 0.5]);
+  deepEqual([...obs.range().max], [2, 3]);
+  obs.observe({ data: new Float32Array([-2, 8.5, -2, 8.5]), shape: [2, 2] });
+  deepEqual([...obs.range().min], [-2, 2.5]);
+  deepEqual([...obs.range().max], [1, 4.375]);
+  // quint8 affine per channel: ch0 [−2, 1] → S = 3/255, Z = −round(−2/S) = 170;
+  // ch1 widened to [0, 4.375] → S = 4.375/255, Z = 0.
+  const p = obs.qparams();
+  deepEqual([...(p.scale as Float32Array)], [Math.fround(3 / 255), Math.fround(4.375 / 255)]);
+  deepEqual([...(p.zeroPoint as Int32Array)], [170, 0]);
+  deepEqual([p.qmin, p.qmax, p.axis], [0, 255, 1]);
+});
+
+Deno.test("MovingAveragePerChannelMinMaxObserver: default c = 0.01, float32 arithmetic", () => {
+  // min = −1 + 0.01·(−2 − (−1)) = −1.01 and max = 1 + 0.01·(3 − 1) = 1.02, each step in float32.
+  const obs = new MovingAveragePerChannelMinMaxObserver({ axis: 0 });
+  obs.observe({ data: new Float32Array([-1, 1]), shape: [1, 2] });
+  obs.observe({ data: new Float32Array([-2, 3]), shape: [1, 2] });
+  const c = Math.fround(0.01);
+  equal(obs.range().min[0], Math.fround(-1 + Math.fround(c * -1)));
+  equal(obs.range().max[0], Math.fround(1 + Math.fround(c * 2)));
+  ok(Math.abs(obs.range().min[0] + 1.01) < 1e-6 && Math.abs(obs.range().max[0] - 1.02) < 1e-6);
+});
+
+Deno.test("MovingAveragePerChannelMinMaxObserver: each channel equals the per-tensor moving average of that channel alone (property)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.double({ min: 0.01, max: 1, noNaN: true }),
+      fc.integer({ min: 0, max: 1000 }),
+      (channels, perChannel, batches, c, seed) => {
+        const obs = new MovingAveragePerChannelMinMaxObserver({ axis: 0, averagingConstant: c });
+        const ref = Array.from(
+          { length: channels },
+          () => new MovingAverageMinMaxObserver({ averagingConstant: c }),
+        );
+        for (let b = 0; b < batches; b++) {
+          const x = data(channels * perChannel, seed + b);
+          obs.observe({ data: x, shape: [channels, perChannel] });
+          for (let k = 0; k < channels; k++) {
+            ref[k].observe(x.subarray(k * perChannel, (k + 1) * perChannel));
+          }
+        }
+        const r = obs.range();
+        for (let k = 0; k < channels; k++) {
+          equal(r.min[k], ref[k].range().min);
+          equal(r.max[k], ref[k].range().max);
+        }
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
+Deno.test("MovingAveragePerChannelMinMaxObserver: bad input", () => {
+  throws(
+    () => new MovingAveragePerChannelMinMaxObserver({ axis: 0, averagingConstant: 0 }),
+    /averagingConstant/,
+  );
+  throws(
+    () => new MovingAveragePerChannelMinMaxObserver({ axis: 0.5 }),
+    /options\.axis/,
+  );
+  const obs = new MovingAveragePerChannelMinMaxObserver({ axis: 0 });
+  throws(() => obs.qparams(), /no data/);
+  obs.observe({ data: new Float32Array(4), shape: [2, 2] });
+  throws(() => obs.observe({ data: new Float32Array(3), shape: [3, 1] }), /channels/);
+  throws(() => obs.observe({ data: new Float32Array([0, NaN]), shape: [2, 1] }), /x\[1\]/);
+  obs.reset();
+  obs.observe({ data: new Float32Array(3), shape: [3, 1] });
+  equal(obs.range().min.length, 3);
 });
