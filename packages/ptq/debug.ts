@@ -88,7 +88,7 @@ export interface LayerSensitivity {
    * metric, float metric − metric otherwise.
    */
   degradation: number;
-  /** Whether the layer limits the metric (degradation ≥ threshold × the worst). */
+  /** Whether the layer limits the metric (degradation ≥ threshold × the worst, Eq. 10). */
   limiting: boolean;
 }
 
@@ -100,7 +100,7 @@ export interface FixTrial {
   description: string;
   /** Metric of the whole quantized model with the fix. */
   metric: number;
-  /** metric − the baseline's whole-model metric. */
+  /** metric − the baseline's whole-model metric (Eq. 11). */
   gain: number;
 }
 
@@ -137,7 +137,7 @@ export interface PtqDebugReport {
   weightsOnly: number;
   /** Metric with all activations quantized, weights float. */
   activationsOnly: number;
-  /** Which of weights and activations limits the metric (factor 2 between degradations). */
+  /** Which of weights and activations limits the metric (factor 2 between degradations, Eq. 9). */
   limitedBy: "weights" | "activations" | "both" | "none";
   /** Layers, most harmful first. */
   layers: LayerSensitivity[];
@@ -403,6 +403,7 @@ export async function ptqDebugReport(
   const metricName = options.metricName ?? (sqnr ? "SQNR (dB)" : "metric");
   const progress = options.onProgress ?? (() => {});
   const floatMetric = sqnr ? Infinity : metric(g);
+  // Eq. 8.
   const degradation = (m: number): number =>
     sqnr ? (m === Infinity ? 0 : 10 ** (-m / 10)) : floatMetric - m;
   const observer = options.observer ?? "minmax";
@@ -426,6 +427,7 @@ export async function ptqDebugReport(
   const activationsOnly = measure("activations only", withQuantizedActivations(g, grids));
   const dW = degradation(weightsOnly), dA = degradation(activationsOnly);
   const tiny = 1e-12;
+  // Eq. 9.
   const limitedBy = dW <= tiny && dA <= tiny
     ? "none"
     : dW > 2 * dA
@@ -469,6 +471,7 @@ export async function ptqDebugReport(
   }
   layers.sort((a, b) => b.degradation - a.degradation);
   const worst = layers[0]?.degradation ?? 0;
+  // Eq. 10.
   for (const l of layers) l.limiting = l.degradation > tiny && l.degradation >= threshold * worst;
   const limiting = layers.filter((l) => l.limiting).map((l) => l.node);
 
@@ -484,7 +487,7 @@ export async function ptqDebugReport(
       q: Promise<Graph>,
     ): Promise<void> => {
       const m = measure(`${l.node}: ${description}`, await q);
-      fixes.push({ fix, description, metric: m, gain: m - full });
+      fixes.push({ fix, description, metric: m, gain: m - full }); // Eq. 11
     };
     if (granularity === "per-tensor") {
       await trial(

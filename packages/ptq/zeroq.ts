@@ -257,6 +257,7 @@ export function zeroqLoss(model: Module, x: Variable, options: ZeroqLossOptions 
     const v = captured.get(bn);
     if (v === undefined) continue;
     const mu = Float64Array.from(bn.runningMean.data);
+    // Eq. 1.
     const sigma = Float64Array.from(bn.runningVar.data, (r) => Math.sqrt(r + bn.eps));
     const t = statTerm(v, mu, sigma, bn.eps, statistics);
     terms.push({ layer: path, value: t.data[0] });

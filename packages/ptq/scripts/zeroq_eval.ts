@@ -88,7 +88,8 @@ const real = Array.from(
   { length: Math.ceil(count / 32) },
   (_, b) => batch(train, b * 32, Math.min(32, count - b * 32)),
 );
-const realAcc = accuracy(await quantizeStatic(g, real));
+const realGraph = await quantizeStatic(g, real);
+const realAcc = accuracy(realGraph);
 console.log(`W8A8, real calibration (${count} training images): ${pct(realAcc)}`);
 
 const t0 = performance.now();
@@ -112,7 +113,8 @@ const z = distillData(net, {
     ),
 });
 const seconds = (performance.now() - t0) / 1000;
-const zeroAcc = accuracy(await quantizeStatic(g, z.batches));
+const zeroGraph = await quantizeStatic(g, z.batches);
+const zeroAcc = accuracy(zeroGraph);
 let lo = Infinity, hi = -Infinity;
 for (const v of z.data) {
   lo = Math.min(lo, v);
@@ -135,7 +137,23 @@ const noise = Array.from({ length: Math.ceil(count / 32) }, (_, b) => {
   });
   return d.batches[0];
 });
-const noiseAcc = accuracy(await quantizeStatic(g, noise));
+const noiseGraph = await quantizeStatic(g, noise);
+const noiseAcc = accuracy(noiseGraph);
+/** Activation scales of a QDQ graph relative to those of the real-data calibration. */
+function scaleRatios(q: Graph): string {
+  const out: string[] = [];
+  for (const [v, info] of realGraph.values) {
+    if (info.dtype !== "float32" || info.quant === undefined || v.endsWith("_dequantized")) {
+      continue;
+    }
+    const other = q.values.get(v)?.quant;
+    if (other === undefined) continue;
+    out.push(`${v} ${(other.scale[0] / info.quant.scale[0]).toFixed(2)}`);
+  }
+  return out.join(", ");
+}
+console.log(`activation scale / real-data scale, ZeroQ: ${scaleRatios(zeroGraph)}`);
+console.log(`activation scale / real-data scale, noise: ${scaleRatios(noiseGraph)}`);
 console.log(`W8A8, Gaussian-noise calibration (no distillation): ${pct(noiseAcc)}`);
 console.log(
   `summary ${name}: float ${pct(floatAcc)}, real ${pct(realAcc)}, ZeroQ ${pct(zeroAcc)} (gap ${

@@ -1,0 +1,79 @@
+/**
+ * The PTQ debugging report (`ptqDebugReport`, white paper Fig. 8) on a trained model: batch
+ * norms folded, calibration on 64 training images, metric = test accuracy on the first 1000
+ * test images (or the output SQNR against float on them).
+ *
+ *     deno run -A packages/ptq/scripts/debug_report.ts [model=fashion-cnn] [bits=8] \
+ *       [granularity=per-tensor] [metric=accuracy|sqnr]
+ *
+ * `model` is one of `fashion-cnn`, `mnist-cnn`, `fashion-mbv2` (weights in `models/`).
+ *
+ * @module
+ */
+
+import { eliminateDeadCode, foldBatchNorm, fromNn, type Graph, runFloat } from "@lowbit/graph";
+import {
+  type Dataset,
+  fashionCnn,
+  fashionMobileNetV2,
+  loadFashionMnist,
+  loadMnist,
+  loadSafetensors,
+  mnistCnn,
+  type Sequential,
+} from "@lowbit/nn";
+import { formatPtqDebugReport, ptqDebugReport } from "../mod.ts";
+
+const name = Deno.args[0] ?? "fashion-cnn";
+const bits = Number(Deno.args[1] ?? 8);
+const granularity = (Deno.args[2] ?? "per-tensor") as "per-tensor" | "per-channel";
+const metricKind = Deno.args[3] ?? "accuracy";
+const builders: Record<string, (seed: number) => Sequential> = {
+  "fashion-cnn": fashionCnn,
+  "mnist-cnn": (s) => mnistCnn(s),
+  "fashion-mbv2": (s) => fashionMobileNetV2(s),
+};
+const build = builders[name];
+if (build === undefined) throw new RangeError(`model must be one of ${Object.keys(builders)}`);
+const root = new URL("../../../", import.meta.url);
+const { stateDict, metadata } = await loadSafetensors(new URL(`models/${name}.safetensors`, root));
+const net = build(Number(metadata.seed ?? 1));
+net.loadStateDict(stateDict);
+net.eval();
+const mean = Number(metadata.mean), std = Number(metadata.std);
+const { train, test } = name.startsWith("mnist") ? await loadMnist() : await loadFashionMnist();
+const g0 = eliminateDeadCode(foldBatchNorm(fromNn(net, { inputShape: [1, 1, 28, 28] })));
+const g: Graph = { ...g0, inputs: g0.inputs.map((i) => ({ ...i, shape: ["N", 1, 28, 28] })) };
+const per = 28 * 28;
+function batch(d: Dataset, from: number, n: number) {
+  const data = new Float32Array(n * per);
+  for (let i = 0; i < data.length; i++) data[i] = (d.images[from * per + i] / 255 - mean) / std;
+  return { input: { data, shape: [n, 1, 28, 28] } };
+}
+const calibration = [batch(train, 0, 32), batch(train, 32, 32)];
+const evaluation = Array.from({ length: 10 }, (_, b) => batch(test, b * 100, 100));
+function accuracy(q: Graph): number {
+  let correct = 0;
+  evaluation.forEach((s, b) => {
+    const y = runFloat(q, s).output.data as Float32Array;
+    for (let i = 0; i < 100; i++) {
+      let best = 0;
+      for (let c = 1; c < 10; c++) if (y[i * 10 + c] > y[i * 10 + best]) best = c;
+      if (best === test.labels[b * 100 + i]) correct++;
+    }
+  });
+  return (100 * correct) / 1000;
+}
+const t0 = performance.now();
+const report = await ptqDebugReport(g, calibration, {
+  bits,
+  granularity,
+  evaluation,
+  ...(metricKind === "accuracy" ? { metric: accuracy, metricName: "test accuracy (%)" } : {}),
+  onProgress: (s) => console.error(`  ${s}`),
+});
+console.log(
+  `${name}, BN folded; calibration 64 training images; evaluation the first 1000 test images`,
+);
+console.log(formatPtqDebugReport(report));
+console.log(`(${((performance.now() - t0) / 1000).toFixed(0)} s)`);
