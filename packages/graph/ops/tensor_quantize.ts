@@ -10,14 +10,32 @@
  * it). QuantizeLinear outputs the zero point's dtype (uint8 without one, or `output_dtype` of
  * opset 21): int8, uint8, int16, uint16, int4, uint4. A float16/float64 `x` or scale is
  * converted to float32 first (ONNX Runtime computes in float32 too); DequantizeLinear with a
- * float16 scale (opset 19) outputs float16. Blocked quantization (`block_size` of opset 21),
- * float8 types and `saturate` are not supported.
+ * float16 scale (opset 19) outputs float16. Blocked quantization (`block_size` of opset 21) is
+ * not supported.
+ *
+ * Float codes (float8 of opset 19, float4 E2M1 of opset 23) are in
+ * {@linkcode quantizeLinearFloat} / {@linkcode dequantizeLinearFloat}, on bit patterns with the
+ * `@lowbit/numerics` codecs:
+ *
+ *     QuantizeLinear    y = cast_saturate(fl(fl(x / y_scale) + y_zero_point))   (round to nearest even)
+ *     DequantizeLinear  y = fl(fl(x − x_zero_point) · x_scale)
+ *
+ * The graph IR has no float8/float4 dtype yet, so the QuantizeLinear/DequantizeLinear nodes still
+ * reject those types; these functions are the kernels for when it has.
  *
  * @module
  */
 
 import { forEachRun, granularityLayout, quantize } from "@lowbit/quantize/uniform";
 import { roundHalfEven } from "@lowbit/rounding/modes";
+import {
+  FP4_E2M1,
+  FP8_E4M3FN,
+  FP8_E4M3FNUZ,
+  FP8_E5M2,
+  FP8_E5M2FNUZ,
+} from "@lowbit/numerics/formats";
+import type { FloatFormat } from "@lowbit/numerics/minifloat";
 import type { GraphDType, GraphTensor, Node } from "../ir.ts";
 import { attrInt, type OpTable, requireInput } from "../op.ts";
 import { onnxDType } from "./tensor_cast.ts";
@@ -190,3 +208,221 @@ export const QUANTIZE_OPS: OpTable = {
     },
   },
 };
+
+/** The ONNX float code types of QuantizeLinear/DequantizeLinear (opset 19 float8, opset 23 float4). */
+export type OnnxFloatCodeType =
+  | "float8e4m3fn"
+  | "float8e4m3fnuz"
+  | "float8e5m2"
+  | "float8e5m2fnuz"
+  | "float4e2m1";
+
+/**
+ * The ONNX TensorProto data type numbers of the float code types.
+ *
+ * @example
+ * ```ts
+ * import { ONNX_FLOAT_CODE_TYPES } from "./tensor_quantize.ts";
+ * import { equal } from "node:assert/strict";
+ * equal(ONNX_FLOAT_CODE_TYPES[17], "float8e4m3fn");
+ * equal(ONNX_FLOAT_CODE_TYPES[23], "float4e2m1");
+ * ```
+ */
+export const ONNX_FLOAT_CODE_TYPES: Readonly<Record<number, OnnxFloatCodeType>> = Object.freeze({
+  17: "float8e4m3fn",
+  18: "float8e4m3fnuz",
+  19: "float8e5m2",
+  20: "float8e5m2fnuz",
+  23: "float4e2m1",
+});
+
+const FLOAT_CODECS: Readonly<Record<OnnxFloatCodeType, FloatFormat<Uint8Array>>> = Object.freeze({
+  float8e4m3fn: FP8_E4M3FN,
+  float8e4m3fnuz: FP8_E4M3FNUZ,
+  float8e5m2: FP8_E5M2,
+  float8e5m2fnuz: FP8_E5M2FNUZ,
+  float4e2m1: FP4_E2M1,
+});
+
+/** Options of {@linkcode quantizeLinearFloat} and {@linkcode dequantizeLinearFloat}. */
+export interface FloatQuantizeLinearOptions {
+  /** The code type. */
+  dtype: OnnxFloatCodeType;
+  /** The shape of `x` (default `[x.length]`); needed for per-axis scales. */
+  shape?: readonly number[];
+  /** The per-axis axis when `scale` has more than one element (default 1, ONNX's). */
+  axis?: number;
+  /**
+   * QuantizeLinear's `saturate` attribute (default `true`): out-of-range values and ±∞ become
+   * ±max; with `false` they become NaN (E4M3FN, both FNUZ types) or ±∞ (E5M2). Float4 E2M1 has
+   * neither, so it always saturates (the attribute only applies to float8 in ONNX).
+   */
+  saturate?: boolean;
+}
+
+interface FloatGrid {
+  codec: FloatFormat<Uint8Array>;
+  scale: Float32Array;
+  zero: Float32Array;
+  shape: readonly number[];
+  axis?: number;
+}
+
+function floatGrid(
+  n: number,
+  scale: Float32Array | number,
+  zeroPoint: Uint8Array | undefined,
+  options: FloatQuantizeLinearOptions,
+  name: string,
+): FloatGrid {
+  const codec = FLOAT_CODECS[options?.dtype];
+  if (codec === undefined) {
+    throw new RangeError(
+      `options.dtype must be one of ${Object.keys(FLOAT_CODECS).join(", ")}; got ${
+        String(options?.dtype)
+      }`,
+    );
+  }
+  const sc = typeof scale === "number" ? Float32Array.of(scale) : scale;
+  if (!(sc instanceof Float32Array) || sc.length === 0) {
+    throw new TypeError(`${name}_scale must be a number or a non-empty Float32Array`);
+  }
+  for (let i = 0; i < sc.length; i++) {
+    if (!(sc[i] > 0 && sc[i] < Infinity)) {
+      throw new RangeError(`${name}_scale[${i}] must be positive and finite; got ${sc[i]}`);
+    }
+  }
+  const zero = new Float32Array(sc.length);
+  if (zeroPoint !== undefined) {
+    if (!(zeroPoint instanceof Uint8Array) || zeroPoint.length !== sc.length) {
+      throw new RangeError(
+        `${name}_zero_point must be a Uint8Array of ${sc.length} ${options.dtype} patterns`,
+      );
+    }
+    for (let i = 0; i < sc.length; i++) {
+      if (zeroPoint[i] >= 2 ** codec.bits) {
+        throw new RangeError(
+          `${name}_zero_point[${i}] = ${zeroPoint[i]} is not a ${options.dtype} pattern`,
+        );
+      }
+      zero[i] = codec.decode(zeroPoint[i]);
+    }
+  }
+  const shape = options.shape ?? [n];
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size !== n) {
+    throw new RangeError(`options.shape [${shape.join(", ")}] must have ${n} elements`);
+  }
+  if (sc.length === 1) return { codec, scale: sc, zero, shape };
+  const r = shape.length;
+  const a = options.axis ?? 1;
+  if (!Number.isInteger(a) || a < -r || a >= r) {
+    throw new RangeError(`options.axis must be an integer in [${-r}, ${r - 1}]; got ${a}`);
+  }
+  const axis = a < 0 ? a + r : a;
+  if (shape[axis] !== sc.length) {
+    throw new RangeError(
+      `${name}_scale has ${sc.length} elements; axis ${axis} of [${shape.join(", ")}] has ${
+        shape[axis]
+      }`,
+    );
+  }
+  return { codec, scale: sc, zero, shape, axis };
+}
+
+/**
+ * ONNX QuantizeLinear to a float code type (float8 of opset 19, float4 E2M1 of opset 23): each
+ * `x / y_scale` is computed in float32, the zero point (a pattern of the same type, default 0)
+ * is added in float32 — so −0 becomes +0, as in ONNX — and the sum is rounded to nearest even
+ * into the type by the `@lowbit/numerics` codec. NaN stays NaN (float4 E2M1 has no NaN: like
+ * ONNX's reference it becomes +6); ±∞ and out-of-range values follow `saturate`.
+ *
+ * @param x The values.
+ * @param y_scale The scale: one number (per tensor) or one per index along `options.axis`.
+ * @param y_zero_point Zero point patterns, as many as scales (default all +0).
+ * @param options Code type, shape, axis and `saturate`.
+ * @returns The bit patterns, one byte per element (float4 in the low nibble, unpacked).
+ * @throws {RangeError} If `options.dtype` is unknown, a scale is not positive and finite, the
+ *   zero point does not match the scale or is not a pattern, or the shape/axis do not fit.
+ * @throws {TypeError} If `y_scale` is neither a number nor a Float32Array.
+ *
+ * @example The ONNX test `test_quantizelinear_e4m3fn`: scale 2, saturating
+ * ```ts
+ * import { quantizeLinearFloat } from "./tensor_quantize.ts";
+ * import { FP8_E4M3FN } from "@lowbit/numerics/formats";
+ * import { deepEqual } from "node:assert/strict";
+ * const x = new Float32Array([0, 1, 2, 100000, 200]);
+ * const y = quantizeLinearFloat(x, 2, undefined, { dtype: "float8e4m3fn" });
+ * deepEqual([...FP8_E4M3FN.decodeArray(y)], [0, 0.5, 1, 448, 96]); // 100 ties to even 96
+ * ```
+ */
+export function quantizeLinearFloat(
+  x: Float32Array,
+  y_scale: Float32Array | number,
+  y_zero_point: Uint8Array | undefined,
+  options: FloatQuantizeLinearOptions,
+): Uint8Array {
+  if (!(x instanceof Float32Array)) throw new TypeError("x must be a Float32Array");
+  const g = floatGrid(x.length, y_scale, y_zero_point, options, "y");
+  const four = options.dtype === "float4e2m1";
+  const t = new Float32Array(x.length);
+  const f = Math.fround;
+  forEachRun(granularityLayout(g.shape, g.axis), (start, end, p) => {
+    const sc = g.scale[p], zp = g.zero[p];
+    for (let i = start; i < end; i++) {
+      const v = f(f(x[i] / sc) + zp);
+      t[i] = four && v !== v ? Infinity : v;
+    }
+  });
+  return g.codec.encodeArray(t, { saturate: four || (options.saturate ?? true) });
+}
+
+/**
+ * ONNX DequantizeLinear from a float code type: `fl(fl(x − x_zero_point) · x_scale)` with the
+ * patterns decoded by the `@lowbit/numerics` codec (NaN and ±∞ patterns propagate).
+ *
+ * @param x The bit patterns (float4 E2M1 one per byte, in the low nibble).
+ * @param x_scale The scale: one number (per tensor) or one per index along `options.axis`.
+ * @param x_zero_point Zero point patterns, as many as scales (default all +0).
+ * @param options Code type, shape and axis (`saturate` is ignored).
+ * @returns The float32 values.
+ * @throws {RangeError} If a pattern is out of range for the type (the message names its
+ *   index), or as {@linkcode quantizeLinearFloat} for the scale, zero point, shape and axis.
+ * @throws {TypeError} If `x` is not a Uint8Array or `x_scale` neither a number nor a
+ *   Float32Array.
+ *
+ * @example The ONNX test `test_dequantizelinear_e4m3fn`: patterns of [0, 0.5, 1, 448, −104], scale 2
+ * ```ts
+ * import { dequantizeLinearFloat } from "./tensor_quantize.ts";
+ * import { FP8_E4M3FN } from "@lowbit/numerics/formats";
+ * import { deepEqual } from "node:assert/strict";
+ * const x = FP8_E4M3FN.encodeArray(new Float32Array([0, 0.5, 1, 448, -104]));
+ * const y = dequantizeLinearFloat(x, 2, undefined, { dtype: "float8e4m3fn" });
+ * deepEqual([...y], [0, 1, 2, 896, -208]);
+ * ```
+ */
+export function dequantizeLinearFloat(
+  x: Uint8Array,
+  x_scale: Float32Array | number,
+  x_zero_point: Uint8Array | undefined,
+  options: FloatQuantizeLinearOptions,
+): Float32Array {
+  if (!(x instanceof Uint8Array)) throw new TypeError("x must be a Uint8Array of bit patterns");
+  const g = floatGrid(x.length, x_scale, x_zero_point, options, "x");
+  const limit = 2 ** g.codec.bits;
+  const table = new Float32Array(limit);
+  for (let p = 0; p < limit; p++) table[p] = g.codec.decode(p);
+  const out = new Float32Array(x.length);
+  const f = Math.fround;
+  forEachRun(granularityLayout(g.shape, g.axis), (start, end, p) => {
+    const sc = g.scale[p], zp = g.zero[p];
+    for (let i = start; i < end; i++) {
+      const b = x[i];
+      if (b >= limit) {
+        throw new RangeError(`x[${i}] = ${b} is not a ${options.dtype} pattern (< ${limit})`);
+      }
+      out[i] = f(f(table[b] - zp) * sc);
+    }
+  });
+  return out;
+}
