@@ -22,7 +22,13 @@ import { intRange } from "@lowbit/numerics/integer";
 
 /** Where one quantization grid applies. */
 export interface QuantParams {
-  /** Step size S: one number (per-tensor) or one per channel / group (row-major). */
+  /**
+   * Step size S: one number (per-tensor) or one per channel / group (row-major). Scales are used
+   * as float32 values (a number, or a `number[]` passed from JavaScript, is rounded to float32
+   * exactly as a Float32Array would store it) and must have a finite float32 reciprocal:
+   * fl(S) in [2^−128 + 2^−149, FLT_MAX] (about [2.94e−39, 3.40e38]); anything else is a
+   * RangeError naming `params.scale`.
+   */
   scale: number | Float32Array;
   /** Integer zero point Z, same layout as `scale`. */
   zeroPoint: number | Int32Array;
@@ -91,6 +97,9 @@ export interface RangeToParamsOptions extends QRange {
 }
 
 const F32_EPS = 2 ** -23;
+const F32_MAX = 3.4028234663852886e38;
+/** Smallest float32 whose float32 reciprocal is finite (2^−128 + 2^−149), the least usable scale. */
+const MIN_SCALE = 2 ** -128 + 2 ** -149;
 const f = Math.fround;
 
 function checkQRange(qmin: unknown, qmax: unknown): void {
@@ -139,8 +148,10 @@ export function symmetricZeroPoint(qmin: number, qmax: number): number {
  * @param rmax The range maximum (widened to include 0).
  * @param options The code range, symmetric or affine, eps.
  * @returns `{ scale, zeroPoint }`; `scale` is a float32 value.
- * @throws {RangeError} If `rmin`/`rmax` are not finite, `rmin > rmax`, or the code range is
- *   invalid.
+ * @throws {RangeError} If `rmin`/`rmax` are not finite float32-range numbers, `rmin > rmax`, the
+ *   code range is invalid, `options.eps` is not a usable float32 scale (NaN, ≤ 0, below
+ *   2^−128 + 2^−149 or beyond float32), or the scale of the range overflows float32.
+ * @throws {TypeError} If `options` is missing.
  *
  * @example The lecture's 2-bit example (MIT 6.S965 lecture 5, example 3)
  * ```ts
@@ -156,20 +167,48 @@ export function qparamsFromRange(
   rmax: number,
   options: RangeToParamsOptions,
 ): { scale: number; zeroPoint: number } {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `options must be { qmin, qmax, symmetric?, eps? } (the code range is required); got ${
+        String(options)
+      }`,
+    );
+  }
   const { qmin, qmax } = options;
   checkQRange(qmin, qmax);
-  if (!Number.isFinite(rmin) || !Number.isFinite(rmax) || rmin > rmax) {
-    throw new RangeError(`rmin and rmax must be finite with rmin <= rmax; got [${rmin}, ${rmax}]`);
+  if (
+    typeof rmin !== "number" || typeof rmax !== "number" || !(Math.abs(rmin) <= F32_MAX) ||
+    !(Math.abs(rmax) <= F32_MAX) || rmin > rmax
+  ) {
+    throw new RangeError(
+      `rmin and rmax must be finite float32-range numbers (|r| <= ${F32_MAX}) with rmin <= rmax; got [${rmin}, ${rmax}]`,
+    );
   }
   const eps = options.eps ?? F32_EPS;
-  const lo = f(Math.min(rmin, 0)), hi = f(Math.max(rmax, 0));
-  if (options.symmetric) {
-    const scale = Math.max(f(Math.max(-lo, hi) / f((qmax - qmin) / 2)), eps);
-    return { scale, zeroPoint: symmetricZeroPoint(qmin, qmax) };
+  if (typeof eps !== "number" || !(eps >= MIN_SCALE && f(eps) < Infinity)) {
+    throw new RangeError(
+      `options.eps must be a positive float32 scale in [${MIN_SCALE}, ${F32_MAX}] (default 2^-23); got ${
+        String(eps)
+      }`,
+    );
   }
-  const scale = Math.max(f(f(hi - lo) / (qmax - qmin)), eps);
-  const z = qmin - roundEven(f(lo / scale));
-  return { scale, zeroPoint: Math.min(Math.max(z, qmin), qmax) };
+  const lo = f(Math.min(rmin, 0)), hi = f(Math.max(rmax, 0));
+  let scale: number;
+  let zeroPoint: number;
+  if (options.symmetric) {
+    scale = Math.max(f(Math.max(-lo, hi) / f((qmax - qmin) / 2)), f(eps));
+    zeroPoint = symmetricZeroPoint(qmin, qmax);
+  } else {
+    scale = Math.max(f(f(hi - lo) / (qmax - qmin)), f(eps));
+    const z = qmin - roundEven(f(lo / scale));
+    zeroPoint = Math.min(Math.max(z, qmin), qmax);
+  }
+  if (scale === Infinity) {
+    throw new RangeError(
+      `the range [${rmin}, ${rmax}] is too wide: its scale over [${qmin}, ${qmax}] overflows float32`,
+    );
+  }
+  return { scale, zeroPoint };
 }
 
 function roundEven(x: number): number {

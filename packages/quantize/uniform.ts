@@ -187,6 +187,46 @@ export function granularityLayout(
   return { outer, dim, inner, groupSize, groups, perInner: true, count: outer * groups * inner };
 }
 
+function isNumberArray(a: unknown): a is ArrayLike<number> {
+  return Array.isArray(a) || (ArrayBuffer.isView(a) && !(a instanceof DataView) &&
+    !(a instanceof BigInt64Array) && !(a instanceof BigUint64Array));
+}
+
+/**
+ * Smallest float32 scale whose float32 reciprocal is finite: 1/S must stay below
+ * FLT_MAX + ulp/2 = 2^128 − 2^103, which 2^−128 misses and the next float32 up, 2^−128 + 2^−149,
+ * meets.
+ */
+const MIN_F32_SCALE = 2 ** -128 + 2 ** -149;
+
+/**
+ * Checks that a scale is usable as a float32 scale: fl(S) positive and finite and fl(1/fl(S))
+ * finite (so S in [2^−128 + ε, FLT_MAX], about [2.94e−39, 3.40e38]).
+ *
+ * @param s The scale.
+ * @param name The argument name in the error.
+ * @throws {RangeError} If not.
+ *
+ * @example
+ * ```ts
+ * import { checkScale } from "@lowbit/quantize/uniform";
+ * import { throws } from "node:assert/strict";
+ * checkScale(0.1, "scale");
+ * throws(() => checkScale(1e-45, "scale"), /scale/);
+ * throws(() => checkScale(1e39, "scale"), /scale/);
+ * ```
+ */
+export function checkScale(s: number, name: string): void {
+  const s32 = f(s);
+  if (typeof s !== "number" || !(s32 >= MIN_F32_SCALE && s32 < Infinity)) {
+    throw new RangeError(
+      `${name} must be finite and > 0 as a float32, with a finite float32 reciprocal: in [${MIN_F32_SCALE}, 3.4028234663852886e38]; got ${
+        String(s)
+      }${typeof s === "number" && s > 0 && s32 !== s ? ` (float32 ${s32})` : ""}`,
+    );
+  }
+}
+
 function checkParams(p: QuantParams): void {
   if (p === null || typeof p !== "object") {
     throw new TypeError("params must be a QuantParams object");
@@ -201,16 +241,18 @@ function checkParams(p: QuantParams): void {
     );
   }
   const scales = typeof p.scale === "number" ? [p.scale] : p.scale;
+  if (typeof p.scale !== "number" && !isNumberArray(p.scale)) {
+    throw new TypeError("params.scale must be a number or a Float32Array (or an array of numbers)");
+  }
   for (let i = 0; i < scales.length; i++) {
-    if (!(scales[i] > 0) || !Number.isFinite(scales[i])) {
-      throw new RangeError(
-        `params.scale${typeof p.scale === "number" ? "" : `[${i}]`} must be finite and > 0; got ${
-          scales[i]
-        }`,
-      );
-    }
+    checkScale(scales[i], `params.scale${typeof p.scale === "number" ? "" : `[${i}]`}`);
   }
   const zps = typeof p.zeroPoint === "number" ? [p.zeroPoint] : p.zeroPoint;
+  if (typeof p.zeroPoint !== "number" && !isNumberArray(p.zeroPoint)) {
+    throw new TypeError(
+      "params.zeroPoint must be a number or an Int32Array (or an array of integers)",
+    );
+  }
   for (let i = 0; i < zps.length; i++) {
     if (!Number.isInteger(zps[i]) || zps[i] < qmin || zps[i] > qmax) {
       throw new RangeError(
@@ -397,10 +439,19 @@ function quantizeSegmentAny(
 
 /** Parameters as arrays (a per-tensor number becomes a 1-element array). */
 function paramArrays(params: QuantParams): { scale: Float32Array; zp: Int32Array } {
-  const scale = typeof params.scale === "number" ? Float32Array.of(params.scale) : params.scale;
-  const zp = typeof params.zeroPoint === "number"
-    ? Int32Array.of(params.zeroPoint)
-    : params.zeroPoint;
+  // Arrays of numbers (and other typed arrays) become float32 / int32 exactly as a
+  // Float32Array / Int32Array would hold them, so a number[] scale gives the same codes.
+  const s = params.scale, z = params.zeroPoint;
+  const scale = typeof s === "number"
+    ? Float32Array.of(s)
+    : s instanceof Float32Array
+    ? s
+    : Float32Array.from(s);
+  const zp = typeof z === "number"
+    ? Int32Array.of(z)
+    : z instanceof Int32Array
+    ? z
+    : Int32Array.from(z);
   return { scale, zp };
 }
 
@@ -552,8 +603,26 @@ function dequantizeSegment(
  * ```
  */
 export function dequantize(t: QuantizedTensor, out?: Float32Array): Float32Array {
+  if (t === null || typeof t !== "object" || !isNumberArray(t.q) || !Array.isArray(t.shape)) {
+    throw new TypeError("t must be a QuantizedTensor { q, shape, params }");
+  }
   const layout = paramLayout(t.shape, t.params);
   const n = t.q.length;
+  const size = t.shape.reduce((a, b) => a * b, 1);
+  if (n !== size) {
+    throw new RangeError(
+      `t.q has ${n} codes; t.shape [${t.shape.join(", ")}] needs ${size}`,
+    );
+  }
+  const { qmin, qmax } = t.params;
+  for (let i = 0; i < n; i++) {
+    const c = t.q[i];
+    if (!(c >= qmin && c <= qmax) || (c | 0) !== c) {
+      throw new RangeError(
+        `t.q[${i}] = ${c} is not an integer code in [t.params.qmin, t.params.qmax] = [${qmin}, ${qmax}]`,
+      );
+    }
+  }
   const dst = out ?? new Float32Array(n);
   if (dst.length < n) {
     throw new RangeError(`out must hold at least ${n} elements; got ${dst.length}`);
@@ -563,7 +632,7 @@ export function dequantize(t: QuantizedTensor, out?: Float32Array): Float32Array
     for (let s = 0; s < length; s += SEGMENT) {
       const m = Math.min(SEGMENT, length - s);
       const c = scratchCodes(m);
-      c.set(t.q.subarray(start + s, start + s + m));
+      for (let j = 0; j < m; j++) c[j] = t.q[start + s + j];
       dequantizeSegment(c, m, dst, start + s, scale, zp, p + s * step, step);
     }
   });
