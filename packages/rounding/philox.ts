@@ -198,6 +198,35 @@ export class Philox implements RandomSource {
   }
 
   /**
+   * Fills an array with standard normal numbers by the Box–Muller transform on pairs of
+   * {@linkcode Philox.uniform} draws u₁, u₂: r = √(−2 ln(1 − u₁)), θ = 2π u₂,
+   * out[i] = r cos θ, out[i + 1] = r sin θ (an odd last element uses only the cosine).
+   *
+   * @param out The array to fill.
+   * @returns `out`.
+   *
+   * @example Mean ≈ 0 and variance ≈ 1 over 20,000 draws (4 standard errors)
+   * ```ts
+   * import { Philox } from "@lowbit/rounding/philox";
+   * import { ok } from "node:assert/strict";
+   * const z = new Philox(3).fillNormal(new Float64Array(20_000));
+   * const mean = z.reduce((a, v) => a + v, 0) / z.length;
+   * const variance = z.reduce((a, v) => a + (v - mean) ** 2, 0) / z.length;
+   * ok(Math.abs(mean) < 4 / Math.sqrt(z.length));
+   * ok(Math.abs(variance - 1) < 4 * Math.sqrt(2 / z.length));
+   * ```
+   */
+  fillNormal<T extends Float32Array | Float64Array>(out: T): T {
+    for (let i = 0; i < out.length; i += 2) {
+      const r = Math.sqrt(-2 * Math.log(1 - this.uniform()));
+      const t = 2 * Math.PI * this.uniform();
+      out[i] = r * Math.cos(t);
+      if (i + 1 < out.length) out[i + 1] = r * Math.sin(t);
+    }
+    return out;
+  }
+
+  /**
    * Fills a Uint32Array with raw outputs.
    *
    * @param out The array to fill.

@@ -117,3 +117,26 @@ Deno.test("bad seeds and positions are RangeErrors naming the argument", () => {
   throws(() => new Philox(0, -2), /stream/);
   throws(() => new Philox(0).seek(-1), /position/);
 });
+
+Deno.test("fillNormal: Box–Muller moments (mean, variance, 4th moment 3) and P(|z| < 1.96) ≈ 0.95", () => {
+  const z = new Philox(11, 2).fillNormal(new Float64Array(200_001));
+  const n = z.length;
+  const mean = z.reduce((a, v) => a + v, 0) / n;
+  const m2 = z.reduce((a, v) => a + (v - mean) ** 2, 0) / n;
+  const m4 = z.reduce((a, v) => a + (v - mean) ** 4, 0) / n;
+  if (Math.abs(mean) > 4 / Math.sqrt(n)) throw new Error(`mean ${mean}`);
+  if (Math.abs(m2 - 1) > 4 * Math.sqrt(2 / n)) throw new Error(`variance ${m2}`);
+  if (Math.abs(m4 / (m2 * m2) - 3) > 4 * Math.sqrt(96 / n)) {
+    throw new Error(`kurtosis ${m4 / m2 ** 2}`);
+  }
+  const inside = z.filter((v) => Math.abs(v) < 1.959963984540054).length / n;
+  if (Math.abs(inside - 0.95) > 4 * Math.sqrt(0.95 * 0.05 / n)) {
+    throw new Error(`coverage ${inside}`);
+  }
+  // seeded: the same stream gives the same numbers, Float32 and Float64 alike
+  const a = new Philox(5).fillNormal(new Float32Array(9)),
+    b = new Philox(5).fillNormal(new Float64Array(9));
+  a.forEach((v, i) => {
+    if (v !== Math.fround(b[i])) throw new Error(`element ${i}: ${v} vs ${b[i]}`);
+  });
+});
