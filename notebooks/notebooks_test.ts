@@ -3,10 +3,9 @@
 // headless Jupyter run (nbconvert) is `deno task reproduce`.
 import { equal, ok } from "node:assert/strict";
 import { dirname, join } from "node:path";
-import { notebookModule, notebookNames, parseNotebook } from "./_lib/notebook.ts";
-import { toFileUrl } from "./_lib/_file_url.ts";
+import { notebookNames, parseNotebook } from "./_lib/notebook.ts";
 import { PLOTLY_MIME } from "./_lib/plot.ts";
-import type { CapturedDisplay } from "./_lib/fake_jupyter.ts";
+import { expectedFigures, fastPathDir, runFastPath } from "../scripts/notebook_outputs.ts";
 import type { ResultsFile } from "./_lib/results.ts";
 
 const here = import.meta.dirname!;
@@ -32,35 +31,14 @@ Deno.test("the notebooks of issue 8 are present and use the committed deno kerne
 for (const name of notebooks) {
   Deno.test(`notebook ${name}: code cells type-check and run without Jupyter`, async () => {
     const base = name.replace(/\.ipynb$/, "");
-    const path = join(here, name);
-    const work = join(root, "out", "fastpath", base);
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-    await Deno.mkdir(work, { recursive: true });
-    const capture = join(work, "displays.json");
-    const nb = parseNotebook(await Deno.readTextFile(path), name);
-    const module = notebookModule(nb, path, {
-      prelude: `import { installFakeJupyter as __installFakeJupyter } from "${
-        toFileUrl(join(here, "_lib", "fake_jupyter.ts"))
-      }";\nconst __captured = __installFakeJupyter();`,
-      epilogue: `await Deno.writeTextFile(${JSON.stringify(capture)}, JSON.stringify(__captured));`,
-    });
-    const modulePath = join(work, `${base}.ts`);
-    await Deno.writeTextFile(modulePath, module);
-    // Same working directory as the kernel (the notebook's folder).
-    const run = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--check", "-A", modulePath],
-      cwd: here,
-      env: { LOWBIT_OUT: work, NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const dec = new TextDecoder();
-    ok(
-      run.success,
-      `${name} failed (module ${modulePath}):\n${dec.decode(run.stderr).slice(-4000)}`,
-    );
+    // Writes out/fastpath/<base>/expected_outputs.json: every display by cell and kind, which
+    // `deno task reproduce` compares with the cells' outputs after the Jupyter run.
+    const run = await runFastPath(base, root);
+    ok(run.success, `${name} failed (module ${run.modulePath}):\n${run.stderr.slice(-4000)}`);
+    const work = fastPathDir(base, root);
 
-    const displays = JSON.parse(await Deno.readTextFile(capture)) as CapturedDisplay[];
+    const displays = run.displays;
+    ok(displays.every((d) => d.cell !== undefined), `${name}: a display outside any cell`);
     const figures = displays.filter((d) => PLOTLY_MIME in d.bundle);
     ok(figures.length >= 1, `${name}: no Plotly figure displayed`);
     for (const d of figures) {
@@ -69,6 +47,7 @@ for (const name of notebooks) {
       ok(fig.data.every((t) => typeof t.type === "string"), `${name}: trace without type`);
       ok(String(d.bundle["text/html"]).includes("Plotly.newPlot"), `${name}: no HTML fallback`);
     }
+    equal(expectedFigures(run.expected!), figures.length);
 
     const results = JSON.parse(
       await Deno.readTextFile(join(work, "results", `${base}.json`)),

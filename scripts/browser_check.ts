@@ -4,8 +4,9 @@
 //   tools/node_modules/.bin/deno run -A scripts/browser_check.ts out/notebooks/01-number-formats.html
 //
 // (`deno task reproduce` runs it on every exported page.) Exit code 1 if a page fails.
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { countFigures } from "./report.ts";
+import { expectedFigures, freshExpected } from "./notebook_outputs.ts";
 
 /** The chromium flags of DESIGN.md §4 plus the DOM dump. */
 export const CHROMIUM_FLAGS: readonly string[] = [
@@ -74,12 +75,16 @@ export async function checkPage(path: string, chromium = "chromium"): Promise<Pa
 }
 
 /**
- * Whether every figure of the page was drawn.
+ * Whether every figure was drawn.
  * @param c A page check.
- * @returns True when there is at least one figure and each one was drawn.
+ * @param expected How many figures the notebook makes (the fast path's count); without it the
+ *   page's own figure count is the target, which cannot see a figure that never reached the page.
+ * @returns True when there is at least one figure, the page defines exactly the expected number
+ *   and plotly.js drew each one.
  */
-export function allDrawn(c: PageCheck): boolean {
-  return c.figures > 0 && c.drawn === c.figures && c.mainSvgs >= c.figures;
+export function allDrawn(c: PageCheck, expected?: number): boolean {
+  const want = expected ?? c.figures;
+  return want > 0 && c.figures === want && c.drawn === want && c.mainSvgs >= 2 * want;
 }
 
 if (import.meta.main) {
@@ -90,12 +95,16 @@ if (import.meta.main) {
   let failed = 0;
   for (const page of Deno.args) {
     const c = await checkPage(page);
-    const ok = allDrawn(c);
+    // The target: the figures the fast path displayed (out/fastpath/<name>/).
+    const name = basename(page).replace(/\.html$/, "");
+    const expected = await freshExpected(name).catch(() => undefined);
+    const want = expected ? expectedFigures(expected) : undefined;
+    const ok = allDrawn(c, want);
     if (!ok) failed++;
     console.log(
-      `${
-        ok ? "ok  " : "FAIL"
-      } ${page}: ${c.drawn}/${c.figures} figures drawn by plotly.js, ${c.mainSvgs} main-svg elements`,
+      `${ok ? "ok  " : "FAIL"} ${page}: ${c.drawn}/${
+        want ?? `${c.figures} (no fresh fast-path record: page's own count)`
+      } figures drawn by plotly.js, ${c.figures} on the page, ${c.mainSvgs} main-svg elements`,
     );
   }
   Deno.exit(failed ? 1 : 0);

@@ -1,8 +1,11 @@
 // `deno task reproduce`: executes every notebook under notebooks/ headless in the pinned Deno
-// Jupyter kernel (nbconvert, kernelspec jupyter/kernels/deno via JUPYTER_PATH), exports each to
-// out/notebooks/<name>.html with plotly.js embedded, writes out/index.html (links + results
-// table from out/results/*.json) and renders every page in headless chromium to check that the
-// plots were drawn. A failing cell fails the run (exit 1), as does an undrawn plot.
+// Jupyter kernel (nbclient via scripts/execute_notebook.py, kernelspec jupyter/kernels/deno via
+// JUPYTER_PATH), writes the executed notebook and its HTML export to out/notebooks/ (plotly.js
+// embedded), checks every cell's outputs against the displays the Jupyter-free fast path made
+// (scripts/notebook_outputs.ts; the fast path runs first when its record is missing or stale),
+// writes out/index.html (links + results table from out/results/*.json) and renders every page
+// in headless chromium to check that each expected plot was drawn. A failing cell fails the run
+// (exit 1), as do a missing output and an undrawn plot.
 //
 // Options: names (or prefixes) of notebooks to run, e.g. `deno task reproduce 01 03`;
 // `--no-browser` skips the chromium check.
@@ -12,6 +15,12 @@ import { notebookNames, parseNotebook } from "../notebooks/_lib/notebook.ts";
 import { type ResultsFile, resultsText } from "../notebooks/_lib/results.ts";
 import { countFigures, embedPlotly, type IndexEntry, indexHtml, notebookTitle } from "./report.ts";
 import { allDrawn, checkPage } from "./browser_check.ts";
+import {
+  checkOutputs,
+  expectedFigures,
+  type ExpectedOutputs,
+  loadOrRunExpected,
+} from "./notebook_outputs.ts";
 
 const root = repoRoot();
 const out = join(root, "out");
@@ -40,23 +49,29 @@ await Deno.mkdir(join(out, "results"), { recursive: true });
 const started = performance.now();
 const failures: string[] = [];
 const dec = new TextDecoder();
+/** Figures the fast path displayed, per notebook (the browser check's target). */
+const expectedFigureCount = new Map<string, number>();
+// The Python that has the Debian nbclient/nbconvert (scripts/setup_notebooks.sh).
+const python = Deno.env.get("LOWBIT_PYTHON") ??
+  (await Deno.stat("/usr/bin/python3").then(() => "/usr/bin/python3", () => "python3"));
 
 for (const [i, name] of selected.entries()) {
   const tag = `[${i + 1}/${selected.length}] ${name}`;
   console.log(`${tag}: executing`);
   const t0 = performance.now();
   await Deno.remove(join(out, "results", `${name}.json`)).catch(() => {});
-  const run = await new Deno.Command("jupyter", {
+  // scripts/execute_notebook.py: nbclient plus a flush after every cell (the Deno kernel can
+  // publish a cell's idle status before its last outputs; see that file), writes the executed
+  // notebook and its HTML export to out/notebooks/.
+  const run = await new Deno.Command(python, {
     args: [
-      "nbconvert",
-      "--to",
-      "html",
-      "--execute",
-      "--ExecutePreprocessor.kernel_name=deno",
-      "--ExecutePreprocessor.timeout=1800",
-      "--output-dir",
-      pages,
+      join(root, "scripts", "execute_notebook.py"),
       join(root, "notebooks", `${name}.ipynb`),
+      pages,
+      "--kernel",
+      "deno",
+      "--timeout",
+      "1800",
     ],
     cwd: root,
     env: { JUPYTER_PATH: join(root, "jupyter"), LOWBIT_OUT: out, NO_COLOR: "1" },
@@ -64,7 +79,7 @@ for (const [i, name] of selected.entries()) {
     stderr: "piped",
   }).output().catch((e: Error) => {
     console.error(
-      `reproduce: cannot run jupyter (${e.message}): run bash scripts/setup_notebooks.sh`,
+      `reproduce: cannot run ${python} (${e.message}): run bash scripts/setup_notebooks.sh`,
     );
     Deno.exit(1);
   });
@@ -77,9 +92,40 @@ for (const [i, name] of selected.entries()) {
     failures.push(name);
     continue;
   }
+  const late = dec.decode(run.stderr).split("\n").filter((l) => l.startsWith("late-output "));
   const page = join(pages, `${name}.html`);
   const html = embedPlotly(await Deno.readTextFile(page), plotlyJs);
   await Deno.writeTextFile(page, html);
+  // Completeness: each cell's outputs against the displays the fast path saw.
+  const t1 = performance.now();
+  let expected: ExpectedOutputs;
+  try {
+    const e = await loadOrRunExpected(name, root);
+    expected = e.expected;
+    if (e.ran) {
+      console.log(
+        `${tag}: fast path run for the expected outputs in ${
+          ((performance.now() - t1) / 1000).toFixed(1)
+        } s`,
+      );
+    }
+  } catch (e) {
+    console.error(`${tag}: FAILED: ${(e as Error).message}`);
+    failures.push(`${name} (fast path)`);
+    continue;
+  }
+  expectedFigureCount.set(name, expectedFigures(expected));
+  const problems = checkOutputs(
+    name,
+    JSON.parse(await Deno.readTextFile(join(pages, `${name}.ipynb`))),
+    expected,
+  );
+  if (problems.length) {
+    console.error(
+      `${tag}: FAILED: outputs differ from the fast path's\n  ${problems.join("\n  ")}`,
+    );
+    failures.push(`${name} (outputs)`);
+  }
   let summary = "no results recorded";
   try {
     const r = JSON.parse(
@@ -90,7 +136,12 @@ for (const [i, name] of selected.entries()) {
   } catch {
     // reported below
   }
-  console.log(`${tag}: done in ${secs} s, ${countFigures(html)} figures, ${summary}`);
+  const outputs = Object.values(expected.cells).flat().length;
+  console.log(
+    `${tag}: done in ${secs} s, ${countFigures(html)} figures, ${
+      problems.length ? "OUTPUTS MISSING" : `all ${outputs} displays present`
+    } (${late.length} arrived after the cell's idle status, kept by the flush), ${summary}`,
+  );
 }
 
 // The index: every notebook with an exported page, every results file.
@@ -121,13 +172,14 @@ await Deno.writeTextFile(join(out, "index.html"), indexHtml(entries, results));
 console.log(`\nwrote ${join(out, "index.html")}\n\n${resultsText(results)}\n`);
 
 if (browser) {
-  for (const name of selected.filter((n) => !failures.includes(n))) {
+  for (const name of selected.filter((n) => expectedFigureCount.has(n))) {
     const c = await checkPage(join(pages, `${name}.html`));
-    const ok = allDrawn(c);
+    const want = expectedFigureCount.get(name);
+    const ok = allDrawn(c, want);
     console.log(
-      `chromium ${
-        ok ? "ok  " : "FAIL"
-      } ${name}: ${c.drawn}/${c.figures} figures drawn, ${c.mainSvgs} main-svg`,
+      `chromium ${ok ? "ok  " : "FAIL"} ${name}: ${c.drawn}/${
+        want ?? "?"
+      } expected figures drawn (${c.figures} on the page), ${c.mainSvgs} main-svg`,
     );
     if (!ok) failures.push(`${name} (plots not drawn)`);
   }

@@ -10,6 +10,8 @@
 export interface CapturedDisplay {
   /** MIME bundle (with `raw: true` exactly as given; otherwise built from the object). */
   bundle: Record<string, unknown>;
+  /** Index in the notebook's `cells` of the cell that displayed it (when a cell is known). */
+  cell?: number;
 }
 
 const DISPLAY = Symbol.for("Jupyter.display");
@@ -32,19 +34,25 @@ function template(mime: string) {
 /**
  * Replaces `Deno.jupyter` with a recorder (through its setter; the namespace itself is not
  * replaced).
+ * @param currentCell Returns the index (in the notebook's `cells`) of the running cell; each
+ *   display is tagged with it. Without it displays carry no cell.
  * @returns The list that receives every display, in order.
  */
-export function installFakeJupyter(): CapturedDisplay[] {
+export function installFakeJupyter(currentCell?: () => number | undefined): CapturedDisplay[] {
   const captured: CapturedDisplay[] = [];
+  const push = (bundle: Record<string, unknown>, cell: number | undefined) => {
+    captured.push(cell === undefined ? { bundle } : { bundle, cell });
+  };
   const fake = {
     $display: DISPLAY,
     async display(obj: unknown, options?: { raw?: boolean }): Promise<void> {
+      const cell = currentCell?.();
       if (isDisplayable(obj)) {
-        captured.push({ bundle: await obj[DISPLAY]() });
+        push(await obj[DISPLAY](), cell);
       } else if (options?.raw !== false && typeof obj === "object" && obj !== null) {
-        captured.push({ bundle: obj as Record<string, unknown> });
+        push(obj as Record<string, unknown>, cell);
       } else {
-        captured.push({ bundle: { "text/plain": String(obj) } });
+        push({ "text/plain": String(obj) }, cell);
       }
     },
     md: template("text/markdown"),

@@ -84,6 +84,11 @@ export interface NotebookModuleOptions {
   prelude?: string;
   /** Code placed after the last cell. */
   epilogue?: string;
+  /**
+   * Code placed before each code cell, given the cell's index in `nb.cells` (for example a
+   * statement that tells a display recorder which cell is running).
+   */
+  cellPrelude?: (cellIndex: number) => string;
 }
 
 /**
@@ -103,8 +108,11 @@ export function notebookModule(
     `// Generated from ${notebookPath} by notebooks/_lib/notebook.ts; do not edit.`,
     options.prelude ?? "",
   ];
-  codeCells(nb).forEach((src, i) => {
-    parts.push(`// cell ${i + 1}\n${resolveRelativeImports(src, dir)}`);
+  let n = 0;
+  nb.cells.forEach((cell, index) => {
+    if (cell.cell_type !== "code") return;
+    const pre = options.cellPrelude ? `${options.cellPrelude(index)}\n` : "";
+    parts.push(`// cell ${++n}\n${pre}${resolveRelativeImports(cellSource(cell), dir)}`);
   });
   parts.push(options.epilogue ?? "");
   return parts.join("\n\n") + "\n";

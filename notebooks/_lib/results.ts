@@ -115,19 +115,18 @@ export class Results {
   }
 
   /**
-   * Judges and records a claim.
+   * Judges and records a claim. Returns nothing, so that a cell ending in `results.record(...)`
+   * shows no `Out[n]` value in Jupyter; read the judged records from {@linkcode Results.records}.
    * @param claim The claim.
-   * @returns The record.
    * @throws {RangeError} If the id repeats or the numbers are invalid.
    */
-  record(claim: Claim): ResultRecord {
+  record(claim: Claim): void {
     if (this.#records.some((r) => r.id === claim.id)) {
       throw new RangeError(`claim id ${JSON.stringify(claim.id)} is recorded twice`);
     }
     const rec: ResultRecord = { ...claim, ...judge(claim) };
     if (Array.isArray(claim.reference)) rec.reference = [claim.reference[0], claim.reference[1]];
     this.#records.push(rec);
-    return rec;
   }
 
   /** The records so far. */
