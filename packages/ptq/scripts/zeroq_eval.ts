@@ -64,18 +64,38 @@ const evalBatches = Array.from(
   (_, b) => batch(test, b * evalBatch, evalBatch),
 );
 const evalCount = evalBatches.length * evalBatch;
-function accuracy(q: Graph): number {
-  let correct = 0;
+let floatOutputs: Float32Array[] | undefined;
+/** Test accuracy, and the logits' SQNR against float in dB (∞ for the float graph). */
+function evaluate(q: Graph): { accuracy: number; sqnr: number } {
+  let correct = 0, signal = 0, noise = 0;
+  const outs: Float32Array[] = [];
   evalBatches.forEach((s, b) => {
     const y = runFloat(q, s).output.data as Float32Array;
+    outs.push(y);
+    const ref = floatOutputs?.[b];
+    if (ref !== undefined) {
+      for (let i = 0; i < y.length; i++) {
+        signal += ref[i] * ref[i];
+        noise += (ref[i] - y[i]) ** 2;
+      }
+    }
     for (let i = 0; i < evalBatch; i++) {
       let best = 0;
       for (let c = 1; c < 10; c++) if (y[i * 10 + c] > y[i * 10 + best]) best = c;
       if (best === test.labels[b * evalBatch + i]) correct++;
     }
   });
-  return correct / evalCount;
+  floatOutputs ??= outs;
+  const sqnr = noise === 0 ? Infinity : 10 * Math.log10(signal / noise);
+  return { accuracy: correct / evalCount, sqnr };
 }
+let lastSqnr = Infinity;
+const accuracy = (q: Graph): number => {
+  const r = evaluate(q);
+  lastSqnr = r.sqnr;
+  return r.accuracy;
+};
+const db = () => `logits SQNR vs float ${lastSqnr.toFixed(2)} dB`;
 const pct = (a: number) => `${(100 * a).toFixed(2)}%`;
 
 console.log(
@@ -90,7 +110,8 @@ const real = Array.from(
 );
 const realGraph = await quantizeStatic(g, real);
 const realAcc = accuracy(realGraph);
-console.log(`W8A8, real calibration (${count} training images): ${pct(realAcc)}`);
+const realDb = lastSqnr;
+console.log(`W8A8, real calibration (${count} training images): ${pct(realAcc)}, ${db()}`);
 
 const t0 = performance.now();
 const range: [number, number] | undefined = rangeArg === "pixels"
@@ -115,6 +136,7 @@ const z = distillData(net, {
 const seconds = (performance.now() - t0) / 1000;
 const zeroGraph = await quantizeStatic(g, z.batches);
 const zeroAcc = accuracy(zeroGraph);
+const zeroDb = lastSqnr;
 let lo = Infinity, hi = -Infinity;
 for (const v of z.data) {
   lo = Math.min(lo, v);
@@ -125,7 +147,7 @@ console.log(
     seconds.toFixed(0)
   } s; layers ${z.layers.join(", ")}; distilled values in [${lo.toFixed(2)}, ${hi.toFixed(2)}]`,
 );
-console.log(`W8A8, ZeroQ calibration: ${pct(zeroAcc)}`);
+console.log(`W8A8, ZeroQ calibration: ${pct(zeroAcc)}, ${db()}`);
 const noise = Array.from({ length: Math.ceil(count / 32) }, (_, b) => {
   const n = Math.min(32, count - b * 32);
   const d = distillData(net, {
@@ -139,6 +161,7 @@ const noise = Array.from({ length: Math.ceil(count / 32) }, (_, b) => {
 });
 const noiseGraph = await quantizeStatic(g, noise);
 const noiseAcc = accuracy(noiseGraph);
+const noiseDb = lastSqnr;
 /** Activation scales of a QDQ graph relative to those of the real-data calibration. */
 function scaleRatios(q: Graph): string {
   const out: string[] = [];
@@ -154,9 +177,11 @@ function scaleRatios(q: Graph): string {
 }
 console.log(`activation scale / real-data scale, ZeroQ: ${scaleRatios(zeroGraph)}`);
 console.log(`activation scale / real-data scale, noise: ${scaleRatios(noiseGraph)}`);
-console.log(`W8A8, Gaussian-noise calibration (no distillation): ${pct(noiseAcc)}`);
+console.log(`W8A8, Gaussian-noise calibration (no distillation): ${pct(noiseAcc)}, ${db()}`);
 console.log(
-  `summary ${name}: float ${pct(floatAcc)}, real ${pct(realAcc)}, ZeroQ ${pct(zeroAcc)} (gap ${
-    (100 * (realAcc - zeroAcc)).toFixed(2)
-  } points), noise ${pct(noiseAcc)}`,
+  `summary ${name}: float ${pct(floatAcc)}, real ${pct(realAcc)} (${realDb.toFixed(2)} dB), ZeroQ ${
+    pct(zeroAcc)
+  } (${zeroDb.toFixed(2)} dB; gap ${(100 * (realAcc - zeroAcc)).toFixed(2)} points), noise ${
+    pct(noiseAcc)
+  } (${noiseDb.toFixed(2)} dB)`,
 );
