@@ -30,6 +30,12 @@ import { gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8
 import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
+import {
+  checkConvAccumulators,
+  checkGemmAccumulators,
+  stageShifts,
+  withMultiplierNames,
+} from "./_int32_check.ts";
 
 /** An activation fused into the output stage. */
 export type FusedActivation = "none" | "relu" | "relu6";
@@ -192,12 +198,16 @@ function stage(
   const reals = mode === "float"
     ? Float32Array.from(multipliers(x, w, outC, out))
     : multipliers(x, w, outC, out);
-  return outputStageFor(reals, {
-    mode,
-    zeroPoint: out.zeroPoint,
-    dtype: out.dtype,
-    ...activationClamp(o.activation ?? "none", out),
-  });
+  return withMultiplierNames(
+    () =>
+      outputStageFor(reals, {
+        mode,
+        zeroPoint: out.zeroPoint,
+        dtype: out.dtype,
+        ...activationClamp(o.activation ?? "none", out),
+      }),
+    "x.scale · weight.scale / out.scale",
+  );
 }
 
 /**
@@ -209,6 +219,10 @@ function stage(
  * @param out Output quantization.
  * @param options Bias, activation, mode, pre-packed weights.
  * @returns Quantized output `[N, O]`.
+ * @throws {RangeError} If an int32 accumulator (bias included) would leave int32 and wrap,
+ *   naming the arguments and the output index; with fixed-point requantization also if the
+ *   left shift of a multiplier ≥ 1 would take it out of int32. Nothing saturates silently.
+ *   Zero-size dimensions give empty outputs (K = 0: the empty sum, 0).
  * @throws {RangeError} On mismatched shapes, per-channel x, bad output parameters.
  *
  * @example Per-channel weights
@@ -240,13 +254,39 @@ export function fullyConnected(
   if (packed && (packed.k !== k || packed.n !== o)) {
     throw new RangeError(`options.packed is ${packed.k}×${packed.n}, the weights need ${k}×${o}`);
   }
-  const q = gemmInt8Requantized(n, o, k, xq, packed ?? wq, {
-    aZeroPoint: x.zeroPoint[0],
-    bZeroPoint: weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0],
-    transB: packed ? undefined : true,
-    bias: options.bias,
-    outputStage: stage(x, weight, o, out, options),
-  });
+  const outputStage = stage(x, weight, o, out, options);
+  if (options.bias !== undefined && options.bias.length !== o) {
+    throw new RangeError(
+      `options.bias must have one value per output channel (${o}), got ${options.bias.length}`,
+    );
+  }
+  const bZeroPoint = weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0];
+  let q: Int8Array | Uint8Array;
+  if (n === 0 || o === 0) {
+    q = out.dtype === "int8" ? new Int8Array(0) : new Uint8Array(0); // empty batch or layer
+  } else {
+    if (k === 0) throw new RangeError("x.shape[1] (K) must be at least 1");
+    checkGemmAccumulators({
+      label: "fullyConnected(x, weight, options.bias)",
+      m: n,
+      n: o,
+      k,
+      a: xq,
+      b: wq,
+      transB: true,
+      aZeroPoint: x.zeroPoint[0],
+      bZeroPoint,
+      bias: options.bias,
+      shift: stageShifts(outputStage),
+    });
+    q = gemmInt8Requantized(n, o, k, xq, packed ?? wq, {
+      aZeroPoint: x.zeroPoint[0],
+      bZeroPoint,
+      transB: packed ? undefined : true,
+      bias: options.bias,
+      outputStage,
+    });
+  }
   return new QuantizedTensor({
     q,
     shape: [n, o],
@@ -277,6 +317,10 @@ export interface ConvGeometry {
  * @param out Output quantization.
  * @param options Geometry, bias, activation, mode.
  * @returns Quantized output `[N, O, outH, outW]`.
+ * @throws {RangeError} If an int32 accumulator (bias included) would leave int32 and wrap,
+ *   naming the arguments and the output index; with fixed-point requantization also if the
+ *   left shift of a multiplier ≥ 1 would take it out of int32. Nothing saturates silently.
+ *   Zero-size dimensions give empty outputs (K = 0: the empty sum, 0).
  * @throws {RangeError} On bad shapes or geometry, per-channel x, bad output parameters.
  *
  * @example 1×1 convolution with ReLU6 (S_y = 1: codes above 6 clamp)
@@ -324,14 +368,45 @@ export function conv2d(
     );
   }
   const o = weight.shape[0];
+  checkGeometry(options, o);
+  const outputStage = stage(x, weight, o, out, options);
+  if (options.bias !== undefined && options.bias.length !== o) {
+    throw new RangeError(
+      `options.bias must have one value per output channel (${o}), got ${options.bias.length}`,
+    );
+  }
+  const sp = convOutHW(p);
+  if (!(sp[0] >= 1 && sp[1] >= 1)) {
+    throw new RangeError(`the kernel does not fit the padded input: output [${sp.join(", ")}]`);
+  }
+  if (x.shape[0] === 0 || o === 0) {
+    const q = out.dtype === "int8" ? new Int8Array(0) : new Uint8Array(0);
+    return new QuantizedTensor({
+      q,
+      shape: [x.shape[0], o, sp[0], sp[1]],
+      dtype: out.dtype,
+      scale: out.scale,
+      zeroPoint: out.zeroPoint,
+    });
+  }
+  const weightZeroPoint = weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0];
+  checkConvAccumulators(
+    "conv2d(x, weight, options.bias)",
+    xq,
+    wq,
+    p,
+    x.zeroPoint[0],
+    weightZeroPoint,
+    options.bias,
+    stageShifts(outputStage),
+  );
   const q = conv2dInt8Requantized(xq, wq, p, {
     inputZeroPoint: x.zeroPoint[0],
-    weightZeroPoint: weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0],
+    weightZeroPoint,
     bias: options.bias,
-    outputStage: stage(x, weight, o, out, options),
+    outputStage,
   });
   const hw = q.length / (x.shape[0] * o);
-  const sp = convOutHW(p);
   if (sp[0] * sp[1] !== hw) throw new RangeError("internal: output size mismatch");
   return new QuantizedTensor({
     q,
@@ -340,6 +415,31 @@ export function conv2d(
     scale: out.scale,
     zeroPoint: out.zeroPoint,
   });
+}
+
+/** Validates stride, padding, dilation and groups under the user's option names. */
+function checkGeometry(g: ConvGeometry, outChannels: number): void {
+  const ints = (name: string, v: unknown, lens: number[], min: number): void => {
+    const ok = (e: unknown) => typeof e === "number" && Number.isInteger(e) && e >= min;
+    const valid = v === undefined || ok(v) ||
+      (Array.isArray(v) && lens.includes(v.length) && v.every(ok));
+    if (!valid) {
+      throw new RangeError(
+        `options.${name} must be one ${min > 0 ? "positive" : "non-negative"} integer or ${
+          lens[0]
+        } of them; got ${JSON.stringify(v)}`,
+      );
+    }
+  };
+  ints("stride", g.stride, [2], 1);
+  ints("dilation", g.dilation, [2], 1);
+  ints("padding", g.padding, [4], 0);
+  const groups = g.groups ?? 1;
+  if (!Number.isInteger(groups) || groups < 1 || outChannels % groups !== 0) {
+    throw new RangeError(
+      `options.groups must be a positive integer dividing the output channels (${outChannels}); got ${groups}`,
+    );
+  }
 }
 
 function convOutHW(p: Conv2dParams): [number, number] {

@@ -29,6 +29,7 @@ import type { Conv2dParams } from "@lowbit/kernels/conv-params";
 import type { Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor } from "./requantize.ts";
+import { checkConvAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
 import {
   type CodeTensor,
   type Int32Tensor,
@@ -91,15 +92,20 @@ function planConv(
     v: readonly number[] | undefined,
     len: number,
     dflt: number,
+    min = 0,
   ): number[] => {
     const r = v ? [...v] : Array(len).fill(dflt);
-    if (r.length !== len || r.some((x) => !Number.isInteger(x) || x < 0)) {
-      throw new RangeError(`${name} must be ${len} non-negative integers, got [${r.join(", ")}]`);
+    if (r.length !== len || r.some((x) => !Number.isInteger(x) || x < min)) {
+      throw new RangeError(
+        `options.${name} must be ${len} ${min > 0 ? "positive" : "non-negative"} integers, got [${
+          r.join(", ")
+        }]`,
+      );
     }
     return r;
   };
-  const strides = list("strides", a.strides, s, 1);
-  const dilations = list("dilations", a.dilations, s, 1);
+  const strides = list("strides", a.strides, s, 1, 1);
+  const dilations = list("dilations", a.dilations, s, 1, 1);
   const kernel = wShape.slice(2);
   if (a.kernelShape && a.kernelShape.join() !== kernel.join()) {
     throw new RangeError(
@@ -124,9 +130,9 @@ function planConv(
   }
   const group = a.group ?? 1;
   const [n, c] = xShape, [o, cg] = wShape;
-  if (!Number.isInteger(group) || group < 1 || c !== cg * group) {
+  if (!Number.isInteger(group) || group < 1 || c !== cg * group || o % group !== 0) {
     throw new RangeError(
-      `group (${group}) × w.shape[1] (${cg}) must equal the input channels (${c})`,
+      `options.group (${group}) × w.shape[1] (${cg}) must equal the input channels (${c}) and divide the output channels (${o})`,
     );
   }
   const two = <T>(v: T[], one: T): [T, T] => (s === 1 ? [one, v[0]] : [v[0], v[1]]);
@@ -172,6 +178,13 @@ function checkCodes(name: string, t: CodeTensor): void {
   }
 }
 
+function checkZeroPoint(name: string, z: number, codes: Int8Array | Uint8Array): void {
+  const [lo, hi] = codes instanceof Int8Array ? [-128, 127] : [0, 255];
+  if (!Number.isInteger(z) || z < lo || z > hi) {
+    throw new RangeError(`${name} must be an integer in [${lo}, ${hi}], got ${z}`);
+  }
+}
+
 /**
  * ONNX ConvInteger (C.1).
  *
@@ -179,6 +192,10 @@ function checkCodes(name: string, t: CodeTensor): void {
  * @param w Weight codes `[O, C/group, kH, kW]` or `[O, C/group, k]`.
  * @param options Zero points and convolution attributes.
  * @returns int32 output `[N, O, outH, outW]` (or `[N, O, outL]`).
+ * @throws {RangeError} If an int32 accumulator (bias included) would leave int32 and wrap,
+ *   naming the arguments and the output index; with fixed-point requantization also if the
+ *   left shift of a multiplier ≥ 1 would take it out of int32. Nothing saturates silently.
+ *   Zero-size dimensions give empty outputs (K = 0: the empty sum, 0).
  * @throws {RangeError} On bad shapes or attributes, or zero points outside their type.
  * @throws {TypeError} When an operand is not 8-bit codes.
  *
@@ -199,10 +216,26 @@ export function convInteger(
   checkCodes("x", x);
   checkCodes("w", w);
   const plan = planConv(x.shape, w.shape, options);
+  const xZp = options.xZeroPoint ?? 0;
+  checkZeroPoint("options.xZeroPoint", xZp, x.data);
   let wZp = options.wZeroPoint ?? 0;
   if (typeof wZp !== "number" && wZp.length === 1) wZp = wZp[0];
+  if (typeof wZp === "number") checkZeroPoint("options.wZeroPoint", wZp, w.data);
+  else {
+    if (wZp.length !== w.shape[0]) {
+      throw new RangeError(
+        `options.wZeroPoint must be a scalar or have one value per output channel (${
+          w.shape[0]
+        }), got ${wZp.length}`,
+      );
+    }
+    wZp.forEach((z, i) => checkZeroPoint(`options.wZeroPoint[${i}]`, z, w.data));
+  }
+  const size = plan.outShape.reduce((p, d) => p * d, 1);
+  if (size === 0) return { data: new Int32Array(0), shape: plan.outShape };
+  checkConvAccumulators("convInteger(x, w)", x.data, w.data, plan.params, xZp, wZp);
   const data = conv2dInt8(x.data, w.data, plan.params, {
-    inputZeroPoint: options.xZeroPoint ?? 0,
+    inputZeroPoint: xZp,
     weightZeroPoint: wZp,
   });
   return { data, shape: plan.outShape };
@@ -217,6 +250,10 @@ export function convInteger(
  * @param output Output scale, zero point and type.
  * @param options Bias, mode and convolution attributes.
  * @returns The quantized output.
+ * @throws {RangeError} If an int32 accumulator (bias included) would leave int32 and wrap,
+ *   naming the arguments and the output index; with fixed-point requantization also if the
+ *   left shift of a multiplier ≥ 1 would take it out of int32. Nothing saturates silently.
+ *   Zero-size dimensions give empty outputs (K = 0: the empty sum, 0).
  * @throws {RangeError} On per-channel `x`, `w` per-channel along another axis, bad shapes,
  *   attributes or output parameters.
  *
@@ -257,14 +294,39 @@ export function qlinearConv(
   const wScale = w.perChannel ? w.scale : new Float32Array(o).fill(w.scale[0]);
   const dtype = output.dtype ?? (x.dtype as "int8" | "uint8");
   const zeroPoint = output.zeroPoint ?? 0;
-  const stage = outputStageFor(qlinearMultipliers(x.scale[0], wScale, output.scale), {
-    mode: options.mode ?? "float",
-    zeroPoint,
-    dtype,
-  });
+  const stage = withMultiplierNames(
+    () =>
+      outputStageFor(qlinearMultipliers(x.scale[0], wScale, output.scale), {
+        mode: options.mode ?? "float",
+        zeroPoint,
+        dtype,
+      }),
+    "fl(fl(x.scale · w.scale) / output.scale)",
+  );
+  const wZp = w.perChannel ? w.zeroPoint : w.zeroPoint[0];
+  if (options.bias !== undefined && options.bias.length !== o) {
+    throw new RangeError(
+      `options.bias must have one value per output channel (${o}), got ${options.bias.length}`,
+    );
+  }
+  const size = plan.outShape.reduce((p, d) => p * d, 1);
+  if (size === 0) {
+    const q = dtype === "int8" ? new Int8Array(0) : new Uint8Array(0);
+    return new QuantizedTensor({ q, shape: plan.outShape, dtype, scale: output.scale, zeroPoint });
+  }
+  checkConvAccumulators(
+    "qlinearConv(x, w, options.bias)",
+    x.q,
+    w.q,
+    plan.params,
+    x.zeroPoint[0],
+    wZp,
+    options.bias,
+    stageShifts(stage),
+  );
   const q = conv2dInt8Requantized(x.q as Int8Operand, w.q as Int8Operand, plan.params, {
     inputZeroPoint: x.zeroPoint[0],
-    weightZeroPoint: w.perChannel ? w.zeroPoint : w.zeroPoint[0],
+    weightZeroPoint: wZp,
     bias: options.bias,
     outputStage: stage,
   });

@@ -29,6 +29,7 @@
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
+import { checkGemmAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
 
 /** An 8-bit code tensor: row-major codes and their shape. */
 export interface CodeTensor {
@@ -164,6 +165,10 @@ function zeroPointArg(
  * @returns The int32 result with the broadcast shape.
  * @throws {RangeError} On shapes that do not multiply or broadcast, or zero points of the
  *   wrong length or outside their type.
+ * @throws {RangeError} If an int32 accumulator (bias included) would leave int32 and wrap,
+ *   naming the arguments and the output index; with fixed-point requantization also if the
+ *   left shift of a multiplier ≥ 1 would take it out of int32. Nothing saturates silently.
+ *   Zero-size dimensions give empty outputs (K = 0: the empty sum, 0).
  * @throws {TypeError} When an operand is not 8-bit codes.
  *
  * @example Per-column B zero points
@@ -189,9 +194,22 @@ export function matMulInteger(
   const aZp = zeroPointArg("options.aZeroPoint", options.aZeroPoint, m);
   const bZp = zeroPointArg("options.bZeroPoint", options.bZeroPoint, n);
   const out = new Int32Array(p.batches.length * m * n);
+  // Empty tensors (ONNX allows zero-size dimensions): no output, or K = 0 sums to 0.
+  if (out.length === 0 || k === 0) return { data: out, shape: p.outShape };
   p.batches.forEach(({ a: ia, b: ib }, t) => {
     const av = a.data.subarray(ia * m * k, (ia + 1) * m * k);
     const bv = b.data.subarray(ib * k * n, (ib + 1) * k * n);
+    checkGemmAccumulators({
+      label: "matMulInteger(a, b)",
+      m,
+      n,
+      k,
+      a: av,
+      b: bv,
+      aZeroPoint: aZp,
+      bZeroPoint: bZp,
+      prefix: p.batches.length > 1 ? `[${t}; ` : "[",
+    });
     if (typeof aZp === "number") {
       gemmInt8(m, n, k, av, bv, {
         aZeroPoint: aZp,
@@ -237,6 +255,10 @@ function storage(t: QuantizedTensor, name: string): Int8Operand {
  * @param output Output scale, zero point and type.
  * @param options Requantization mode (`"float"` default, `"fixed"` gemmlowp).
  * @returns The quantized product.
+ * @throws {RangeError} If an int32 accumulator (bias included) would leave int32 and wrap,
+ *   naming the arguments and the output index; with fixed-point requantization also if the
+ *   left shift of a multiplier ≥ 1 would take it out of int32. Nothing saturates silently.
+ *   Zero-size dimensions give empty outputs (K = 0: the empty sum, 0).
  * @throws {RangeError} On per-channel `a`, `b` per-channel along another axis, bad shapes or
  *   output parameters.
  *
@@ -278,12 +300,36 @@ export function qlinearMatMul(
   }
   const bScale = b.perChannel ? b.scale : new Float32Array(n).fill(b.scale[0]);
   const mult = qlinearMultipliers(a.scale[0], bScale, output.scale);
-  const stage = outputStageFor(mult, { mode: options.mode ?? "float", zeroPoint, dtype });
+  const stage = withMultiplierNames(
+    () => outputStageFor(mult, { mode: options.mode ?? "float", zeroPoint, dtype }),
+    "fl(fl(a.scale · b.scale) / output.scale)",
+  );
   const out = dtype === "int8"
     ? new Int8Array(p.batches.length * m * n)
     : new Uint8Array(p.batches.length * m * n);
   const bZp = b.perChannel ? b.zeroPoint : b.zeroPoint[0];
+  const make = () =>
+    new QuantizedTensor({ q: out, shape: p.outShape, dtype, scale: output.scale, zeroPoint });
+  // Empty tensors: no output, or K = 0 — every accumulator is 0, which requantizes to the
+  // output zero point.
+  if (out.length === 0) return make();
+  if (k === 0) {
+    out.fill(zeroPoint);
+    return make();
+  }
   p.batches.forEach(({ a: ia, b: ib }, t) => {
+    checkGemmAccumulators({
+      label: "qlinearMatMul(a, b)",
+      m,
+      n,
+      k,
+      a: aq.subarray(ia * m * k, (ia + 1) * m * k),
+      b: bq.subarray(ib * k * n, (ib + 1) * k * n),
+      aZeroPoint: a.zeroPoint[0],
+      bZeroPoint: bZp,
+      prefix: p.batches.length > 1 ? `[${t}; ` : "[",
+      shift: stageShifts(stage),
+    });
     gemmInt8Requantized(
       m,
       n,
@@ -298,5 +344,5 @@ export function qlinearMatMul(
       },
     );
   });
-  return new QuantizedTensor({ q: out, shape: p.outShape, dtype, scale: output.scale, zeroPoint });
+  return make();
 }
