@@ -17,6 +17,7 @@
  */
 
 import type { Conv2dParams } from "@lowbit/kernels/conv-params";
+import { quantizeMultiplier } from "@lowbit/kernels/requantize";
 
 const INT32_MAX = 2147483647;
 const INT32_MIN = -2147483648;
@@ -254,4 +255,55 @@ export function stageShifts(
 ): ArrayLike<number> | undefined {
   if (stage.kind !== "fixed" || stage.shift === undefined) return undefined;
   return typeof stage.shift === "number" ? [stage.shift] : stage.shift;
+}
+
+/**
+ * `quantizeMultiplier(real)` whose errors name `what` (the user's scales) instead of the internal
+ * `real`.
+ *
+ * @param real The real multiplier.
+ * @param what How it is formed, e.g. `"a.scale · b.scale / out.scale"`.
+ * @returns The Q31 multiplier and shift.
+ * @throws {RangeError} Naming `what` when the multiplier is not representable.
+ */
+export function namedMultiplier(real: number, what: string): { multiplier: number; shift: number } {
+  try {
+    return quantizeMultiplier(real);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new RangeError(
+      `the requantization multiplier ${what} = ${real} is unusable: ${
+        e.message.replace(/^real\s*/, "it ")
+      }`,
+    );
+  }
+}
+
+/**
+ * The largest |acc| that gemmlowp's left shift by `shift` (a multiplier ≥ 1) keeps in int32;
+ * `Infinity` when there is no left shift.
+ *
+ * @param shift The multiplier's shift.
+ * @returns The limit.
+ */
+export function shiftLimit(shift: number): number {
+  return shift > 0 ? Math.floor(INT32_MAX / 2 ** shift) : Infinity;
+}
+
+/**
+ * The error for an accumulator that the left shift of a multiplier ≥ 1 would take out of int32.
+ *
+ * @param label The function and arguments.
+ * @param index The element index.
+ * @param acc The accumulator.
+ * @param shift The shift.
+ * @returns The RangeError to throw.
+ */
+export function shiftOverflow(
+  label: string,
+  index: number,
+  acc: number,
+  shift: number,
+): RangeError {
+  return overflow(label, `[${index}]`, acc, 2 ** shift);
 }

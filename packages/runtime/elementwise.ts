@@ -32,7 +32,7 @@
  */
 
 import { broadcastIndex, broadcastShapes } from "@lowbit/graph/broadcast";
-import { quantizeMultiplier } from "@lowbit/kernels/requantize";
+import { namedMultiplier, shiftLimit, shiftOverflow } from "./_int32_check.ts";
 import { multiplyByQuantizedMultiplier, type RequantMode } from "./requantize.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import {
@@ -97,9 +97,13 @@ export function add(
     }
   } else if (mode === "fixed") {
     const twiceMax = 2 * Math.max(a.scale[0], b.scale[0]);
-    const ma = quantizeMultiplier(a.scale[0] / twiceMax),
-      mb = quantizeMultiplier(b.scale[0] / twiceMax);
-    const mo = quantizeMultiplier(twiceMax / (2 ** LEFT_SHIFT * out.scale));
+    const ma = namedMultiplier(a.scale[0] / twiceMax, "a.scale / (2 · max(a.scale, b.scale))"),
+      mb = namedMultiplier(b.scale[0] / twiceMax, "b.scale / (2 · max(a.scale, b.scale))");
+    const mo = namedMultiplier(
+      twiceMax / (2 ** LEFT_SHIFT * out.scale),
+      "2 · max(a.scale, b.scale) / (2^20 · out.scale)",
+    );
+    const lim = shiftLimit(mo.shift);
     for (let i = 0; i < y.length; i++) {
       const sa = multiplyByQuantizedMultiplier(
         (qa[i] - za) * 2 ** LEFT_SHIFT,
@@ -111,6 +115,7 @@ export function add(
         mb.multiplier,
         mb.shift,
       );
+      if (Math.abs(sa + sb) > lim) throw shiftOverflow("add(a, b, out)", i, sa + sb, mo.shift);
       const v = multiplyByQuantizedMultiplier(sa + sb, mo.multiplier, mo.shift) + out.zeroPoint;
       y[i] = v < clampMin ? clampMin : v > clampMax ? clampMax : v;
     }
@@ -212,9 +217,15 @@ export function mul(
       y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
     }
   } else if (mode === "fixed") {
-    const m = quantizeMultiplier((a.scale[0] * b.scale[0]) / out.scale);
+    const m = namedMultiplier(
+      (a.scale[0] * b.scale[0]) / out.scale,
+      "a.scale · b.scale / out.scale",
+    );
+    const lim = shiftLimit(m.shift);
     for (let i = 0; i < y.length; i++) {
-      const v = multiplyByQuantizedMultiplier((qa[i] - za) * (qb[i] - zb), m.multiplier, m.shift) +
+      const acc = (qa[i] - za) * (qb[i] - zb);
+      if (Math.abs(acc) > lim) throw shiftOverflow("mul(a, b, out)", i, acc, m.shift);
+      const v = multiplyByQuantizedMultiplier(acc, m.multiplier, m.shift) +
         out.zeroPoint;
       y[i] = v < clampMin ? clampMin : v > clampMax ? clampMax : v;
     }
@@ -292,7 +303,8 @@ export function concat(
   for (const t of inputs) {
     const q = t.codes(), z = t.zeroPoint[0], len = t.shape[ax] * inner;
     const same = t.scale[0] === Math.fround(out.scale) && z === out.zeroPoint;
-    const m = quantizeMultiplier(t.scale[0] / out.scale);
+    const m = namedMultiplier(t.scale[0] / out.scale, "inputs[i].scale / out.scale");
+    const lim = shiftLimit(m.shift);
     const r = Math.fround(t.scale[0] / out.scale);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < len; i++) {
@@ -300,6 +312,9 @@ export function concat(
         let c: number;
         if (same) c = v;
         else if (mode === "fixed") {
+          if (Math.abs(v - z) > lim) {
+            throw shiftOverflow("concat(inputs, axis, out)", o * len + i, v - z, m.shift);
+          }
           c = multiplyByQuantizedMultiplier(v - z, m.multiplier, m.shift) + out.zeroPoint;
         } else c = rneClamp(Math.fround(Math.fround(v - z) * r), out.zeroPoint, min, max);
         y[o * rowLen + offset + i] = c < min ? min : c > max ? max : c;

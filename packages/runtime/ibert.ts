@@ -37,7 +37,8 @@
  * @module
  */
 
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from "@lowbit/kernels/requantize";
+import { multiplyByQuantizedMultiplier } from "@lowbit/kernels/requantize";
+import { namedMultiplier, shiftLimit, shiftOverflow } from "./_int32_check.ts";
 import type { OutputQuant } from "./fused.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 
@@ -323,7 +324,11 @@ export function iLayerNorm(
   // added before the single final rounding.
   const mults = Array.from(
     gamma,
-    (g) => (g === 0 ? null : quantizeMultiplier(Math.abs(g) * normScale / out.scale)),
+    (
+      g,
+    ) => (g === 0
+      ? null
+      : namedMultiplier(Math.abs(g) * normScale / out.scale, "|gamma[j]| · √d / 2^F / out.scale")),
   );
   const betaNorm = Array.from(beta, (b, j) => {
     const unit = Math.abs(gamma[j]) * normScale;
@@ -412,9 +417,11 @@ export function requantizeScaled(x: ScaledInt, out: OutputQuant): QuantizedTenso
   checkScale(x.scale);
   checkScale(out.scale);
   const { min, max } = DTYPE_RANGE[out.dtype];
-  const m = quantizeMultiplier(x.scale / out.scale);
+  const m = namedMultiplier(x.scale / out.scale, "x.scale / out.scale");
+  const lim = shiftLimit(m.shift);
   const y = new Int32Array(x.q.length);
   for (let i = 0; i < y.length; i++) {
+    if (Math.abs(x.q[i]) > lim) throw shiftOverflow("requantizeScaled(x, out)", i, x.q[i], m.shift);
     const c = multiplyByQuantizedMultiplier(x.q[i], m.multiplier, m.shift) + out.zeroPoint;
     y[i] = c < min ? min : c > max ? max : c;
   }

@@ -2,15 +2,19 @@
 // forms: a constant dot product of k terms c·d is k·c·d; the empty sum is 0.
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
+  add,
+  concat,
   conv2d,
   convInteger,
   dequantizeLinear,
   fullyConnected,
   matMulInteger,
+  mul,
   qlinearConv,
   qlinearMatMul,
   QuantizedTensor,
   quantizeLinear,
+  requantizeScaled,
 } from "./mod.ts";
 
 const INT32_MAX = 2 ** 31 - 1;
@@ -236,4 +240,31 @@ Deno.test("empty tensors: MatMulInteger, QLinearMatMul, QuantizeLinear/Dequantiz
   });
   deepEqual([c2.q.length, c2.shape], [0, [0, 1, 3, 3]]);
   ok(true);
+});
+
+Deno.test("elementwise and I-BERT requantization: unusable multipliers name the scales; gemmlowp's left shift never wraps", () => {
+  const t = (v: number[], scale = 1) => qt(Int8Array.from(v), [v.length], scale);
+  const tiny = { scale: 1e-40, zeroPoint: 0, dtype: "int8" as const };
+  const names = (re: RegExp) => (e: Error) =>
+    e instanceof RangeError && re.test(e.message) && !/^real /.test(e.message);
+  throws(() => add(t([1, 2]), t([3, 4]), tiny), names(/out\.scale/));
+  throws(() => concat([t([1, 2])], 0, tiny), names(/out\.scale/));
+  throws(() => mul(t([1]), t([1]), tiny, { mode: "fixed" }), names(/out\.scale/));
+  throws(() => requantizeScaled({ q: Int32Array.of(1), scale: 1 }, tiny), names(/out\.scale/));
+  // mul, fixed point: 127 · 127 = 16129 times the multiplier 2^17 (shift 18 after the Q31
+  // mantissa 2^30) would need 16129 · 2^18 > 2^31 in int32: an error, not a wrapped code.
+  const out = { scale: 2 ** -17, zeroPoint: 0, dtype: "int8" as const };
+  throws(
+    () => mul(t([127]), t([127]), out, { mode: "fixed" }),
+    (e: Error) =>
+      e instanceof RangeError && /mul\(a, b, out\).*shifts it left by 18/.test(e.message),
+  );
+  // The float path computes the same product exactly and saturates: 127.
+  deepEqual([...mul(t([127]), t([127]), out, { mode: "float" }).q], [127]);
+  // Small products still pass with the same multiplier: 1 · 1 · 2^17 saturates to 127.
+  deepEqual([...mul(t([1]), t([1]), out, { mode: "fixed" }).q], [127]);
+  throws(
+    () => requantizeScaled({ q: Int32Array.of(2 ** 20), scale: 1 }, { ...out, scale: 2 ** -12 }),
+    /requantizeScaled\(x, out\)/,
+  );
 });

@@ -6,6 +6,7 @@ import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
   dequantizeLinearFloat,
   type OnnxFloatCodeType,
+  QUANTIZE_OPS,
   quantizeLinearFloat,
 } from "./tensor_quantize.ts";
 
@@ -210,4 +211,32 @@ Deno.test("float QuantizeLinear/DequantizeLinear: bad input names the argument",
       .length,
     0,
   );
+});
+
+Deno.test("QuantizeLinear/DequantizeLinear graph ops: empty tensors (shape [0, 3]) give empty outputs", () => {
+  const node = (op: string) => ({
+    name: op,
+    op,
+    inputs: ["x", "s", "z"],
+    outputs: ["y"],
+    attrs: {},
+  });
+  const x = { dtype: "float32" as const, shape: [0, 3], data: new Float32Array(0) };
+  const s = { dtype: "float32" as const, shape: [], data: Float32Array.of(0.5) };
+  const z = { dtype: "uint8" as const, shape: [], data: Uint8Array.of(3) };
+  const [y] = QUANTIZE_OPS.QuantizeLinear.run(node("QuantizeLinear"), [x, s, z], { opset: 13 });
+  deepEqual([y.dtype, y.shape, y.data.length], ["uint8", [0, 3], 0]);
+  const [d] = QUANTIZE_OPS.DequantizeLinear.run(node("DequantizeLinear"), [y, s, z], { opset: 13 });
+  deepEqual([d.dtype, d.shape, d.data.length], ["float32", [0, 3], 0]);
+  // Per axis along the non-empty axis 1.
+  const s3 = { dtype: "float32" as const, shape: [3], data: Float32Array.of(1, 2, 4) };
+  const z3 = { dtype: "int8" as const, shape: [3], data: new Int8Array(3) };
+  const [y3] = QUANTIZE_OPS.QuantizeLinear.run(node("QuantizeLinear"), [x, s3, z3], { opset: 13 });
+  deepEqual([y3.dtype, y3.shape, y3.data.length], ["int8", [0, 3], 0]);
+  const [dy] = QUANTIZE_OPS.DynamicQuantizeLinear.run(
+    { ...node("DynamicQuantizeLinear"), outputs: ["y", "s", "z"] },
+    [x],
+    { opset: 13 },
+  );
+  deepEqual([dy.shape, dy.data.length], [[0, 3], 0]);
 });
