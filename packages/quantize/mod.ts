@@ -34,3 +34,6 @@ export * from "./nonuniform/codebook.ts";
 export * from "./nonuniform/binary_code.ts";
 export * from "./ste.ts";
 export * from "./metrics.ts";
+// Types from @lowbit/rounding that public options of this package reference.
+export type { RandomSource, RoundingMode, RoundingOptions } from "@lowbit/rounding/modes";
+export type { Philox } from "@lowbit/rounding/philox";
