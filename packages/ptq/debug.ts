@@ -37,7 +37,8 @@ export type PtqFixKind =
   | "higher-bits"
   | "cle"
   | "observer-percentile"
-  | "observer-mse";
+  | "observer-mse"
+  | "float";
 
 /** Options of {@linkcode ptqDebugReport}. */
 export interface PtqDebugOptions {
@@ -65,6 +66,12 @@ export interface PtqDebugOptions {
   threshold?: number;
   /** Most limiting layers to try fixes on (default 3). */
   maxFixLayers?: number;
+  /**
+   * Smallest gain (in metric units) for a fix to be suggested (default 0.1: 0.1 dB, or 0.1
+   * points of an accuracy in percent). Keeping the layer in float is suggested only when no
+   * quantized fix reaches it.
+   */
+  minGain?: number;
   /** Options of the CLE fix (default `{ relu6: "per-channel" }`). */
   equalize?: EqualizeOptions;
   /** Called with a short description of each quantized model measured. */
@@ -112,7 +119,10 @@ export interface LayerDiagnosis {
   limitedBy: "weights" | "activation";
   /** The fixes tried, best first. */
   fixes: FixTrial[];
-  /** The best fix if it gains (> 0), else undefined. */
+  /**
+   * The best quantized fix if it gains at least `minGain`; else `"float"` (keep the layer in
+   * higher precision) if that does; else undefined.
+   */
   suggestion: FixTrial | undefined;
   /**
    * Metric of the whole quantized model with this layer and its activation function kept in
@@ -380,6 +390,8 @@ export async function ptqDebugReport(
   if (!(threshold > 0 && threshold <= 1)) {
     throw new RangeError(`threshold must be in (0, 1], got ${threshold}`);
   }
+  const minGain = options.minGain ?? 0.1;
+  if (!(minGain >= 0)) throw new RangeError(`minGain must be ≥ 0, got ${minGain}`);
   const maxFixLayers = options.maxFixLayers ?? 3;
   if (!Number.isInteger(maxFixLayers) || maxFixLayers < 0) {
     throw new RangeError(`maxFixLayers must be an integer ≥ 0, got ${maxFixLayers}`);
@@ -533,19 +545,27 @@ export async function ptqDebugReport(
         );
       }
     }
-    fixes.sort((a, b) => b.gain - a.gain);
     const keep: Record<string, NodeOverride> = {};
     for (const v of chains.get(l.node) ?? []) {
       const p = g.nodes.find((n) => n.outputs[0] === v);
       if (p !== undefined) keep[p.name] = { float: true };
     }
     const floatLayer = measure(`${l.node} in float`, await quantize(g, keep));
+    fixes.push({
+      fix: "float",
+      description: `keep ${l.node} and its output in float (higher precision)`,
+      metric: floatLayer,
+      gain: floatLayer - full,
+    });
+    fixes.sort((a, b) => b.gain - a.gain);
     const act = l.activation === undefined ? 0 : degradation(l.activation);
+    const best = fixes.find((f) => f.fix !== "float" && f.gain >= minGain) ??
+      fixes.find((f) => f.fix === "float" && f.gain >= minGain);
     diagnoses.push({
       node: l.node,
       limitedBy: degradation(l.weights) >= act ? "weights" : "activation",
       fixes,
-      suggestion: fixes[0] !== undefined && fixes[0].gain > 0 ? fixes[0] : undefined,
+      suggestion: best,
       floatLayer,
     });
   }
@@ -623,7 +643,7 @@ export function formatPtqDebugReport(r: PtqDebugReport): string {
         `- ${f.description}: ${num(f.metric)} (${f.gain >= 0 ? "+" : ""}${num(f.gain)})`
       ),
       d.suggestion === undefined
-        ? "- no fix tried here improves the metric"
+        ? "- no fix tried here improves the metric by the minimum gain"
         : `- suggested: ${d.suggestion.description} (+${num(d.suggestion.gain)})`,
     );
   }

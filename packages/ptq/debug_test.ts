@@ -139,8 +139,18 @@ Deno.test("ptqDebugReport: an activation outlier in calibration names a; percent
   equal(d.limitedBy, "activation");
   equal(d.suggestion?.fix, "observer-percentile");
   ok(d.suggestion !== undefined && d.suggestion.gain > 10, `gain ${d.suggestion?.gain} dB`);
-  // Only the two range fixes apply: per-channel is the baseline, 8 bits the most, no CLE pair.
-  deepEqual(d.fixes.map((f) => f.fix).sort(), ["observer-mse", "observer-percentile"]);
+  // Only the two range fixes apply (per-channel is the baseline, 8 bits the most, no CLE
+  // pair), besides keeping a in float, which is not suggested while a quantized fix helps.
+  deepEqual(d.fixes.map((f) => f.fix).sort(), ["float", "observer-mse", "observer-percentile"]);
+  const kept = d.fixes.find((f) => f.fix === "float");
+  equal(kept?.metric, d.floatLayer);
+  // A minimum gain nothing reaches: no suggestion.
+  const strict = await ptqDebugReport(g, calibration, {
+    evaluation: nearlyEqualInputs(64, 4),
+    granularity: "per-channel",
+    minGain: 1000,
+  });
+  equal(strict.diagnoses[0].suggestion, undefined);
 });
 
 Deno.test("ptqDebugReport: a user metric (accuracy-like) and bits below 8 add the higher-bits fix", async () => {
