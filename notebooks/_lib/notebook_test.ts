@@ -49,6 +49,13 @@ Deno.test("notebookModule keeps cell order between prelude and epilogue", () => 
   ok(order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1])), JSON.stringify(order));
 });
 
+Deno.test("notebookModule puts cellPrelude before each code cell with its index in cells", () => {
+  const m = notebookModule(nb, "/r/notebooks/n.ipynb", { cellPrelude: (i) => `__cell = ${i};` });
+  ok(m.includes("// cell 1\n__cell = 1;\nimport { a }"), m);
+  ok(m.includes("// cell 2\n__cell = 2;\nconst m ="), m);
+  equal(m.match(/__cell = /g)?.length, 2);
+});
+
 Deno.test("notebookNames: the notebooks folder lists the committed notebooks, not nbconvert's copies", async () => {
   const dir = new URL("../", import.meta.url).pathname;
   const files = [...Deno.readDirSync(dir)].map((e) => e.name);
