@@ -52,9 +52,9 @@ export interface ExpectedOutputs {
 }
 
 /**
- * A hash of what decides a notebook's displays: its code cells and the notebook helpers.
+ * A hash of what decides a notebook's displays: its code cells and the display helpers.
  * @param nb The notebook.
- * @param libSources Contents of the helper modules (notebooks/_lib/*.ts).
+ * @param libSources Contents of the helper modules ({@linkcode libSources}).
  * @returns Hex SHA-256.
  */
 export async function sourcesHash(nb: Notebook, libSources: readonly string[]): Promise<string> {
@@ -64,14 +64,29 @@ export async function sourcesHash(nb: Notebook, libSources: readonly string[]): 
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Contents of notebooks/_lib/*.ts without tests, sorted by name. */
+/**
+ * The helpers that display and record (notebooks/_lib): a change to one makes the fast path's
+ * records stale. (Other helpers and the packages are not hashed, so that editing them does not
+ * force every notebook's fast path to rerun; should they change what a cell displays, the check
+ * fails with an extra or missing output and `deno test -A notebooks/` renews the records.)
+ */
+export const DISPLAY_HELPERS: readonly string[] = [
+  "fake_jupyter.ts",
+  "notebook.ts",
+  "plot.ts",
+  "results.ts",
+];
+
+/** Contents of {@linkcode DISPLAY_HELPERS} (those present), in that order. */
 export function libSources(root: string = repoRoot()): string[] {
   const dir = join(root, "notebooks", "_lib");
-  return [...Deno.readDirSync(dir)]
-    .filter((e) => e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts"))
-    .map((e) => e.name)
-    .sort()
-    .map((n) => Deno.readTextFileSync(join(dir, n)));
+  return DISPLAY_HELPERS.flatMap((n) => {
+    try {
+      return [Deno.readTextFileSync(join(dir, n))];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /**
