@@ -8,7 +8,8 @@
  * float32 `Float32Array`, float64 `Float64Array`, float16 `Uint16Array` (IEEE bit patterns),
  * int8/int4 `Int8Array` (int4 one value per element), uint8/uint4/bool `Uint8Array`,
  * int16 `Int16Array`, uint16 `Uint16Array`, int32 `Int32Array`, uint32 `Uint32Array`,
- * int64 `BigInt64Array`. Row-major, contiguous.
+ * int64 `BigInt64Array`, float8e4m3fn/float8e4m3fnuz/float8e5m2/float8e5m2fnuz/float4e2m1
+ * `Uint8Array` (one bit pattern per element; float4 unpacked). Row-major, contiguous.
  *
  * Op semantics are ONNX's (default domain, the graph's `opset`); an input name `""` is an
  * omitted optional input, as in ONNX.
@@ -48,7 +49,12 @@ export type GraphDType =
   | "int64"
   | "bool"
   | "int4"
-  | "uint4";
+  | "uint4"
+  | "float8e4m3fn"
+  | "float8e4m3fnuz"
+  | "float8e5m2"
+  | "float8e5m2fnuz"
+  | "float4e2m1";
 
 /** Storage array of a graph tensor (see the module doc for the dtype ↔ array mapping). */
 export type GraphData =
@@ -147,6 +153,11 @@ const ARRAY_OF: Record<GraphDType, new (n: number) => GraphData> = {
   bool: Uint8Array,
   int4: Int8Array,
   uint4: Uint8Array,
+  float8e4m3fn: Uint8Array,
+  float8e4m3fnuz: Uint8Array,
+  float8e5m2: Uint8Array,
+  float8e5m2fnuz: Uint8Array,
+  float4e2m1: Uint8Array,
 };
 
 /**

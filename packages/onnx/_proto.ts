@@ -27,7 +27,15 @@ export const ONNX_TYPE: Readonly<Record<GraphDType, number>> = {
   uint32: 12,
   uint4: 21,
   int4: 22,
+  float8e4m3fn: 17,
+  float8e4m3fnuz: 18,
+  float8e5m2: 19,
+  float8e5m2fnuz: 20,
+  float4e2m1: 23,
 };
+
+/** Sub-byte dtypes stored two per byte, low nibble first. */
+const nibbles = (d: GraphDType): boolean => d === "int4" || d === "uint4" || d === "float4e2m1";
 
 const DTYPE_OF = new Map<number, GraphDType>(
   Object.entries(ONNX_TYPE).map(([k, v]) => [v, k as GraphDType]),
@@ -55,7 +63,7 @@ export function toNum(v: LongLike | null | undefined): number {
   return Number(toBig(v));
 }
 
-/** Decodes a TensorProto (raw_data or typed fields; int4 packed two per byte). */
+/** Decodes a TensorProto (raw_data or typed fields; int4/uint4/float4 packed two per byte). */
 export function tensorFromProto(
   p: ITensorProto,
   place: { value?: string; node?: string },
@@ -76,7 +84,7 @@ export function tensorFromProto(
   const n = sizeOf(shape);
   const raw = p.rawData;
   if (raw && raw.length > 0) {
-    if (dtype === "int4" || dtype === "uint4") {
+    if (nibbles(dtype)) {
       if (raw.length !== Math.ceil(n / 2)) {
         throw new GraphError(
           `raw_data holds ${raw.length} bytes, ${dtype} [${shape}] needs ${Math.ceil(n / 2)}`,
@@ -108,14 +116,14 @@ export function tensorFromProto(
     : dtype === "uint32"
     ? (p.uint64Data ?? []) as LongLike[]
     : p.int32Data ?? [];
-  const need = dtype === "int4" || dtype === "uint4" ? Math.ceil(n / 2) : n;
+  const need = nibbles(dtype) ? Math.ceil(n / 2) : n;
   if (src.length !== need) {
     throw new GraphError(
       `tensor holds ${src.length} values, ${dtype} [${shape}] needs ${need}`,
       place,
     );
   }
-  if (dtype === "int4" || dtype === "uint4") {
+  if (nibbles(dtype)) {
     for (let i = 0; i < n; i++) {
       const nib = (toNum(src[i >> 1]) >> (4 * (i & 1))) & 15;
       t.data[i] = dtype === "int4" && nib > 7 ? nib - 16 : nib;
@@ -136,7 +144,7 @@ export function tensorFromProto(
 /** Encodes a graph tensor as a TensorProto with raw_data (int4/uint4 packed, low nibble first). */
 export function tensorToProto(name: string, t: GraphTensor): ITensorProto {
   let raw: Uint8Array;
-  if (t.dtype === "int4" || t.dtype === "uint4") {
+  if (nibbles(t.dtype)) {
     raw = new Uint8Array(Math.ceil(t.data.length / 2));
     for (let i = 0; i < t.data.length; i++) {
       raw[i >> 1] |= (Number(t.data[i]) & 15) << (4 * (i & 1));

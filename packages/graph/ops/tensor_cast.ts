@@ -37,6 +37,11 @@ export const ONNX_DTYPES: Readonly<Record<number, GraphDType>> = Object.freeze({
   12: "uint32",
   21: "uint4",
   22: "int4",
+  17: "float8e4m3fn",
+  18: "float8e4m3fnuz",
+  19: "float8e5m2",
+  20: "float8e5m2fnuz",
+  23: "float4e2m1",
 });
 
 /**
@@ -46,7 +51,7 @@ export const ONNX_DTYPES: Readonly<Record<number, GraphDType>> = Object.freeze({
  * @param code The data type number.
  * @returns The dtype.
  * @throws {GraphError} Naming the node for types the executor does not store (string,
- *   bfloat16, uint64, complex, float8).
+ *   bfloat16, uint64, complex).
  *
  * @example
  * ```ts
@@ -90,7 +95,7 @@ export function castTensor(x: GraphTensor, to: GraphDType): GraphTensor {
   if (to === "bool") {
     const o = new Uint8Array(n);
     const s = x.data as { [i: number]: number | bigint };
-    const v = x.dtype === "float16" ? numberView(x) : undefined;
+    const v = isFloat(x.dtype) ? numberView(x) : undefined;
     for (let i = 0; i < n; i++) {
       const e = v ? v[i] : s[i];
       o[i] = e === 0 || e === 0n ? 0 : 1;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { decodeFloatCodes, encodeFloatCodes, isFloatCode } from "./_float_codes.ts";
 import { GraphError } from "../errors.ts";
 import type { GraphData, GraphDType, GraphTensor, Node } from "../ir.ts";
 import { sizeOf, zeros } from "../ir.ts";
@@ -206,6 +207,7 @@ export function withShape(t: GraphTensor, shape: readonly number[]): GraphTensor
  * ```
  */
 export function numberView(t: GraphTensor): ArrayLike<number> {
+  if (isFloatCode(t.dtype)) return decodeFloatCodes(t.dtype, t.data as Uint8Array);
   if (t.dtype === "float16") {
     const u = t.data as Uint16Array;
     return new Float16Array(u.buffer, u.byteOffset, u.length);
@@ -239,6 +241,9 @@ export function fromNumbers(
     const f = Float16Array.from(values as ArrayLike<number>);
     return { dtype, shape: [...shape], data: new Uint16Array(f.buffer) };
   }
+  if (isFloatCode(dtype)) {
+    return { dtype, shape: [...shape], data: encodeFloatCodes(dtype, values) };
+  }
   const t = zeros(dtype, shape);
   if (t.data instanceof BigInt64Array) {
     for (let i = 0; i < values.length; i++) {
@@ -253,7 +258,7 @@ export function fromNumbers(
  * Whether a dtype is a floating-point type.
  *
  * @param dtype Element type.
- * @returns True for float16, float32 and float64.
+ * @returns True for float16, float32, float64 and the float8/float4 code types.
  *
  * @example
  * ```ts
@@ -264,7 +269,7 @@ export function fromNumbers(
  * ```
  */
 export function isFloat(dtype: GraphDType): boolean {
-  return dtype === "float32" || dtype === "float64" || dtype === "float16";
+  return dtype === "float32" || dtype === "float64" || dtype === "float16" || isFloatCode(dtype);
 }
 
 /**

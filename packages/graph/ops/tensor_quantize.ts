@@ -20,22 +20,15 @@
  *     QuantizeLinear    y = cast_saturate(fl(fl(x / y_scale) + y_zero_point))   (round to nearest even)
  *     DequantizeLinear  y = fl(fl(x − x_zero_point) · x_scale)
  *
- * The graph IR has no float8/float4 dtype yet, so the QuantizeLinear/DequantizeLinear nodes still
- * reject those types; these functions are the kernels for when it has.
+ * The QuantizeLinear/DequantizeLinear nodes use them when the zero point (or `output_dtype`) or
+ * the input is one of these types, with QuantizeLinear's `saturate` attribute (default 1).
  *
  * @module
  */
 
 import { forEachRun, granularityLayout, quantize } from "@lowbit/quantize/uniform";
 import { roundHalfEven } from "@lowbit/rounding/modes";
-import {
-  FP4_E2M1,
-  FP8_E4M3FN,
-  FP8_E4M3FNUZ,
-  FP8_E5M2,
-  FP8_E5M2FNUZ,
-} from "@lowbit/numerics/formats";
-import type { FloatFormat } from "@lowbit/numerics/minifloat";
+import { FLOAT_CODECS, type FloatCodeType, isFloatCode } from "./_float_codes.ts";
 import type { GraphDType, GraphTensor, Node } from "../ir.ts";
 import { attrInt, type OpTable, requireInput } from "../op.ts";
 import { onnxDType } from "./tensor_cast.ts";
@@ -129,6 +122,34 @@ function quantizeTo(
   }
 }
 
+function floatNodeGrid(
+  node: Node,
+  x: GraphTensor,
+  s: GraphTensor,
+  z: GraphTensor | undefined,
+): { scale: Float32Array; zero: Uint8Array | undefined; axis?: number } {
+  if (attrInt(node, "block_size", 0) !== 0) {
+    failValue(node, 1, "blocked quantization (block_size) is not supported");
+  }
+  if (!s.dtype.startsWith("float")) {
+    failValue(node, 1, `scale must be a float tensor, got ${s.dtype}`);
+  }
+  const scale = Float32Array.from(numberView(s));
+  const zero = z === undefined ? undefined : z.data as Uint8Array;
+  if (s.shape.length === 0 || (scale.length === 1 && s.shape.length <= 1)) return { scale, zero };
+  if (s.shape.length !== 1) failValue(node, 1, `scale must be a scalar or 1-D, got [${s.shape}]`);
+  return { scale, zero, axis: normAxis(node, attrInt(node, "axis", 1), x.shape.length, 0) };
+}
+
+function runFloat<T>(node: Node, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) failValue(node, 0, e.message);
+    throw e;
+  }
+}
+
 /**
  * QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear.
  *
@@ -151,6 +172,21 @@ export const QUANTIZE_OPS: OpTable = {
     run(node, inputs) {
       const x = requireInput(node, inputs, 0);
       const z = inputs[2];
+      const fd = z !== undefined ? z.dtype : onnxDType(node, attrInt(node, "output_dtype", 0) || 2);
+      if (isFloatCode(fd)) {
+        const g = floatNodeGrid(node, x, requireInput(node, inputs, 1), z);
+        const data = runFloat(
+          node,
+          () =>
+            quantizeLinearFloat(floatInput(node, x), g.scale, g.zero, {
+              dtype: fd,
+              shape: x.shape,
+              axis: g.axis,
+              saturate: attrInt(node, "saturate", 1) !== 0,
+            }),
+        );
+        return [{ dtype: fd, shape: [...x.shape], data }];
+      }
       const g = grid(node, x, requireInput(node, inputs, 1), z);
       const dtype = z !== undefined
         ? z.dtype
@@ -163,6 +199,23 @@ export const QUANTIZE_OPS: OpTable = {
       const x = requireInput(node, inputs, 0);
       const s = requireInput(node, inputs, 1);
       const z = inputs[2];
+      if (isFloatCode(x.dtype)) {
+        if (z !== undefined && z.dtype !== x.dtype) {
+          failValue(node, 2, `zero point dtype ${z.dtype} differs from input ${x.dtype}`);
+        }
+        const g = floatNodeGrid(node, x, s, z);
+        const fx = x.dtype;
+        const data = runFloat(
+          node,
+          () =>
+            dequantizeLinearFloat(x.data as Uint8Array, g.scale, g.zero, {
+              dtype: fx,
+              shape: x.shape,
+              axis: g.axis,
+            }),
+        );
+        return [{ dtype: "float32", shape: [...x.shape], data }];
+      }
       if (QUANT_RANGES[x.dtype] === undefined) {
         failValue(node, 0, `DequantizeLinear input ${x.dtype} is not supported`);
       }
@@ -210,12 +263,7 @@ export const QUANTIZE_OPS: OpTable = {
 };
 
 /** The ONNX float code types of QuantizeLinear/DequantizeLinear (opset 19 float8, opset 23 float4). */
-export type OnnxFloatCodeType =
-  | "float8e4m3fn"
-  | "float8e4m3fnuz"
-  | "float8e5m2"
-  | "float8e5m2fnuz"
-  | "float4e2m1";
+export type OnnxFloatCodeType = FloatCodeType;
 
 /**
  * The ONNX TensorProto data type numbers of the float code types.
@@ -236,14 +284,6 @@ export const ONNX_FLOAT_CODE_TYPES: Readonly<Record<number, OnnxFloatCodeType>> 
   23: "float4e2m1",
 });
 
-const FLOAT_CODECS: Readonly<Record<OnnxFloatCodeType, FloatFormat<Uint8Array>>> = Object.freeze({
-  float8e4m3fn: FP8_E4M3FN,
-  float8e4m3fnuz: FP8_E4M3FNUZ,
-  float8e5m2: FP8_E5M2,
-  float8e5m2fnuz: FP8_E5M2FNUZ,
-  float4e2m1: FP4_E2M1,
-});
-
 /** Options of {@linkcode quantizeLinearFloat} and {@linkcode dequantizeLinearFloat}. */
 export interface FloatQuantizeLinearOptions {
   /** The code type. */
@@ -261,7 +301,7 @@ export interface FloatQuantizeLinearOptions {
 }
 
 interface FloatGrid {
-  codec: FloatFormat<Uint8Array>;
+  codec: (typeof FLOAT_CODECS)[FloatCodeType];
   scale: Float32Array;
   zero: Float32Array;
   shape: readonly number[];
