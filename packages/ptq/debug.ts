@@ -109,6 +109,12 @@ export interface FixTrial {
   metric: number;
   /** metric − the baseline's whole-model metric (Eq. 11). */
   gain: number;
+  /**
+   * How to apply it: `quantizeStatic(equalize ? equalizeCrossLayer(graph, options.equalize)
+   * .graph : graph, samples, { weights: { bits, granularity }, activations: { observer },
+   * nodes })` with the report's baseline options.
+   */
+  apply: { nodes: Record<string, NodeOverride>; equalize: boolean };
 }
 
 /** The fixes tried for one limiting layer. */
@@ -496,23 +502,25 @@ export async function ptqDebugReport(
     const trial = async (
       fix: PtqFixKind,
       description: string,
-      q: Promise<Graph>,
+      nodes: Record<string, NodeOverride>,
+      equalize = false,
     ): Promise<void> => {
-      const m = measure(`${l.node}: ${description}`, await q);
-      fixes.push({ fix, description, metric: m, gain: m - full }); // Eq. 11
+      const q = await quantize(equalize ? equalized as Graph : g, nodes);
+      const m = measure(`${l.node}: ${description}`, q);
+      fixes.push({ fix, description, metric: m, gain: m - full, apply: { nodes, equalize } }); // Eq. 11
     };
     if (granularity === "per-tensor") {
       await trial(
         "per-channel",
         `per-channel weights for ${l.node}`,
-        quantize(g, { [l.node]: { weights: { bits, granularity: "per-channel" } } }),
+        { [l.node]: { weights: { bits, granularity: "per-channel" } } },
       );
     }
     if (bits < 8) {
       await trial(
         "higher-bits",
         `8-bit weights for ${l.node}`,
-        quantize(g, { [l.node]: { weights: { bits: 8, granularity } } }),
+        { [l.node]: { weights: { bits: 8, granularity } } },
       );
     }
     if (equalized === undefined) {
@@ -527,7 +535,8 @@ export async function ptqDebugReport(
         `cross-layer equalization before quantizing (${
           pairs.map((p) => `${p.first} → ${p.second}`).join(", ")
         } among ${equalizedPairs.length} pairs)`,
-        quantize(equalized),
+        {},
+        true,
       );
     }
     if (l.activation !== undefined) {
@@ -541,7 +550,7 @@ export async function ptqDebugReport(
         await trial(
           `observer-${obs}`,
           `${obs} range for the output of ${l.node}`,
-          quantize(g, nodes),
+          nodes,
         );
       }
     }
@@ -550,13 +559,8 @@ export async function ptqDebugReport(
       const p = g.nodes.find((n) => n.outputs[0] === v);
       if (p !== undefined) keep[p.name] = { float: true };
     }
-    const floatLayer = measure(`${l.node} in float`, await quantize(g, keep));
-    fixes.push({
-      fix: "float",
-      description: `keep ${l.node} and its output in float (higher precision)`,
-      metric: floatLayer,
-      gain: floatLayer - full,
-    });
+    await trial("float", `keep ${l.node} and its output in float (higher precision)`, keep);
+    const floatLayer = fixes[fixes.length - 1].metric;
     fixes.sort((a, b) => b.gain - a.gain);
     const act = l.activation === undefined ? 0 : degradation(l.activation);
     const best = fixes.find((f) => f.fix !== "float" && f.gain >= minGain) ??
@@ -607,8 +611,10 @@ function num(v: number | undefined): string {
  *     degradation: 0.0079, limiting: true }],
  *   limiting: ["a"],
  *   diagnoses: [{ node: "a", limitedBy: "weights", floatLayer: 39,
- *     fixes: [{ fix: "per-channel", description: "per-channel weights for a", metric: 35, gain: 15 }],
- *     suggestion: { fix: "per-channel", description: "per-channel weights for a", metric: 35, gain: 15 } }] };
+ *     fixes: [{ fix: "per-channel", description: "per-channel weights for a", metric: 35, gain: 15,
+ *       apply: { nodes: { a: { weights: { granularity: "per-channel" } } }, equalize: false } }],
+ *     suggestion: undefined }] };
+ * r.diagnoses[0].suggestion = r.diagnoses[0].fixes[0];
  * const md = formatPtqDebugReport(r);
  * ok(md.includes("| a | Gemm | 21.00 | 21.50 | 45.00 | yes |"));
  * ok(md.includes("suggested: per-channel weights for a (+15.00)"));

@@ -61,6 +61,7 @@ Deno.test("ptqDebugReport: b's output channel 0 scaled 1000× (undone by c): b f
   const d = r.diagnoses[0];
   equal(d.node, "b");
   equal(d.suggestion?.fix, "cle");
+  deepEqual(d.suggestion?.apply, { nodes: {}, equalize: true });
   ok(d.suggestion !== undefined && d.suggestion.gain > 20, `gain ${d.suggestion?.gain}`);
   // The suggestion's metric is that of the whole model quantized after CLE, measured again here.
   const { equalizeCrossLayer } = await import("./equalize.ts");
