@@ -4,13 +4,14 @@
  *
  * 1. the float model and the whole model quantized (W`bits`A8);
  * 2. weights only and activations only, to see which of the two limits the metric;
- * 3. layer-wise analysis: every weight layer quantized alone with everything else float
- *    (`quantizeStatic` with `float: true` on every other node), and within it the layer's
- *    weight alone and its output activation alone;
+ * 3. layer-wise analysis: every weight layer quantized alone with everything else float —
+ *    its weight alone, its output activation (and that of its activation function) alone,
+ *    and both — built from the float graph with the whole-model calibration grids;
  * 4. the layers that limit the metric, and for each the fixes of the flow tried one at a
  *    time on the whole quantized model — per-channel weights, a higher weight bit width for
  *    that layer, cross-layer equalization, another range setting (percentile, MSE) for the
- *    layer's output — each with the metric gain it measurably brings.
+ *    layer's output, keeping it in float (`float: true` overrides) — each with the metric
+ *    gain it measurably brings.
  *
  * The metric is the output SQNR against the float graph in dB (Eq. 7 of
  * docs/ptq-zeroq-and-debugging.md) unless a metric function (e.g. test accuracy) is given.
