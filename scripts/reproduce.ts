@@ -139,7 +139,7 @@ for (const [i, name] of selected.entries()) {
   const outputs = Object.values(expected.cells).flat().length;
   console.log(
     `${tag}: done in ${secs} s, ${countFigures(html)} figures, ${
-      problems.length ? "OUTPUTS MISSING" : `all ${outputs} displays present`
+      problems.length ? "OUTPUT CHECK FAILED" : `all ${outputs} displays present`
     } (${late.length} arrived after the cell's idle status, kept by the flush), ${summary}`,
   );
 }
