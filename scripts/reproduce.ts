@@ -136,6 +136,7 @@ for (const [i, name] of selected.entries()) {
   } catch {
     // reported below
   }
+  for (const l of late) console.log(`${tag}: kept by the flush: ${l.slice("late-output ".length)}`);
   const outputs = Object.values(expected.cells).flat().length;
   console.log(
     `${tag}: done in ${secs} s, ${countFigures(html)} figures, ${
