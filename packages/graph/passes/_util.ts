@@ -7,6 +7,19 @@
 
 import type { Graph, GraphTensor, Node } from "../ir.ts";
 
+/**
+ * A float32 weight with per-channel factors applied along `axis`: w'[…, c, …] = w · k[c],
+ * each product rounded once to float32 (BN and affine folding).
+ */
+export function scaleWeight(w: GraphTensor, axis: number, k: Float64Array): GraphTensor {
+  const src = w.data as Float32Array;
+  const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  const c = w.shape[axis];
+  const data = new Float32Array(src.length);
+  for (let i = 0; i < src.length; i++) data[i] = src[i] * k[Math.floor(i / inner) % c];
+  return { dtype: "float32", shape: [...w.shape], data };
+}
+
 /** Consumers of every value: node indexes (a node appears once per input slot). */
 export function consumersOf(graph: Graph): Map<string, number[]> {
   const uses = new Map<string, number[]>();

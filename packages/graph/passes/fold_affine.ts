@@ -43,7 +43,14 @@
  */
 
 import { cloneGraph, type Graph, type GraphTensor, type Node } from "../ir.ts";
-import { constantOf, freshNames, outputNames, producerOf, soleConsumer } from "./_util.ts";
+import {
+  constantOf,
+  freshNames,
+  outputNames,
+  producerOf,
+  scaleWeight,
+  soleConsumer,
+} from "./_util.ts";
 
 /** The per-channel values of a constant that broadcasts along `axis` only, or undefined. */
 function channelValues(
@@ -88,15 +95,6 @@ function biasOf(graph: Graph, op: Node, c: number): Float64Array | undefined {
   if (v === undefined) return undefined;
   const beta = op.op === "Gemm" && typeof op.attrs.beta === "number" ? op.attrs.beta : 1;
   return v.map((x) => x * beta);
-}
-
-function scaled(w: GraphTensor, axis: number, k: Float64Array): GraphTensor {
-  const src = w.data as Float32Array;
-  const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const c = w.shape[axis];
-  const data = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) data[i] = src[i] * k[Math.floor(i / inner) % c];
-  return { dtype: "float32", shape: [...w.shape], data };
 }
 
 function f32(v: Float64Array): GraphTensor {
@@ -170,7 +168,7 @@ export function foldAffine(graph: Graph): Graph {
       const rank = prev.op === "Conv" ? o?.w.shape.length ?? 0 : 2;
       const k = o && channelValues(s.k, o.c, rank, 1);
       if (o && b && k) {
-        const w = n.op === "Mul" ? scaled(o.w, o.axis, k) : o.w;
+        const w = n.op === "Mul" ? scaleWeight(o.w, o.axis, k) : o.w;
         const nb = n.op === "Mul" ? b.map((x, i) => x * k[i]) : b.map((x, i) => x + k[i]);
         replaced.set(prev, [fold(prev, prev.inputs, w, nb, n.outputs)]);
         replaced.set(n, []);
@@ -190,7 +188,7 @@ export function foldAffine(graph: Graph): Graph {
     if (o === undefined || b === undefined) continue;
     const a = (s.k.data as Float32Array)[0];
     if (n.op === "Mul") {
-      const w = scaled(o.w, o.axis, new Float64Array(o.c).fill(a));
+      const w = scaleWeight(o.w, o.axis, new Float64Array(o.c).fill(a));
       replaced.set(next, [fold(next, [s.flow], w, b, next.outputs)]);
     } else {
       if (next.op === "Conv" && hasPadding(next)) continue;

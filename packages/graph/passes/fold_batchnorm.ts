@@ -35,7 +35,14 @@
  */
 
 import { cloneGraph, type Graph, type GraphTensor, type Node } from "../ir.ts";
-import { constantOf, freshNames, outputNames, producerOf, soleConsumer } from "./_util.ts";
+import {
+  constantOf,
+  freshNames,
+  outputNames,
+  producerOf,
+  scaleWeight,
+  soleConsumer,
+} from "./_util.ts";
 
 interface BnParams {
   k: Float64Array;
@@ -65,16 +72,6 @@ function bnParams(graph: Graph, bn: Node): BnParams | undefined {
     shift[i] = beta[i] - mean[i] * k[i];
   }
   return { k, shift };
-}
-
-/** w' with the per-channel factor applied along `axis` of a weight of `shape`. */
-function scaleWeight(w: GraphTensor, axis: number, k: Float64Array): GraphTensor {
-  const src = w.data as Float32Array;
-  const inner = w.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
-  const c = w.shape[axis];
-  const data = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) data[i] = src[i] * k[Math.floor(i / inner) % c];
-  return { dtype: "float32", shape: [...w.shape], data };
 }
 
 function bias(b: Float32Array | undefined, p: BnParams, bScale = 1): GraphTensor {
