@@ -19,6 +19,7 @@
  * @module
  */
 
+import { addQdqPair } from "./_qdq.ts";
 import {
   cloneGraph,
   type Graph,
@@ -203,41 +204,13 @@ function withQuantizedWeights(
   return out;
 }
 
-function scalar(dtype: "float32" | "uint8" | "int8", v: number): GraphTensor {
-  const data = dtype === "float32"
-    ? Float32Array.of(v)
-    : dtype === "uint8"
-    ? Uint8Array.of(v)
-    : Int8Array.of(v);
-  return { dtype, shape: [], data };
-}
-
 /** The graph with QuantizeLinear → DequantizeLinear inserted on each value of `grids`. */
 function withQuantizedActivations(g: Graph, grids: ReadonlyMap<string, QuantGrid>): Graph {
   const out = cloneGraph(g);
   const outputs = new Set(out.outputs.map((o) => o.name));
   const rename = new Map<string, string>();
-  const qdq = (v: string, src: string, dst: string, grid: QuantGrid): Node[] => {
-    const zdt = grid.dtype === "int8" ? "int8" : "uint8";
-    out.initializers.set(`${v}_debug_scale`, scalar("float32", grid.scale[0]));
-    out.initializers.set(`${v}_debug_zero_point`, scalar(zdt, grid.zeroPoint[0]));
-    return [
-      {
-        name: `${v}_debug_QuantizeLinear`,
-        op: "QuantizeLinear",
-        inputs: [src, `${v}_debug_scale`, `${v}_debug_zero_point`],
-        outputs: [`${v}_debug_quantized`],
-        attrs: {},
-      },
-      {
-        name: `${v}_debug_DequantizeLinear`,
-        op: "DequantizeLinear",
-        inputs: [`${v}_debug_quantized`, `${v}_debug_scale`, `${v}_debug_zero_point`],
-        outputs: [dst],
-        attrs: {},
-      },
-    ];
-  };
+  const qdq = (v: string, src: string, dst: string, grid: QuantGrid): Node[] =>
+    addQdqPair(out, `${v}_debug`, src, dst, grid);
   const list: Node[] = [];
   for (const i of out.inputs) {
     const grid = grids.get(i.name);

@@ -29,6 +29,7 @@ import {
   type ObserverOptions,
   PercentileObserver,
 } from "@lowbit/quantize";
+import { addQdqPair } from "./_qdq.ts";
 import {
   addWeightDequantize,
   checkWeightCodes,
@@ -430,15 +431,6 @@ function isZeroFloorActivation(g: Graph, n: Node): boolean {
   return lo !== undefined && lo.data.length === 1 && Number(lo.data[0]) === 0;
 }
 
-function scalarTensor(dtype: "float32" | "uint8" | "int8", v: number): GraphTensor {
-  const data = dtype === "float32"
-    ? Float32Array.of(v)
-    : dtype === "uint8"
-    ? Uint8Array.of(v)
-    : Int8Array.of(v);
-  return { dtype, shape: [], data };
-}
-
 function rewrite(
   g: Graph,
   quantized: Set<string>,
@@ -465,24 +457,7 @@ function rewrite(
     const out = outputNames.has(v) ? v : `${v}_dequantized`;
     dq.set(v, out);
     const zdt = grid.dtype === "int8" ? "int8" : "uint8";
-    g.initializers.set(`${v}_scale`, scalarTensor("float32", grid.scale[0]));
-    g.initializers.set(`${v}_zero_point`, scalarTensor(zdt, grid.zeroPoint[0]));
-    qdqNodes.set(v, [
-      {
-        name: `${v}_QuantizeLinear`,
-        op: "QuantizeLinear",
-        inputs: [src, `${v}_scale`, `${v}_zero_point`],
-        outputs: [`${v}_quantized`],
-        attrs: {},
-      },
-      {
-        name: `${v}_DequantizeLinear`,
-        op: "DequantizeLinear",
-        inputs: [`${v}_quantized`, `${v}_scale`, `${v}_zero_point`],
-        outputs: [out],
-        attrs: {},
-      },
-    ]);
+    qdqNodes.set(v, addQdqPair(g, v, src, out, grid));
     const shape = shapes.get(v);
     const prev = g.values.get(v);
     const info = {
