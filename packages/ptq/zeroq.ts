@@ -275,17 +275,6 @@ export function zeroqLoss(model: Module, x: Variable, options: ZeroqLossOptions 
   return { loss: sumTerms(parts), terms, inputTerm, output };
 }
 
-/** Box–Muller standard normals from a Philox stream. */
-function gaussian(rng: Philox, out: Float32Array): void {
-  for (let i = 0; i < out.length; i += 2) {
-    const u1 = 1 - rng.uniform(); // (0, 1]
-    const u2 = rng.uniform();
-    const r = Math.sqrt(-2 * Math.log(u1));
-    out[i] = r * Math.cos(2 * Math.PI * u2);
-    if (i + 1 < out.length) out[i + 1] = r * Math.sin(2 * Math.PI * u2);
-  }
-}
-
 function positiveInteger(v: number, name: string): number {
   if (!Number.isInteger(v) || v < 1) {
     throw new RangeError(`${name} must be an integer ≥ 1, got ${String(v)}`);
@@ -346,7 +335,7 @@ export function distillData(model: Module, options: DistillOptions): DistillResu
   const inputName = options.inputName ?? "input";
   const per = shape.reduce((a, b) => a * b, 1);
   const data = new Float32Array(count * per);
-  gaussian(new Philox(options.seed ?? 0), data);
+  new Philox(options.seed ?? 0).fillNormal(data);
   const lossOptions: ZeroqLossOptions = {
     statistics: options.statistics ?? "batch",
     ...(options.input !== undefined ? { input: options.input } : {}),
