@@ -20,6 +20,7 @@ import {
   type TensorInput,
 } from "@lowbit/graph";
 import {
+  CrossEntropyObserver,
   EntropyObserver,
   HistogramObserver,
   MinMaxObserver,
@@ -47,7 +48,8 @@ export type ObserverName =
   | "percentile"
   | "entropy"
   | "mse"
-  | "histogram";
+  | "histogram"
+  | "cross-entropy";
 
 /** How activations are quantized. */
 export interface ActivationQuantOptions {
@@ -185,6 +187,8 @@ function makeObserver(name: ObserverName, opts: ObserverOptions, percentile?: nu
       return new MseObserver(opts);
     case "histogram":
       return new HistogramObserver(opts);
+    case "cross-entropy":
+      return new CrossEntropyObserver(opts);
     default:
       throw new RangeError(`unknown observer ${String(name)}`);
   }

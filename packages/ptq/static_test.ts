@@ -1,5 +1,6 @@
 import { type GraphTensor, runFloat, validateGraph } from "@lowbit/graph";
 import { deepEqual, equal, ok, rejects } from "node:assert/strict";
+import { CrossEntropyObserver } from "@lowbit/quantize";
 import { CalibrationError, quantizeStatic } from "./static.ts";
 import { convReluGemm, residual, samples } from "./_fixtures_test_util.ts";
 
@@ -194,4 +195,32 @@ Deno.test("prepare runs first on a copy; inputs and outputs stay float", async (
   deepEqual(q.inputs, g.inputs);
   deepEqual(q.outputs.map((o) => o.dtype), ["float32"]);
   equal(q.nodes.find((n) => n.name === "y_DequantizeLinear")?.outputs[0], "y");
+});
+
+Deno.test("a node's cross-entropy observer sets the grid of its logits (white paper §3.1)", async () => {
+  // One far-out sample: min-max stretches the logit grid over it, cross-entropy clips it.
+  const data = samples(16, [1, 1, 3, 3]);
+  data.push({
+    x: {
+      data: Float32Array.from(data[0].x.data as Float32Array, (v) => v * 300),
+      shape: [1, 1, 3, 3],
+    },
+  });
+  const q = await quantizeStatic(convReluGemm(), data, {
+    nodes: { gemm: { observer: "cross-entropy" } },
+  });
+  // Independently: the float logits of every sample through one CrossEntropyObserver.
+  const obs = new CrossEntropyObserver();
+  for (const s of data) {
+    const y = runFloat(convReluGemm(), s).y;
+    obs.observe({ data: y.data as Float32Array, shape: y.shape });
+  }
+  const want = obs.qparams();
+  const grid = q.values.get("y")?.quant;
+  equal(grid?.scale[0], want.scale);
+  equal(grid?.zeroPoint[0], want.zeroPoint);
+  // The other activations keep min-max; the logits' grid is not min-max's.
+  const mm = await quantizeStatic(convReluGemm(), data);
+  deepEqual(q.values.get("r")?.quant, mm.values.get("r")?.quant);
+  ok(Number(want.scale) < mm.values.get("y")!.quant!.scale[0] / 2, `${want.scale}`);
 });

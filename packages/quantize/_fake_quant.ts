@@ -41,3 +41,34 @@ export function fakeQuantSquaredError(
   }
   return sse;
 }
+
+/**
+ * The fake-quantized values x̂ᵢ written into `out` (same arithmetic as
+ * {@linkcode fakeQuantSquaredError}), for searches that need the values themselves (e.g. a
+ * softmax of quantized logits).
+ *
+ * @param x The values (finite; not checked).
+ * @param out Destination, same length as `x`.
+ * @param scale Step size S > 0.
+ * @param zeroPoint Integer zero point Z.
+ * @param qmin Smallest code.
+ * @param qmax Largest code.
+ */
+export function fakeQuantInto(
+  x: Float32Array,
+  out: Float32Array,
+  scale: number,
+  zeroPoint: number,
+  qmin: number,
+  qmax: number,
+): void {
+  const inv = f(1 / scale);
+  for (let i = 0; i < x.length; i++) {
+    const v = f(x[i] * inv);
+    let r = Math.round(v);
+    if (r - v === 0.5 && r % 2 !== 0) r -= 1;
+    let c = r + zeroPoint;
+    c = c < qmin ? qmin : c > qmax ? qmax : c;
+    out[i] = (c - zeroPoint) * scale;
+  }
+}

@@ -2,7 +2,7 @@
  * Quantizers and calibration (survey §III): uniform affine/symmetric quantization at any
  * granularity (per-tensor, per-channel, per-group) with PyTorch semantics, quantization
  * parameters from ranges, calibration observers (min-max, moving average, per-channel,
- * percentile, MSE, histogram, entropy, ACIQ), non-uniform quantizers (log2, APoT, codebook,
+ * percentile, MSE, histogram, entropy, cross-entropy for logits, ACIQ), non-uniform quantizers (log2, APoT, codebook,
  * binary codes), straight-through-estimator gradients (STE, LSQ, PACT) and error metrics.
  *
  * @example Calibrate a range, quantize to uint8, measure the error
@@ -27,6 +27,7 @@ export * from "./observers/percentile.ts";
 export * from "./observers/mse.ts";
 export * from "./observers/histogram.ts";
 export * from "./observers/entropy.ts";
+export * from "./observers/cross_entropy.ts";
 export * from "./aciq.ts";
 export * from "./nonuniform/log2.ts";
 export * from "./nonuniform/apot.ts";
