@@ -25,6 +25,7 @@ import {
   runFloat,
   type TensorInput,
 } from "@lowbit/graph";
+import { fresh, readers } from "./_graph_util.ts";
 
 /**
  * What to do with a bounded Clip(0, m) (ReLU6) between two layers, which is not positively
@@ -93,14 +94,6 @@ interface Pair {
   a: Layer;
   b: Layer;
   through: Node[];
-}
-
-function readers(graph: Graph): Map<string, Node[]> {
-  const m = new Map<string, Node[]>();
-  for (const n of graph.nodes) {
-    for (const v of n.inputs) if (v !== "") m.set(v, [...(m.get(v) ?? []), n]);
-  }
-  return m;
 }
 
 function clipBounds(graph: Graph, n: Node): [number, number] | undefined {
@@ -477,15 +470,6 @@ export function absorbHighBias(
 }
 
 /** A name not used by any value, initializer or node of the graph. */
-function fresh(g: Graph, base: string): string {
-  const taken = (v: string) =>
-    g.initializers.has(v) || g.values.has(v) ||
-    g.nodes.some((n) => n.name === v || n.outputs.includes(v) || n.inputs.includes(v));
-  let name = base;
-  for (let i = 1; taken(name); i++) name = `${base}_${i}`;
-  return name;
-}
-
 function hasPadding(n: Node): boolean {
   if (n.op !== "Conv") return false;
   const autoPad = n.attrs.auto_pad;
