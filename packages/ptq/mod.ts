@@ -22,6 +22,7 @@ export * from "./dynamic.ts";
 export * from "./convert_qat.ts";
 export * from "./equalize.ts";
 export * from "./ocs.ts";
+export * from "./bn_reestimation.ts";
 export * from "./bias_correction.ts";
 export * from "./analytic_bias_correction.ts";
 export * from "./pipeline.ts";

@@ -12,6 +12,7 @@
 import { accumulate, Adam, BatchNormBase, type Module, noGrad, record, Variable } from "@lowbit/nn";
 import { Philox } from "@lowbit/rounding/philox";
 import type { TensorInput } from "@lowbit/graph";
+import { batchNorms, watchBatchNorms } from "./_batchnorms.ts";
 
 export type {
   BackwardFn,
@@ -113,17 +114,6 @@ export interface ZeroqLoss {
   inputTerm: number;
   /** The model output. */
   output: Variable;
-}
-
-/** Every batch-norm layer under `model`, with its dotted path, in registration order. */
-function batchNorms(model: Module): [string, BatchNormBase][] {
-  const out: [string, BatchNormBase][] = [];
-  const walk = (m: Module, path: string) => {
-    if (m instanceof BatchNormBase) out.push([path, m]);
-    for (const [n, c] of m.namedChildren()) walk(c, path === "" ? n : `${path}.${n}`);
-  };
-  walk(model, "");
-  return out;
 }
 
 function perChannel(
@@ -238,19 +228,11 @@ export function zeroqLoss(model: Module, x: Variable, options: ZeroqLossOptions 
     throw new RangeError(`statistics must be "batch" or "per-sample", got ${String(statistics)}`);
   }
   const captured = new Map<BatchNormBase, Variable>();
-  for (const [, bn] of bns) {
-    const forward = bn.forward;
-    bn.forward = (v: Variable): Variable => {
-      if (!captured.has(bn)) captured.set(bn, v);
-      return forward.call(bn, v);
-    };
-  }
-  let output: Variable;
-  try {
-    output = model.forward(x);
-  } finally {
-    for (const [, bn] of bns) Reflect.deleteProperty(bn, "forward");
-  }
+  const output = watchBatchNorms(
+    bns.map(([, bn]) => bn),
+    (bn, v) => captured.has(bn) || captured.set(bn, v),
+    () => model.forward(x),
+  );
   const terms: { layer: string; value: number }[] = [];
   const parts: Variable[] = [];
   for (const [path, bn] of bns) {
