@@ -27,6 +27,7 @@ export * from "./bias_correction.ts";
 export * from "./analytic_bias_correction.ts";
 export * from "./pipeline.ts";
 export * from "./adaround.ts";
+export * from "./weight_codes_file.ts";
 export * from "./zeroq.ts";
 export * from "./debug.ts";
 export type {
