@@ -4,7 +4,7 @@
  * §4): quantizing the weights of the layer before a BN shifts the mean and variance of what
  * that BN sees, so the running statistics stored at training time no longer normalise the
  * quantized network. Re-estimating them on a few hundred unlabelled samples restores the
- * normalisation; nothing else changes. docs/ptq-equalization.md §BN re-estimation has the
+ * normalisation; nothing else changes. docs/ptq-range-ocs-bn.md has the
  * equations.
  *
  * For every batch-norm layer ℓ in forward order, with the layers before it already

@@ -1,7 +1,7 @@
 /**
  * Outlier channel splitting (OCS; Zhao et al. 2019, "Improving Neural Network Quantization
  * without Retraining using Outlier Channel Splitting"; survey §III-G2), on graphs of
- * `@lowbit/graph`. The equations are in docs/ptq-equalization.md §OCS.
+ * `@lowbit/graph`. The equations are in docs/ptq-range-ocs-bn.md.
  *
  * A layer y = Σ_c W[:, c] ∗ x_c (Conv with group 1, or Gemm) is unchanged when input channel j
  * is duplicated and both copies of its weights are halved:
