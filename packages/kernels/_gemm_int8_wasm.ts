@@ -1,14 +1,17 @@
-// Private: the WebAssembly SIMD int8 GEMM driver (kernel source: wasm/gemm_int8.wat). Widens
-// A to i16 with its zero point folded in (row sums on the side), packs B into int8 panels
-// unless it comes packed, runs the 6×8 kernel (or the 1×32 GEMV kernel for tiny m, split by
-// columns), applies bias and B's zero points with the row sums, then copies accumulators out
-// or requantizes them in place to codes.
+// Private: the WebAssembly SIMD int8 GEMM driver (kernel source: wasm/gemm_int8.wat). On the
+// "dot-i16" path it widens A to i16 with its zero point folded in (row sums on the side),
+// packs B into int8 panels unless it comes packed, runs the 6×8 kernel (or the 1×32 GEMV
+// kernel for tiny m, split by columns), applies bias and B's zero points with the row sums;
+// the "relaxed-dot-u8s8" path (_gemm_int8_dp.ts) runs where the probe allows it and B is not
+// packed in the pair layout. Then accumulators are copied out or requantized in place.
 
 import type { GemmInt8Call } from "./_gemm_int8_ref.ts";
 import type { ResolvedOutputStage } from "./_output_stage.ts";
 import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
 import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
+import { accumulateDp } from "./_gemm_int8_dp.ts";
+import { int8Path } from "./_int8_path.ts";
 
 /** Where results go: int32 accumulators, or codes through a resolved output stage. */
 export type Int8Sink =
@@ -17,11 +20,18 @@ export type Int8Sink =
 
 /** Runs a validated call; `packed` replaces `c.b` when given. */
 export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: Int8Sink): void {
+  const arena = new Arena();
+  const dp = packed ? packed.layout === "quads" : int8Path() === "relaxed-dot-u8s8";
+  const cAt = dp ? accumulateDp(c, packed, arena) : accumulateI16(c, packed, arena);
+  emit(cAt, c.m, c.n, sink, arena);
+}
+
+/** The dot_i16x8 path: corrected accumulators into the arena; returns their address. */
+function accumulateI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena): number {
   const w = kernels()!;
   const { m, n, k } = c;
   const kp = k + (k & 1);
   const pairs = kp / 2;
-  const arena = new Arena();
   const aRaw = arena.alloc(m * k);
   const a16 = arena.alloc(m * kp * 2, true);
   const rs = arena.alloc(m * 4);
@@ -30,9 +40,6 @@ export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: I
   const biasAt = arena.alloc(n * 4);
   const zbAt = arena.alloc(n * 4);
   const cAt = arena.alloc(m * n * 4, true);
-  const multAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
-  const shiftAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
-  const dstAt = sink.kind === "codes" ? arena.alloc(m * n, true) : 0;
   const buf = reserve(w, arena.end);
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   u8.set(new Uint8Array(c.a.buffer, c.a.byteOffset, m * k), aRaw);
@@ -67,6 +74,17 @@ export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: I
     w.int8.gemm(a16, kp, bp, cAt, n, 0, m, scratchAt(0));
   }
   w.int8.finish(cAt, n, 0, m, rs, biasAt, zbAt);
+  return cAt;
+}
+
+/** Copies the accumulators at cAt out, or requantizes them to codes. */
+function emit(cAt: number, m: number, n: number, sink: Int8Sink, arena: Arena): void {
+  const w = kernels()!;
+  const multAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
+  const shiftAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
+  const dstAt = sink.kind === "codes" ? arena.alloc(m * n, true) : 0;
+  const buf = reserve(w, arena.end);
+  const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   if (sink.kind === "acc") {
     sink.out.set(i32.subarray(cAt / 4, cAt / 4 + m * n));
     return;

@@ -12,4 +12,12 @@ export const SLOT_OP = 1;
 export const SLOT_ARGS = 2;
 
 /** Op codes. */
-export const OP = { exit: 0, gemmF32: 1, gemmInt8: 2, gemvInt8: 3, gemmNarrow: 4 } as const;
+export const OP = {
+  exit: 0,
+  gemmF32: 1,
+  gemmInt8: 2,
+  gemvInt8: 3,
+  gemmNarrow: 4,
+  gemmDp: 5,
+  gemvDp: 6,
+} as const;

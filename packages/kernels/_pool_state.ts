@@ -3,6 +3,8 @@
 
 /** What a kernel needs from the pool: run row ranges of a GEMM on all threads and wait. */
 export interface PoolRunner {
+  /** Threads sharing the work, the calling one included. */
+  threads: number;
   /** Splits rows [0, m) of an f32 GEMM (operands already in the shared memory). */
   runGemmF32(a: number, bp: number, c: number, k: number, n: number, m: number, load: number): void;
   /** Splits rows [0, m) of an int8 GEMM (raw products). */
@@ -19,6 +21,10 @@ export interface PoolRunner {
   ): void;
   /** Splits the columns of one int8 GEMV row. */
   runGemvInt8(a16: number, kp: number, bp: number, c: number, n: number): void;
+  /** Splits rows [0, m) of the u8×s8 relaxed-dot int8 GEMM (raw products). */
+  runGemmDp(a: number, quads: number, bp: number, c: number, n: number, m: number): void;
+  /** Splits the columns of row i of the u8×s8 relaxed-dot GEMV. */
+  runGemvDp(a: number, i: number, quads: number, bp: number, c: number, n: number): void;
 }
 
 /** Smallest m·n·k (multiply-adds) worth splitting across the pool's threads. */
@@ -29,6 +35,11 @@ let current: PoolRunner | null = null;
 /** The enabled pool, or null. */
 export function activePool(): PoolRunner | null {
   return current;
+}
+
+/** Threads of the enabled pool (1 when none). */
+export function activePoolThreads(): number {
+  return current ? current.threads : 1;
 }
 
 /** Enables (or, with null, disables) a pool. */

@@ -38,6 +38,10 @@ scope.onmessage = (e: MessageEvent<Init>) => {
     else if (op === OP.gemmNarrow) {
       k.int8.gemm_narrow(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
     } else if (op === OP.gemvInt8) k.int8.gemv(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+    else if (op === OP.gemmDp) k.int8.gemm_dp(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
+    else if (op === OP.gemvDp) {
+      k.int8.gemv_dp(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+    }
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
   }

@@ -95,6 +95,46 @@ export interface Int8Exports {
     scratch: number,
   ): void;
   finish(c: number, n: number, i0: number, i1: number, rs: number, bias: number, zb: number): void;
+  pack_a_dp(
+    src: number,
+    m: number,
+    k: number,
+    quads: number,
+    flip: number,
+    dst: number,
+    rs: number,
+  ): void;
+  pack_b_dp(
+    src: number,
+    k: number,
+    n: number,
+    trans: number,
+    flip: number,
+    dst: number,
+    quads: number,
+  ): void;
+  colsum_b_dp(bp: number, quads: number, n: number, cs: number): void;
+  gemm_dp(
+    a: number,
+    quads: number,
+    bp: number,
+    c: number,
+    n: number,
+    i0: number,
+    i1: number,
+    scratch: number,
+  ): void;
+  gemv_dp(
+    a: number,
+    i: number,
+    quads: number,
+    bp: number,
+    c: number,
+    n: number,
+    j0: number,
+    j1: number,
+    scratch: number,
+  ): void;
   requant_float(
     c: number,
     n: number,

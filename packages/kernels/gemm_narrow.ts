@@ -30,6 +30,8 @@ import type { GemmInt8Options, Int8Operand } from "./gemm_int8.ts";
 import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
 import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
+import { gemmInt8Wasm } from "./_gemm_int8_wasm.ts";
+import { int8Path } from "./_int8_path.ts";
 
 /** Options of {@link gemmNarrow}. */
 export interface GemmNarrowOptions extends GemmInt8Options {
@@ -139,6 +141,13 @@ export function gemmNarrow(
   if (!call.useWasm) {
     checkA();
     return gemmInt8Reference(call, out);
+  }
+  // Where the relaxed-dot u8×s8 path runs (VNNI), it does 16 exact multiply-adds per
+  // instruction into int32 already: the same result without the 16-bit blocking.
+  if (call.packed ? call.packed.layout === "quads" : int8Path() === "relaxed-dot-u8s8") {
+    checkA();
+    gemmInt8Wasm(call, call.packed, { kind: "acc", out });
+    return out;
   }
   const w = kernels()!;
   // A → unsigned [0, 2^aBits − 1], B → signed [−2^(bBits−1), 2^(bBits−1) − 1].

@@ -31,3 +31,4 @@ export * from "./conv2d.ts";
 export * from "./depthwise.ts";
 export * from "./gemm_binary.ts";
 export * from "./gemm_ternary.ts";
+export * from "./kernel_info.ts";

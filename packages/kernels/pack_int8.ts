@@ -18,6 +18,14 @@
 
 import { checkDim, checkLength, checkType } from "./_validate.ts";
 import { allocPersistent, Arena, freePersistent, kernels, reserve } from "./_wasm.ts";
+import { int8Path } from "./_int8_path.ts";
+
+/**
+ * Panel layout of packed int8 weights: `"pairs"` (k-pairs interleaved, for the `dot_i16x8`
+ * and narrow kernels) or `"quads"` (k-quads, for the relaxed-dot u8×s8 kernel). `packInt8`
+ * picks the layout of the int8 path this runtime chose (see `kernelInfo`).
+ */
+export type PackedInt8Layout = "pairs" | "quads";
 
 const registry = new FinalizationRegistry<number>((at) => freePersistent(at));
 
@@ -35,6 +43,8 @@ export class PackedInt8 {
   readonly max: number;
   /** Sum of each column's codes (length n), for zero-point corrections. */
   readonly columnSums: Int32Array;
+  /** Panel layout in kernel memory. */
+  readonly layout: PackedInt8Layout;
   #address: number;
   #copy: Int8Array | Uint8Array | null;
 
@@ -48,6 +58,7 @@ export class PackedInt8 {
    * @param columnSums Sum of each column.
    * @param address Kernel-memory address of the panels (−1 when kept as a copy).
    * @param copy Row-major k×n copy used when WebAssembly is unavailable.
+   * @param layout Panel layout. Default `"pairs"`.
    */
   constructor(
     k: number,
@@ -57,8 +68,10 @@ export class PackedInt8 {
     columnSums: Int32Array,
     address: number,
     copy: Int8Array | Uint8Array | null,
+    layout: PackedInt8Layout = "pairs",
   ) {
     this.k = k;
+    this.layout = layout;
     this.n = n;
     this.signed = signed;
     [this.min, this.max] = range;
@@ -85,13 +98,15 @@ export class PackedInt8 {
     const at = this.address;
     const w = kernels()!;
     const { k, n } = this;
-    const pairs = Math.ceil(k / 2);
+    const pairs = Math.ceil(k / 2), quads = Math.ceil(k / 4);
     const mem = new Uint8Array(w.memory.buffer);
     const out = this.signed ? new Int8Array(k * n) : new Uint8Array(k * n);
     const flip = this.signed ? 0 : 0x80;
     for (let p = 0; p < k; p++) {
       for (let j = 0; j < n; j++) {
-        const off = at + (((j >> 3) * pairs + (p >> 1)) * 8 + (j & 7)) * 2 + (p & 1);
+        const off = this.layout === "pairs"
+          ? at + (((j >> 3) * pairs + (p >> 1)) * 8 + (j & 7)) * 2 + (p & 1)
+          : at + (((j >> 3) * quads + (p >> 2)) * 8 + (j & 7)) * 4 + (p & 3);
         out[p * n + j] = mem[off] ^ flip;
       }
     }
@@ -114,9 +129,26 @@ export class PackedInt8 {
   }
 }
 
-/** Bytes of the packed panels of a k×n matrix. */
-export function packedInt8Bytes(k: number, n: number): number {
-  return Math.ceil(n / 8) * Math.ceil(k / 2) * 16;
+/**
+ * Bytes of the packed panels of a k×n matrix.
+ *
+ * @param k Rows (the reduction length).
+ * @param n Columns.
+ * @param layout Panel layout. Default `"pairs"`.
+ * @returns 8-column panels × k rounded up to pairs (quads) × 2 (4) bytes per column.
+ *
+ * @example
+ * ```ts
+ * import { packedInt8Bytes } from "@lowbit/kernels/pack-int8";
+ * import { equal } from "node:assert/strict";
+ * equal(packedInt8Bytes(3, 9), 2 * 2 * 16);
+ * equal(packedInt8Bytes(3, 9, "quads"), 2 * 1 * 32);
+ * ```
+ */
+export function packedInt8Bytes(k: number, n: number, layout: PackedInt8Layout = "pairs"): number {
+  return layout === "pairs"
+    ? Math.ceil(n / 8) * Math.ceil(k / 2) * 16
+    : Math.ceil(n / 8) * Math.ceil(k / 4) * 32;
 }
 
 /**
@@ -168,13 +200,16 @@ export function packInt8(
     }
     return new PackedInt8(k, n, signed, [lo, hi], sums, -1, copy);
   }
-  const at = allocPersistent(w, packedInt8Bytes(k, n));
+  const layout: PackedInt8Layout = int8Path() === "relaxed-dot-u8s8" ? "quads" : "pairs";
+  const at = allocPersistent(w, packedInt8Bytes(k, n, layout));
   const arena = new Arena();
   const src = arena.alloc(k * n);
   new Uint8Array(reserve(w, arena.end)).set(
     new Uint8Array(b.buffer, b.byteOffset, k * n),
     src,
   );
-  w.int8.pack_b8(src, k, n, trans ? 1 : 0, signed ? 0 : 0x80, at, Math.ceil(k / 2));
-  return new PackedInt8(k, n, signed, [lo, hi], sums, at, null);
+  const flip = signed ? 0 : 0x80;
+  if (layout === "pairs") w.int8.pack_b8(src, k, n, trans ? 1 : 0, flip, at, Math.ceil(k / 2));
+  else w.int8.pack_b_dp(src, k, n, trans ? 1 : 0, flip, at, Math.ceil(k / 4));
+  return new PackedInt8(k, n, signed, [lo, hi], sums, at, null, layout);
 }

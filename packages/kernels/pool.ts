@@ -142,6 +142,7 @@ export async function startPool(options: PoolOptions = {}): Promise<KernelPool> 
   }
 
   const runner: PoolRunner = {
+    threads,
     runGemmF32(a, bp, c, kk, n, m, load) {
       const b = split(m, 6);
       run(
@@ -176,6 +177,24 @@ export async function startPool(options: PoolOptions = {}): Promise<KernelPool> 
         threads,
         (t) => [a16, kp, bp, c, n, b[t], b[t + 1], scratchAt(t)],
         () => k.int8.gemv(a16, kp, bp, c, n, b[0], b[1], scratchAt(0)),
+      );
+    },
+    runGemmDp(a, quads, bp, c, n, m) {
+      const b = split(m, 6);
+      run(
+        OP.gemmDp,
+        threads,
+        (t) => [a, quads, bp, c, n, b[t], b[t + 1], scratchAt(t)],
+        () => k.int8.gemm_dp(a, quads, bp, c, n, b[0], b[1], scratchAt(0)),
+      );
+    },
+    runGemvDp(a, i, quads, bp, c, n) {
+      const b = split(n, 32);
+      run(
+        OP.gemvDp,
+        threads,
+        (t) => [a, i, quads, bp, c, n, b[t], b[t + 1], scratchAt(t)],
+        () => k.int8.gemv_dp(a, i, quads, bp, c, n, b[0], b[1], scratchAt(0)),
       );
     },
   };
