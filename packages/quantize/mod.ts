@@ -2,8 +2,9 @@
  * Quantizers and calibration (survey §III): uniform affine/symmetric quantization at any
  * granularity (per-tensor, per-channel, per-group) with PyTorch semantics, quantization
  * parameters from ranges, calibration observers (min-max, moving average, per-channel,
- * percentile, MSE, histogram, entropy, cross-entropy for logits, ACIQ), non-uniform quantizers (log2, APoT, codebook,
- * binary codes), straight-through-estimator gradients (STE, LSQ, PACT) and error metrics.
+ * percentile, MSE, histogram, entropy, cross-entropy for logits, ACIQ), non-uniform quantizers
+ * (log2, APoT, codebook, binary codes), straight-through-estimator gradients (STE, LSQ, PACT)
+ * and error metrics.
  *
  * @example Calibrate a range, quantize to uint8, measure the error
  * ```ts
