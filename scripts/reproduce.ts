@@ -8,13 +8,15 @@
 // (exit 1), as do a missing output and an undrawn plot.
 //
 // Options: names (or prefixes) of notebooks to run, e.g. `deno task reproduce 01 03`;
-// `--no-browser` skips the chromium check.
+// `--no-browser` skips the chromium check; `--no-server` skips starting the interactive notebook
+// server (scripts/notebook_server.ts) and running a cell through its API.
 import { join } from "node:path";
 import { repoRoot } from "../notebooks/_lib/repo.ts";
 import { notebookNames, parseNotebook } from "../notebooks/_lib/notebook.ts";
 import { type ResultsFile, resultsText } from "../notebooks/_lib/results.ts";
 import { countFigures, embedPlotly, type IndexEntry, indexHtml, notebookTitle } from "./report.ts";
 import { allDrawn, checkPage } from "./browser_check.ts";
+import { executeCell, startNotebookServer } from "./notebook_server.ts";
 import {
   checkOutputs,
   expectedFigures,
@@ -183,6 +185,26 @@ if (browser) {
       } expected figures drawn (${c.figures} on the page), ${c.mainSvgs} main-svg`,
     );
     if (!ok) failures.push(`${name} (plots not drawn)`);
+  }
+}
+
+// The interactive front end (`deno task notebooks`) must start and run a cell.
+if (!Deno.args.includes("--no-server")) {
+  const server = await startNotebookServer(root).catch((e: Error) => {
+    failures.push(`notebook server: ${e.message}`);
+    return undefined;
+  });
+  if (server !== undefined) {
+    try {
+      const r = await executeCell(server, "6 * 7");
+      if (r.status !== "ok" || !r.texts.includes("42")) {
+        failures.push(`notebook server: a cell gave ${r.status} ${JSON.stringify(r.texts)}`);
+      } else console.log("notebook server: started and executed a cell through its API");
+    } catch (e) {
+      failures.push(`notebook server: ${(e as Error).message}`);
+    } finally {
+      await server.stop();
+    }
   }
 }
 

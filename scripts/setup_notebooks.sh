@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # What `deno task reproduce` needs beyond scripts/setup.sh: the Debian Jupyter packages that run
 # notebooks headless (nbconvert + nbclient + jupyter-client + ipykernel + jupyter-core) and
-# chromium for the browser check. Installed only when missing (a second run only asks dpkg,
+# chromium for the browser check, and the classic Jupyter Notebook front end (jupyter-notebook,
+# Debian's notebook 6) for interactive use with `deno task notebooks`. Installed only when missing (a second run only asks dpkg,
 # well under a second). CI's `deno task test` does not need any of this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-want=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium)
+want=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-core chromium
+  jupyter-notebook)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
