@@ -5,6 +5,7 @@
 
 import { GEMM_F32_WASM_BASE64 } from "./_gemm_f32_wasm_bytes.ts";
 import { GEMM_INT8_WASM_BASE64 } from "./_gemm_int8_wasm_bytes.ts";
+import { DEPTHWISE_WASM_BASE64 } from "./_depthwise_wasm_bytes.ts";
 
 /** Bytes of private scratch per thread (a C tile and a packed 192×256 f32 block of A). */
 export const SCRATCH_BYTES = 262144;
@@ -161,10 +162,64 @@ export interface Int8Exports {
   ): void;
 }
 
+/** Exports of depthwise.wat. */
+export interface DepthwiseExports {
+  pad_i16(
+    src: number,
+    h: number,
+    w: number,
+    signed: number,
+    zx: number,
+    dst: number,
+    padT: number,
+    padL: number,
+    hp: number,
+    s: number,
+    wq: number,
+  ): void;
+  pad_f64(
+    src: number,
+    h: number,
+    w: number,
+    dst: number,
+    padT: number,
+    padL: number,
+    hp: number,
+    s: number,
+    wq: number,
+  ): void;
+  plane_i16(
+    plane: number,
+    rowstep: number,
+    outH: number,
+    outW: number,
+    taps: number,
+    offs: number,
+    wts: number,
+    bias: number,
+    acc: number,
+    scratch: number,
+  ): void;
+  plane_f64(
+    plane: number,
+    rowstep: number,
+    outH: number,
+    outW: number,
+    taps: number,
+    offs: number,
+    wts: number,
+    bias: number,
+    act: number,
+    dst: number,
+    scratch: number,
+  ): void;
+}
+
 /** The compiled modules (shared by the pool's workers). */
 export interface CompiledModules {
   f32: WebAssembly.Module;
   int8: WebAssembly.Module;
+  dw: WebAssembly.Module;
 }
 
 /** The compiled modules, their instances over the memory, and the memory. */
@@ -173,6 +228,7 @@ export interface KernelModules {
   modules: CompiledModules;
   f32: F32Exports;
   int8: Int8Exports;
+  dw: DepthwiseExports;
 }
 
 /** Decodes a base64 module. */
@@ -190,7 +246,8 @@ export function instantiate(
   const env = { env: { memory } };
   const f32 = new WebAssembly.Instance(modules.f32, env).exports as unknown as F32Exports;
   const int8 = new WebAssembly.Instance(modules.int8, env).exports as unknown as Int8Exports;
-  return { memory, modules, f32, int8 };
+  const dw = new WebAssembly.Instance(modules.dw, env).exports as unknown as DepthwiseExports;
+  return { memory, modules, f32, int8, dw };
 }
 
 /** The kernels, or null when this runtime lacks Wasm SIMD or relaxed SIMD. */
@@ -198,7 +255,10 @@ export function kernels(): KernelModules | null {
   if (state !== undefined) return state;
   if (typeof WebAssembly === "undefined") return state = null;
   const f32 = decode(GEMM_F32_WASM_BASE64), int8 = decode(GEMM_INT8_WASM_BASE64);
-  if (!WebAssembly.validate(f32) || !WebAssembly.validate(int8)) return state = null;
+  const dw = decode(DEPTHWISE_WASM_BASE64);
+  if (!WebAssembly.validate(f32) || !WebAssembly.validate(int8) || !WebAssembly.validate(dw)) {
+    return state = null;
+  }
   let memory: WebAssembly.Memory;
   let shared = true;
   try {
@@ -211,7 +271,11 @@ export function kernels(): KernelModules | null {
   }
   const compile = (bytes: Uint8Array<ArrayBuffer>) =>
     new WebAssembly.Module(shared ? bytes : unshareMemoryImport(bytes));
-  return state = instantiate(memory, { f32: compile(f32), int8: compile(int8) });
+  return state = instantiate(memory, {
+    f32: compile(f32),
+    int8: compile(int8),
+    dw: compile(dw),
+  });
 }
 
 /**

@@ -31,27 +31,15 @@
  */
 
 import { checkInput, checkWeight, resolveConv2d } from "./_conv_resolve.ts";
-import {
-  activate,
-  checkActivation,
-  checkKernel,
-  checkPerChannel,
-  outputBuffer,
-} from "./_conv_common.ts";
-import { depthwiseF32Unchecked } from "./_depthwise.ts";
+import { checkActivation, checkKernel, checkPerChannel, outputBuffer } from "./_conv_common.ts";
+import { runDepthwiseF32, runDepthwiseInt8 } from "./_depthwise_wasm.ts";
 import { type Activation, gemmF32, type KernelChoice } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "./gemm_int8.ts";
 import type { OutputStage } from "./output_stage.ts";
 import { resolveOutputStage } from "./_output_stage.ts";
 import { im2colRowsUnchecked, im2colUnchecked } from "./_im2col.ts";
-import {
-  channelRequantizer,
-  codesBuffer,
-  type ConvInt8Call,
-  resolveConvInt8,
-  sliceStage,
-} from "./_conv_int8.ts";
+import { codesBuffer, type ConvInt8Call, resolveConvInt8, sliceStage } from "./_conv_int8.ts";
 
 /** Options of {@link conv2dF32}. */
 export interface Conv2dF32Options {
@@ -107,7 +95,7 @@ export function conv2dF32(
     Float32Array,
   ]);
   if (r.groups === r.inC && r.groups > 1) {
-    depthwiseF32Unchecked(input, weight, r, bias, out, (v) => activate(v, activation));
+    runDepthwiseF32(input, weight, r, bias, activation, out, kernel);
     return out;
   }
   const { kSize, coutG, cinG } = r;
@@ -201,7 +189,7 @@ export function conv2dInt8(
   const need = r.batch * r.outC * hw;
   const out = outputBuffer(options.out, need, `NCHW output = ${need}`, Int32Array, [Int32Array]);
   if (r.groups === r.inC && r.groups > 1) {
-    depthwiseF32Unchecked(input, weight, r, c.bias, out, (v) => v | 0, c.zx, c.zw);
+    runDepthwiseInt8(input, weight, c, { kind: "acc", out });
     return out;
   }
   const acc = new Int32Array(chunkImages(r, hw) * hw * r.coutG);
@@ -252,7 +240,7 @@ export function conv2dInt8Requantized(
   const hw = r.outH * r.outW;
   const out = codesBuffer(options.out, r.batch * r.outC * hw, stage);
   if (r.groups === r.inC && r.groups > 1) {
-    depthwiseF32Unchecked(input, weight, r, c.bias, out, channelRequantizer(stage), c.zx, c.zw);
+    runDepthwiseInt8(input, weight, c, { kind: "codes", stage, out });
     return out;
   }
   const len = chunkImages(r, hw) * hw * r.coutG;

@@ -27,15 +27,16 @@
  */
 
 import { checkInput, checkWeight, resolveConv2d } from "./_conv_resolve.ts";
-import { activate, checkActivation, checkPerChannel, outputBuffer } from "./_conv_common.ts";
-import { checkDepthwise, depthwiseF32Unchecked } from "./_depthwise.ts";
+import { checkActivation, checkKernel, checkPerChannel, outputBuffer } from "./_conv_common.ts";
+import { checkDepthwise } from "./_depthwise.ts";
+import { runDepthwiseF32, runDepthwiseInt8 } from "./_depthwise_wasm.ts";
 import type { Activation } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 import type { KernelChoice } from "./gemm_f32.ts";
 import type { Int8Operand } from "./gemm_int8.ts";
 import type { OutputStage } from "./output_stage.ts";
 import { resolveOutputStage } from "./_output_stage.ts";
-import { channelRequantizer, codesBuffer, resolveConvInt8 } from "./_conv_int8.ts";
+import { codesBuffer, resolveConvInt8 } from "./_conv_int8.ts";
 
 /** Options of {@link depthwiseConv2dF32}. */
 export interface DepthwiseF32Options {
@@ -45,6 +46,11 @@ export interface DepthwiseF32Options {
   activation?: Activation;
   /** Output storage, NCHW (≥ batch·outChannels·outH·outW); allocated when omitted. */
   out?: Float32Array;
+  /**
+   * `"wasm"`/`"auto"`: the WebAssembly SIMD kernel (stride 1 or 2 along rows, dilation 1; same
+   * result bit for bit), `"ts"`: the reference loops. Default `"auto"`.
+   */
+  kernel?: KernelChoice;
 }
 
 /**
@@ -87,7 +93,7 @@ export function depthwiseConv2dF32(
   const out = outputBuffer(options.out, need, `NCHW output = ${need}`, Float32Array, [
     Float32Array,
   ]);
-  depthwiseF32Unchecked(input, weight, r, bias, out, (v) => activate(v, act));
+  runDepthwiseF32(input, weight, r, bias, act, out, checkKernel(options.kernel));
   return out;
 }
 
@@ -101,7 +107,10 @@ export interface DepthwiseInt8Options {
   bias?: Int32Array;
   /** Accumulator output, NCHW (≥ batch·outChannels·outH·outW); allocated when omitted. */
   out?: Int32Array;
-  /** Accepted for symmetry with the GEMM-based calls; the direct loops are TypeScript. */
+  /**
+   * `"wasm"`/`"auto"`: the WebAssembly SIMD kernel where it applies (stride 1 or 2 along rows,
+   * dilation 1; same result bit for bit), `"ts"`: the reference loops. Default `"auto"`.
+   */
   kernel?: KernelChoice;
 }
 
@@ -148,7 +157,7 @@ export function depthwiseConv2dInt8(
   const { r } = c;
   const need = r.batch * r.outC * r.outH * r.outW;
   const out = outputBuffer(options.out, need, `NCHW output = ${need}`, Int32Array, [Int32Array]);
-  depthwiseF32Unchecked(input, weight, r, c.bias, out, (v) => v | 0, c.zx, c.zw);
+  runDepthwiseInt8(input, weight, c, { kind: "acc", out });
   return out;
 }
 
@@ -187,6 +196,6 @@ export function depthwiseConv2dInt8Requantized(
   const { r } = c;
   const stage = resolveOutputStage(options.outputStage, r.outC);
   const out = codesBuffer(options.out, r.batch * r.outC * r.outH * r.outW, stage);
-  depthwiseF32Unchecked(input, weight, r, c.bias, out, channelRequantizer(stage), c.zx, c.zw);
+  runDepthwiseInt8(input, weight, c, { kind: "codes", stage, out });
   return out;
 }

@@ -1,0 +1,263 @@
+// Private: the WebAssembly depthwise convolution driver (kernel source: wasm/depthwise.wat).
+// Copies the input in once, pads each input plane into the phase layout (stride 1 or 2 along
+// the row, any stride down the columns, dilation 1), runs one plane kernel per output channel
+// with that channel's taps, and requantizes each plane with the GEMM's output stages (the
+// plane is an outH×outW matrix whose columns all carry the channel's multiplier). Results
+// equal the TypeScript reference bit for bit (see wasm/depthwise.wat for why).
+
+import type { ResolvedConv2d } from "./_conv_resolve.ts";
+import type { ResolvedOutputStage } from "./_output_stage.ts";
+import type { Int8Operand } from "./gemm_int8.ts";
+import type { Activation, KernelChoice } from "./gemm_f32.ts";
+import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
+import { depthwiseF32Unchecked } from "./_depthwise.ts";
+import { activate } from "./_conv_common.ts";
+import { channelRequantizer, type ConvInt8Call } from "./_conv_int8.ts";
+
+/** Where int8 results go. */
+export type DepthwiseInt8Sink =
+  | { kind: "acc"; out: Int32Array }
+  | { kind: "codes"; stage: ResolvedOutputStage; out: Int8Array | Uint8Array };
+
+/** Whether the Wasm kernel handles this convolution. */
+export function depthwiseWasmApplies(r: ResolvedConv2d, kernel: KernelChoice): boolean {
+  return kernel !== "ts" && r.dh === 1 && r.dw === 1 && (r.sw === 1 || r.sw === 2) &&
+    kernels() !== null;
+}
+
+interface Layout {
+  wq: number;
+  hp: number;
+  rs: number;
+  offs: Int32Array;
+}
+
+function layout(r: ResolvedConv2d, elem: number): Layout {
+  const s = r.sw;
+  const wq = Math.ceil((r.padL + r.w + r.padR) / s);
+  const hp = r.padT + r.h + r.padB;
+  const rs = s * wq * elem;
+  const offs = new Int32Array(r.kh * r.kw);
+  for (let i = 0; i < r.kh; i++) {
+    for (let j = 0; j < r.kw; j++) {
+      offs[i * r.kw + j] = i * rs + (j % s) * wq * elem + Math.floor(j / s) * elem;
+    }
+  }
+  return { wq, hp, rs, offs };
+}
+
+/** int8 depthwise (exact int32 accumulators, optionally requantized per channel). */
+export function depthwiseInt8Wasm(
+  input: Int8Operand,
+  weight: Int8Operand,
+  r: ResolvedConv2d,
+  zx: number,
+  zw: Int32Array,
+  bias: Int32Array | undefined,
+  sink: DepthwiseInt8Sink,
+): void {
+  const w = kernels()!;
+  const { batch, inC, outC, h, outH, outW, kh, kw } = r;
+  const mult = outC / inC, taps = kh * kw, plane = outH * outW;
+  const L = layout(r, 2);
+  const arena = new Arena();
+  const inAt = arena.alloc(batch * inC * h * r.w);
+  const outBytes = sink.kind === "acc" ? 4 : 1;
+  const outAt = arena.alloc(batch * outC * plane * outBytes, true);
+  const padAt = arena.alloc(L.hp * L.rs + 2 * (outW + kw + 32), true);
+  const offsAt = arena.alloc(taps * 4);
+  const wtsAt = arena.alloc(outC * taps * 2);
+  const codes = sink.kind === "codes";
+  const accAt = codes ? arena.alloc(plane * 4, true) : 0;
+  const multAt = codes ? arena.alloc(outW * 4) : 0;
+  const shiftAt = codes ? arena.alloc(outW * 4) : 0;
+  const buf = reserve(w, arena.end);
+  const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
+  u8.set(new Uint8Array(input.buffer, input.byteOffset, batch * inC * h * r.w), inAt);
+  i32.set(L.offs, offsAt / 4);
+  const wts = new Int16Array(buf, wtsAt, outC * taps);
+  for (let o = 0; o < outC; o++) {
+    for (let t = 0; t < taps; t++) wts[o * taps + t] = weight[o * taps + t] - zw[o];
+  }
+  const signed = input instanceof Int8Array ? 1 : 0;
+  const f32 = new Float32Array(buf);
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < inC; c++) {
+      w.dw.pad_i16(
+        inAt + (n * inC + c) * h * r.w,
+        h,
+        r.w,
+        signed,
+        zx,
+        padAt,
+        r.padT,
+        r.padL,
+        L.hp,
+        r.sw,
+        L.wq,
+      );
+      for (let q = 0; q < mult; q++) {
+        const o = c * mult + q;
+        const b = bias ? bias[o] : 0;
+        const at = (n * outC + o) * plane;
+        const dst = codes ? accAt : outAt + at * 4;
+        w.dw.plane_i16(
+          padAt,
+          r.sh * L.rs,
+          outH,
+          outW,
+          taps,
+          offsAt,
+          wtsAt + o * taps * 2,
+          b,
+          dst,
+          scratchAt(0),
+        );
+        if (sink.kind !== "codes") continue;
+        const s = sink.stage;
+        if (s.kind === "float") {
+          f32.fill(s.multiplier[o], multAt / 4, multAt / 4 + outW);
+          w.int8.requant_float(
+            accAt,
+            outW,
+            0,
+            outH,
+            multAt,
+            s.zeroPoint,
+            s.lo,
+            s.hi,
+            outAt + at,
+            s.dtype === "uint8" ? 1 : 0,
+          );
+        } else {
+          i32.fill(s.multiplier[o], multAt / 4, multAt / 4 + outW);
+          i32.fill(s.shift[o], shiftAt / 4, shiftAt / 4 + outW);
+          w.int8.requant_fixed(
+            accAt,
+            outW,
+            0,
+            outH,
+            multAt,
+            shiftAt,
+            s.zeroPoint,
+            s.lo,
+            s.hi,
+            outAt + at,
+          );
+        }
+      }
+    }
+  }
+  const total = batch * outC * plane;
+  if (sink.kind === "acc") sink.out.set(i32.subarray(outAt / 4, outAt / 4 + total));
+  else {new Uint8Array(sink.out.buffer, sink.out.byteOffset, total).set(
+      u8.subarray(outAt, outAt + total),
+    );}
+}
+
+const ACT: Record<Activation, number> = { none: 0, relu: 1, relu6: 2 };
+
+/**
+ * f32 depthwise; returns false (nothing written) when a weight is not finite, where padding
+ * taps the reference skips would turn into 0·∞.
+ */
+export function depthwiseF32Wasm(
+  input: Float32Array,
+  weight: Float32Array,
+  r: ResolvedConv2d,
+  bias: Float32Array | undefined,
+  act: Activation,
+  out: Float32Array,
+): boolean {
+  const { batch, inC, outC, h, outH, outW, kh, kw } = r;
+  const taps = kh * kw;
+  for (let i = 0; i < outC * taps; i++) if (!Number.isFinite(weight[i])) return false;
+  const w = kernels()!;
+  const mult = outC / inC, plane = outH * outW;
+  const L = layout(r, 8);
+  const arena = new Arena();
+  const inAt = arena.alloc(batch * inC * h * r.w * 4);
+  const outAt = arena.alloc(batch * outC * plane * 4, true);
+  const padAt = arena.alloc(L.hp * L.rs + 8 * (outW + kw + 32), true);
+  const offsAt = arena.alloc(taps * 4);
+  const wtsAt = arena.alloc(outC * taps * 8);
+  const buf = reserve(w, arena.end);
+  const f32 = new Float32Array(buf);
+  f32.set(input.subarray(0, batch * inC * h * r.w), inAt / 4);
+  new Int32Array(buf).set(L.offs, offsAt / 4);
+  new Float64Array(buf, wtsAt, outC * taps).set(weight.subarray(0, outC * taps));
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < inC; c++) {
+      w.dw.pad_f64(
+        inAt + (n * inC + c) * h * r.w * 4,
+        h,
+        r.w,
+        padAt,
+        r.padT,
+        r.padL,
+        L.hp,
+        r.sw,
+        L.wq,
+      );
+      for (let q = 0; q < mult; q++) {
+        const o = c * mult + q;
+        w.dw.plane_f64(
+          padAt,
+          r.sh * L.rs,
+          outH,
+          outW,
+          taps,
+          offsAt,
+          wtsAt + o * taps * 8,
+          bias ? bias[o] : 0,
+          ACT[act],
+          outAt + (n * outC + o) * plane * 4,
+          scratchAt(0),
+        );
+      }
+    }
+  }
+  out.set(f32.subarray(outAt / 4, outAt / 4 + batch * outC * plane));
+  return true;
+}
+
+/** Runs the f32 depthwise on the Wasm kernel where it applies, else the reference loops. */
+export function runDepthwiseF32(
+  input: Float32Array,
+  weight: Float32Array,
+  r: ResolvedConv2d,
+  bias: Float32Array | undefined,
+  act: Activation,
+  out: Float32Array,
+  kernel: KernelChoice,
+): void {
+  checkWasmChoice(kernel);
+  if (depthwiseWasmApplies(r, kernel) && depthwiseF32Wasm(input, weight, r, bias, act, out)) {
+    return;
+  }
+  depthwiseF32Unchecked(input, weight, r, bias, out, (v) => activate(v, act));
+}
+
+/** Runs the int8 depthwise on the Wasm kernel where it applies, else the reference loops. */
+export function runDepthwiseInt8(
+  input: Int8Operand,
+  weight: Int8Operand,
+  c: ConvInt8Call,
+  sink: DepthwiseInt8Sink,
+): void {
+  checkWasmChoice(c.kernel);
+  if (depthwiseWasmApplies(c.r, c.kernel)) {
+    depthwiseInt8Wasm(input, weight, c.r, c.zx, c.zw, c.bias, sink);
+  } else if (sink.kind === "acc") {
+    depthwiseF32Unchecked(input, weight, c.r, c.bias, sink.out, (v) => v | 0, c.zx, c.zw);
+  } else {
+    const q = channelRequantizer(sink.stage);
+    depthwiseF32Unchecked(input, weight, c.r, c.bias, sink.out, q, c.zx, c.zw);
+  }
+}
+
+function checkWasmChoice(kernel: KernelChoice): void {
+  if (kernel === "wasm" && !kernels()) {
+    throw new RangeError('options.kernel is "wasm" but this runtime does not validate Wasm SIMD');
+  }
+}

@@ -1,0 +1,238 @@
+// The WebAssembly depthwise kernels (kernel: "wasm") against the TypeScript reference loops
+// (kernel: "ts") bit for bit: int8 accumulators and requantized codes (float and fixed output
+// stages, clamps), f32 with activations, NaN/±∞/−0 inputs, on a grid of 3×3 and 5×5 (and
+// other) kernels, strides 1 and 2, asymmetric padding, row widths around the 8- and
+// 16-output vector edges, channel multipliers and batches; plus random shapes (fast-check).
+// The reference itself is checked against im2col + GEMM and brute force in depthwise_test.ts.
+import { deepEqual } from "node:assert/strict";
+import fc from "fast-check";
+import {
+  depthwiseConv2dF32,
+  depthwiseConv2dInt8,
+  depthwiseConv2dInt8Requantized,
+} from "./depthwise.ts";
+import { conv2dF32, conv2dInt8Requantized } from "./conv2d.ts";
+import type { Conv2dParams } from "./conv_params.ts";
+import { quantizeMultiplier } from "./requantize.ts";
+import { randomF32, randomInts } from "./_test_util.ts";
+import type { OutputStage } from "./output_stage.ts";
+
+type Pads = [number, number, number, number];
+
+/** The bit patterns (so NaNs compare, and −0 differs from +0). */
+const bits = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
+
+function shapes(): Conv2dParams[] {
+  const out: Conv2dParams[] = [];
+  let v = 0;
+  for (const [kh, kw] of [[3, 3], [5, 5], [1, 1], [3, 5], [7, 7]]) {
+    for (const stride of [1, 2, [1, 2], [2, 1]] as (number | [number, number])[]) {
+      for (const width of [1, 7, 8, 9, 16, 17, 33]) {
+        v++;
+        const pads: Pads = v % 3 === 0
+          ? [kh >> 1, kw >> 1, kh >> 1, kw >> 1]
+          : v % 3 === 1
+          ? [0, 0, 0, 0]
+          : [1, kw >> 1, 0, (kw >> 1) + 1];
+        const height = 1 + (v % 6);
+        if (height + pads[0] + pads[2] < kh || width + pads[1] + pads[3] < kw) continue;
+        const inC = 1 + (v % 3), mult = v % 4 === 0 ? 2 : 1;
+        out.push({
+          batch: v % 5 === 0 ? 2 : 1,
+          inChannels: inC,
+          height,
+          width,
+          outChannels: inC * mult,
+          kernelH: kh,
+          kernelW: kw,
+          stride,
+          padding: pads,
+          groups: inC,
+        });
+      }
+    }
+  }
+  return out;
+}
+
+function sizes(p: Conv2dParams): [number, number] {
+  return [p.batch * p.inChannels * p.height * p.width, p.outChannels * p.kernelH * p.kernelW];
+}
+
+Deno.test("depthwise int8 Wasm equals the reference: accumulators and both output stages", () => {
+  let seed = 0;
+  for (const p of shapes()) {
+    seed++;
+    const [nx, nw] = sizes(p);
+    const signedX = seed % 2 === 0, signedW = seed % 3 !== 0;
+    const x = signedX
+      ? randomInts(Int8Array, nx, -128, 127, seed)
+      : randomInts(Uint8Array, nx, 0, 255, seed);
+    const w = signedW
+      ? randomInts(Int8Array, nw, -128, 127, seed + 1)
+      : randomInts(Uint8Array, nw, 0, 255, seed + 1);
+    const zx = signedX ? [-128, 127, 3][seed % 3] : [0, 255, 128][seed % 3];
+    const zw = new Int32Array(p.outChannels).map((_, o) =>
+      signedW ? [-128, 127, 0][(o + seed) % 3] : [0, 255, 131][(o + seed) % 3]
+    );
+    const bias = new Int32Array(p.outChannels).map((_, o) =>
+      (o % 2 ? 1 : -1) * (o * 123457 + seed)
+    );
+    const opts = { inputZeroPoint: zx, weightZeroPoint: zw, bias };
+    const tag = `${JSON.stringify(p)} sx=${signedX} sw=${signedW}`;
+    deepEqual(
+      depthwiseConv2dInt8(x, w, p, { ...opts, kernel: "wasm" }),
+      depthwiseConv2dInt8(x, w, p, { ...opts, kernel: "ts" }),
+      tag,
+    );
+    const { multiplier, shift } = quantizeMultiplier(0.00003 * (1 + (seed % 7)));
+    const stages: OutputStage[] = [
+      {
+        kind: "float",
+        multiplier: new Float32Array(p.outChannels).map((_, o) =>
+          0.0001 * (o + 1) + 0.00002 * seed
+        ),
+        zeroPoint: seed % 2 ? 0 : 128,
+        dtype: seed % 2 ? "int8" : "uint8",
+        clampMin: seed % 2 ? -100 : 128,
+      },
+      {
+        kind: "fixed",
+        multiplier: new Int32Array(p.outChannels).fill(multiplier),
+        shift: new Int32Array(p.outChannels).fill(shift),
+        zeroPoint: -5,
+        dtype: "int8",
+        clampMax: 100,
+      },
+    ];
+    for (const outputStage of stages) {
+      deepEqual(
+        depthwiseConv2dInt8Requantized(x, w, p, { ...opts, outputStage, kernel: "wasm" }),
+        depthwiseConv2dInt8Requantized(x, w, p, { ...opts, outputStage, kernel: "ts" }),
+        `${tag} ${outputStage.kind}`,
+      );
+    }
+    // conv2d routes depthwise convolutions to the same kernels
+    if (p.inChannels > 1) {
+      deepEqual(
+        conv2dInt8Requantized(x, w, p, { ...opts, outputStage: stages[0] }),
+        depthwiseConv2dInt8Requantized(x, w, p, { ...opts, outputStage: stages[0], kernel: "ts" }),
+      );
+    }
+  }
+});
+
+Deno.test("depthwise f32 Wasm equals the reference bit for bit (activations, NaN, ±∞, −0)", () => {
+  let seed = 1000;
+  for (const p of shapes()) {
+    seed++;
+    const [nx, nw] = sizes(p);
+    const x = randomF32(nx, seed).map((v) => v * 1e3);
+    if (seed % 4 === 0 && nx > 3) {
+      x[0] = NaN;
+      x[1] = Infinity;
+      x[2] = -0;
+      x[3] = -Infinity;
+    }
+    const w = randomF32(nw, seed + 1);
+    const bias = new Float32Array(p.outChannels).map((_, o) => (o - 1) * 0.37);
+    for (const activation of ["none", "relu", "relu6"] as const) {
+      const opts = { bias, activation };
+      deepEqual(
+        bits(depthwiseConv2dF32(x, w, p, { ...opts, kernel: "wasm" })),
+        bits(depthwiseConv2dF32(x, w, p, { ...opts, kernel: "ts" })),
+        `${JSON.stringify(p)} ${activation}`,
+      );
+    }
+    if (p.inChannels > 1) {
+      deepEqual(
+        bits(conv2dF32(x, w, p, { bias })),
+        bits(depthwiseConv2dF32(x, w, p, { bias, kernel: "ts" })),
+      );
+    }
+  }
+  // an infinite weight: padding taps the reference skips must stay skipped
+  const p: Conv2dParams = {
+    batch: 1,
+    inChannels: 1,
+    height: 3,
+    width: 3,
+    outChannels: 1,
+    kernelH: 3,
+    kernelW: 3,
+    padding: 1,
+    groups: 1,
+  };
+  const w = new Float32Array(9).fill(1);
+  w[0] = Infinity;
+  const x = new Float32Array(9).fill(1);
+  deepEqual(
+    bits(depthwiseConv2dF32(x, w, p, { kernel: "wasm" })),
+    bits(depthwiseConv2dF32(x, w, p, { kernel: "ts" })),
+  );
+});
+
+Deno.test("depthwise Wasm: dilation falls back to the reference, same results", () => {
+  const p: Conv2dParams = {
+    batch: 1,
+    inChannels: 2,
+    height: 9,
+    width: 11,
+    outChannels: 2,
+    kernelH: 3,
+    kernelW: 3,
+    dilation: 2,
+    padding: 2,
+    groups: 2,
+    stride: 3,
+  };
+  const x = randomInts(Uint8Array, 2 * 99, 0, 255, 5), w = randomInts(Int8Array, 18, -128, 127, 6);
+  deepEqual(
+    depthwiseConv2dInt8(x, w, p, { inputZeroPoint: 7, kernel: "wasm" }),
+    depthwiseConv2dInt8(x, w, p, { inputZeroPoint: 7, kernel: "ts" }),
+  );
+});
+
+Deno.test("depthwise Wasm: random shapes (fast-check)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 3 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 40 }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 0, max: 2 ** 30 }),
+      (c, h, wd, kIdx, sh, sw, seed) => {
+        const k = [1, 3, 5, 7][kIdx];
+        const pad = seed % (k === 1 ? 1 : k);
+        if (h + 2 * pad < k || wd + 2 * pad < k) return;
+        const p: Conv2dParams = {
+          batch: 1,
+          inChannels: c,
+          height: h,
+          width: wd,
+          outChannels: c,
+          kernelH: k,
+          kernelW: k,
+          stride: [sh, sw],
+          padding: pad,
+          groups: c,
+        };
+        const x = randomInts(Uint8Array, c * h * wd, 0, 255, seed);
+        const w = randomInts(Int8Array, c * k * k, -128, 127, seed + 1);
+        const o = { inputZeroPoint: seed % 256, weightZeroPoint: (seed >> 8) % 128 };
+        deepEqual(
+          depthwiseConv2dInt8(x, w, p, { ...o, kernel: "wasm" }),
+          depthwiseConv2dInt8(x, w, p, { ...o, kernel: "ts" }),
+        );
+        const xf = randomF32(c * h * wd, seed), wf = randomF32(c * k * k, seed + 2);
+        deepEqual(
+          bits(depthwiseConv2dF32(xf, wf, p, { kernel: "wasm" })),
+          bits(depthwiseConv2dF32(xf, wf, p, { kernel: "ts" })),
+        );
+      },
+    ),
+    { numRuns: 80, seed: 21 },
+  );
+});

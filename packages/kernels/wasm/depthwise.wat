@@ -1,0 +1,263 @@
+;; Depthwise convolution for @lowbit/kernels (built by `deno task build:wasm`).
+;;
+;; One input plane at a time is copied into a zero-padded "phase" layout: padded row r holds
+;; sw column phases of wq elements each (phase p = padded columns p, p + sw, p + 2sw, ...), so
+;; output column ow of tap (i, j) reads element ow + j div sw of phase j mod sw of row
+;; oh·sh + i: every tap is a contiguous vector load, for stride 1 and 2 alike. The caller
+;; gives each tap's byte offset and its weight; outputs are vectorized along the row.
+;;   int8: elements are i16 (x − z_x), weights i16 (w − z_w), products widened to i32
+;;         (i32x4.extmul_*_i16x8_s), int32 accumulators seeded with the bias (exact; the sum
+;;         wraps like int32).
+;;   f32:  elements are f64 (exact conversions), products and sums in f64 in tap order, then
+;;         + bias, rounded once to f32, activation — the reference's arithmetic step by step.
+(module
+  (import "env" "memory" (memory 1 32768 shared))
+
+  ;; Plane (h×w bytes, int8 when $signed) → padded i16 phase layout at $dst (hp rows of
+  ;; $s·$wq i16), element = x − $zx, zero in the padding.
+  (func (export "pad_i16") (param $src i32) (param $h i32) (param $w i32) (param $signed i32)
+                           (param $zx i32) (param $dst i32) (param $padT i32) (param $padL i32)
+                           (param $hp i32) (param $s i32) (param $wq i32)
+    (local $rs i32) (local $y i32) (local $c i32) (local $row i32) (local $srow i32)
+    (local $v v128) (local $zv v128) (local $lo v128) (local $hi v128) (local $cc i32)
+    (local $x i32)
+    (local.set $rs (i32.shl (i32.mul (local.get $s) (local.get $wq)) (i32.const 1)))
+    (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $hp) (local.get $rs)))
+    (local.set $zv (i16x8.splat (local.get $zx)))
+    (block $ydone (loop $yl
+      (br_if $ydone (i32.ge_u (local.get $y) (local.get $h)))
+      (local.set $row (i32.add (local.get $dst)
+        (i32.mul (i32.add (local.get $y) (local.get $padT)) (local.get $rs))))
+      (local.set $srow (i32.add (local.get $src) (i32.mul (local.get $y) (local.get $w))))
+      (local.set $c (i32.const 0))
+      (if (i32.eq (local.get $s) (i32.const 1))
+        (then
+          (block $vdone (loop $vl
+            (br_if $vdone (i32.gt_u (i32.add (local.get $c) (i32.const 8)) (local.get $w)))
+            (local.set $v (v128.load64_zero (i32.add (local.get $srow) (local.get $c))))
+            (local.set $v (if (result v128) (local.get $signed)
+              (then (i16x8.extend_low_i8x16_s (local.get $v)))
+              (else (i16x8.extend_low_i8x16_u (local.get $v)))))
+            (v128.store (i32.add (local.get $row) (i32.shl (i32.add (local.get $padL) (local.get $c)) (i32.const 1)))
+              (i16x8.sub (local.get $v) (local.get $zv)))
+            (local.set $c (i32.add (local.get $c) (i32.const 8)))
+            (br $vl))))
+        (else
+          (if (i32.eq (local.get $s) (i32.const 2))
+            (then
+              (block $v2done (loop $v2l
+                (br_if $v2done (i32.gt_u (i32.add (local.get $c) (i32.const 16)) (local.get $w)))
+                (local.set $v (v128.load (i32.add (local.get $srow) (local.get $c))))
+                ;; even source columns to the low half of $lo, odd ones to the low half of $hi
+                (local.set $lo (i8x16.shuffle 0 2 4 6 8 10 12 14 0 2 4 6 8 10 12 14 (local.get $v) (local.get $v)))
+                (local.set $hi (i8x16.shuffle 1 3 5 7 9 11 13 15 1 3 5 7 9 11 13 15 (local.get $v) (local.get $v)))
+                (if (local.get $signed)
+                  (then
+                    (local.set $lo (i16x8.extend_low_i8x16_s (local.get $lo)))
+                    (local.set $hi (i16x8.extend_low_i8x16_s (local.get $hi))))
+                  (else
+                    (local.set $lo (i16x8.extend_low_i8x16_u (local.get $lo)))
+                    (local.set $hi (i16x8.extend_low_i8x16_u (local.get $hi)))))
+                (local.set $cc (i32.add (local.get $padL) (local.get $c)))
+                (v128.store (i32.add (local.get $row) (i32.add
+                  (i32.shl (i32.mul (i32.and (local.get $cc) (i32.const 1)) (local.get $wq)) (i32.const 1))
+                  (i32.shl (i32.shr_u (local.get $cc) (i32.const 1)) (i32.const 1))))
+                  (i16x8.sub (local.get $lo) (local.get $zv)))
+                (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
+                (v128.store (i32.add (local.get $row) (i32.add
+                  (i32.shl (i32.mul (i32.and (local.get $cc) (i32.const 1)) (local.get $wq)) (i32.const 1))
+                  (i32.shl (i32.shr_u (local.get $cc) (i32.const 1)) (i32.const 1))))
+                  (i16x8.sub (local.get $hi) (local.get $zv)))
+                (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                (br $v2l)))))))
+      ;; the rest of the row (and any other stride), element by element
+      (block $sdone (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $c) (local.get $w)))
+        (local.set $x (if (result i32) (local.get $signed)
+          (then (i32.load8_s (i32.add (local.get $srow) (local.get $c))))
+          (else (i32.load8_u (i32.add (local.get $srow) (local.get $c))))))
+        (local.set $cc (i32.add (local.get $padL) (local.get $c)))
+        (i32.store16 (i32.add (local.get $row) (i32.add
+          (i32.shl (i32.mul (i32.rem_u (local.get $cc) (local.get $s)) (local.get $wq)) (i32.const 1))
+          (i32.shl (i32.div_u (local.get $cc) (local.get $s)) (i32.const 1))))
+          (i32.sub (local.get $x) (local.get $zx)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $sl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl)))
+  )
+
+  ;; Plane (h×w f32) → padded f64 phase layout at $dst, zero in the padding.
+  (func (export "pad_f64") (param $src i32) (param $h i32) (param $w i32) (param $dst i32)
+                           (param $padT i32) (param $padL i32) (param $hp i32) (param $s i32)
+                           (param $wq i32)
+    (local $rs i32) (local $y i32) (local $c i32) (local $row i32) (local $srow i32)
+    (local $cc i32) (local $v v128)
+    (local.set $rs (i32.shl (i32.mul (local.get $s) (local.get $wq)) (i32.const 3)))
+    (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $hp) (local.get $rs)))
+    (block $ydone (loop $yl
+      (br_if $ydone (i32.ge_u (local.get $y) (local.get $h)))
+      (local.set $row (i32.add (local.get $dst)
+        (i32.mul (i32.add (local.get $y) (local.get $padT)) (local.get $rs))))
+      (local.set $srow (i32.add (local.get $src) (i32.shl (i32.mul (local.get $y) (local.get $w)) (i32.const 2))))
+      (local.set $c (i32.const 0))
+      (if (i32.eq (local.get $s) (i32.const 1))
+        (then
+          (block $vdone (loop $vl
+            (br_if $vdone (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $w)))
+            (local.set $v (v128.load (i32.add (local.get $srow) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $cc (i32.add (local.get $row) (i32.shl (i32.add (local.get $padL) (local.get $c)) (i32.const 3))))
+            (v128.store offset=0 (local.get $cc) (f64x2.promote_low_f32x4 (local.get $v)))
+            (v128.store offset=16 (local.get $cc) (f64x2.promote_low_f32x4
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $vl)))))
+      (block $sdone (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $c) (local.get $w)))
+        (local.set $cc (i32.add (local.get $padL) (local.get $c)))
+        (f64.store (i32.add (local.get $row) (i32.add
+          (i32.shl (i32.mul (i32.rem_u (local.get $cc) (local.get $s)) (local.get $wq)) (i32.const 3))
+          (i32.shl (i32.div_u (local.get $cc) (local.get $s)) (i32.const 3))))
+          (f64.promote_f32 (f32.load (i32.add (local.get $srow) (i32.shl (local.get $c) (i32.const 2))))))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $sl)))
+      (local.set $y (i32.add (local.get $y) (i32.const 1)))
+      (br $yl)))
+  )
+
+  ;; int8 plane: acc (outH×outW i32, compact) = bias + Σ_t wts[t] · plane[row base + offs[t]
+  ;; + 2·ow]. Row base of output row oh: $plane + oh·$rowstep. $scratch: 32 bytes.
+  (func (export "plane_i16") (param $plane i32) (param $rowstep i32) (param $outH i32)
+                             (param $outW i32) (param $taps i32) (param $offs i32) (param $wts i32)
+                             (param $bias i32) (param $acc i32) (param $scratch i32)
+    (local $oh i32) (local $ow i32) (local $base i32) (local $t i32) (local $p i32)
+    (local $wv v128) (local $v0 v128) (local $v1 v128) (local $bv v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $dst i32)
+    (local.set $bv (i32x4.splat (local.get $bias)))
+    (block $hdone (loop $hl
+      (br_if $hdone (i32.ge_u (local.get $oh) (local.get $outH)))
+      (local.set $base (i32.add (local.get $plane) (i32.mul (local.get $oh) (local.get $rowstep))))
+      (local.set $ow (i32.const 0))
+      ;; 16 outputs at a time
+      (block $wdone (loop $wl
+        (br_if $wdone (i32.gt_u (i32.add (local.get $ow) (i32.const 16)) (local.get $outW)))
+        (local.set $a0 (local.get $bv)) (local.set $a1 (local.get $bv))
+        (local.set $a2 (local.get $bv)) (local.set $a3 (local.get $bv))
+        (local.set $t (i32.const 0))
+        (loop $tl
+          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 1)))
+            (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
+          (local.set $wv (v128.load16_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 1)))))
+          (local.set $v0 (v128.load offset=0 (local.get $p)))
+          (local.set $v1 (v128.load offset=16 (local.get $p)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extmul_low_i16x8_s (local.get $v0) (local.get $wv))))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extmul_high_i16x8_s (local.get $v0) (local.get $wv))))
+          (local.set $a2 (i32x4.add (local.get $a2) (i32x4.extmul_low_i16x8_s (local.get $v1) (local.get $wv))))
+          (local.set $a3 (i32x4.add (local.get $a3) (i32x4.extmul_high_i16x8_s (local.get $v1) (local.get $wv))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $tl (i32.lt_u (local.get $t) (local.get $taps))))
+        (local.set $dst (i32.add (local.get $acc)
+          (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $outW)) (local.get $ow)) (i32.const 2))))
+        (v128.store offset=0 (local.get $dst) (local.get $a0))
+        (v128.store offset=16 (local.get $dst) (local.get $a1))
+        (v128.store offset=32 (local.get $dst) (local.get $a2))
+        (v128.store offset=48 (local.get $dst) (local.get $a3))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 16)))
+        (br $wl)))
+      ;; 8 at a time, the last chunk through the scratch
+      (block $w8done (loop $w8l
+        (br_if $w8done (i32.ge_u (local.get $ow) (local.get $outW)))
+        (local.set $a0 (local.get $bv)) (local.set $a1 (local.get $bv))
+        (local.set $t (i32.const 0))
+        (loop $tl8
+          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 1)))
+            (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
+          (local.set $wv (v128.load16_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 1)))))
+          (local.set $v0 (v128.load (local.get $p)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extmul_low_i16x8_s (local.get $v0) (local.get $wv))))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extmul_high_i16x8_s (local.get $v0) (local.get $wv))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $tl8 (i32.lt_u (local.get $t) (local.get $taps))))
+        (local.set $dst (i32.add (local.get $acc)
+          (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $outW)) (local.get $ow)) (i32.const 2))))
+        (if (i32.le_u (i32.add (local.get $ow) (i32.const 8)) (local.get $outW))
+          (then
+            (v128.store offset=0 (local.get $dst) (local.get $a0))
+            (v128.store offset=16 (local.get $dst) (local.get $a1)))
+          (else
+            (v128.store offset=0 (local.get $scratch) (local.get $a0))
+            (v128.store offset=16 (local.get $scratch) (local.get $a1))
+            (memory.copy (local.get $dst) (local.get $scratch)
+              (i32.shl (i32.sub (local.get $outW) (local.get $ow)) (i32.const 2)))))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 8)))
+        (br $w8l)))
+      (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+      (br $hl)))
+  )
+
+  ;; f32 plane: dst (outH×outW f32) = act(f32(Σ_t wts[t]·plane[...] + bias)), sums in f64 in
+  ;; tap order. $act: 0 none, 1 ReLU, 2 ReLU6. $scratch: 32 bytes.
+  (func (export "plane_f64") (param $plane i32) (param $rowstep i32) (param $outH i32)
+                             (param $outW i32) (param $taps i32) (param $offs i32) (param $wts i32)
+                             (param $bias f64) (param $act i32) (param $dst i32) (param $scratch i32)
+    (local $oh i32) (local $ow i32) (local $base i32) (local $t i32) (local $p i32)
+    (local $wv v128) (local $bv v128) (local $r0 v128) (local $r1 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $d i32)
+    (local.set $bv (f64x2.splat (local.get $bias)))
+    (block $hdone (loop $hl
+      (br_if $hdone (i32.ge_u (local.get $oh) (local.get $outH)))
+      (local.set $base (i32.add (local.get $plane) (i32.mul (local.get $oh) (local.get $rowstep))))
+      (local.set $ow (i32.const 0))
+      (block $wdone (loop $wl
+        (br_if $wdone (i32.ge_u (local.get $ow) (local.get $outW)))
+        (local.set $a0 (v128.const f64x2 0 0)) (local.set $a1 (v128.const f64x2 0 0))
+        (local.set $a2 (v128.const f64x2 0 0)) (local.set $a3 (v128.const f64x2 0 0))
+        (local.set $t (i32.const 0))
+        (loop $tl
+          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 3)))
+            (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
+          (local.set $wv (v128.load64_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 3)))))
+          (local.set $a0 (f64x2.add (local.get $a0) (f64x2.mul (v128.load offset=0 (local.get $p)) (local.get $wv))))
+          (local.set $a1 (f64x2.add (local.get $a1) (f64x2.mul (v128.load offset=16 (local.get $p)) (local.get $wv))))
+          (local.set $a2 (f64x2.add (local.get $a2) (f64x2.mul (v128.load offset=32 (local.get $p)) (local.get $wv))))
+          (local.set $a3 (f64x2.add (local.get $a3) (f64x2.mul (v128.load offset=48 (local.get $p)) (local.get $wv))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $tl (i32.lt_u (local.get $t) (local.get $taps))))
+        ;; + bias, round once to f32, activation
+        (local.set $r0 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (f64x2.add (local.get $a0) (local.get $bv)))
+          (f32x4.demote_f64x2_zero (f64x2.add (local.get $a1) (local.get $bv)))))
+        (local.set $r1 (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (f32x4.demote_f64x2_zero (f64x2.add (local.get $a2) (local.get $bv)))
+          (f32x4.demote_f64x2_zero (f64x2.add (local.get $a3) (local.get $bv)))))
+        ;; the reference's activation on the rounded value: v ≤ 0 (−0 included) → +0, v > 6 →
+        ;; 6 (ReLU6); NaN passes with its bits (compare-and-select, not min/max)
+        (if (local.get $act)
+          (then
+            (local.set $r0 (v128.bitselect (v128.const f32x4 0 0 0 0) (local.get $r0)
+              (f32x4.le (local.get $r0) (v128.const f32x4 0 0 0 0))))
+            (local.set $r1 (v128.bitselect (v128.const f32x4 0 0 0 0) (local.get $r1)
+              (f32x4.le (local.get $r1) (v128.const f32x4 0 0 0 0))))
+            (if (i32.eq (local.get $act) (i32.const 2))
+              (then
+                (local.set $r0 (v128.bitselect (v128.const f32x4 6 6 6 6) (local.get $r0)
+                  (f32x4.gt (local.get $r0) (v128.const f32x4 6 6 6 6))))
+                (local.set $r1 (v128.bitselect (v128.const f32x4 6 6 6 6) (local.get $r1)
+                  (f32x4.gt (local.get $r1) (v128.const f32x4 6 6 6 6))))))))
+        (local.set $d (i32.add (local.get $dst)
+          (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $outW)) (local.get $ow)) (i32.const 2))))
+        (if (i32.le_u (i32.add (local.get $ow) (i32.const 8)) (local.get $outW))
+          (then
+            (v128.store offset=0 (local.get $d) (local.get $r0))
+            (v128.store offset=16 (local.get $d) (local.get $r1)))
+          (else
+            (v128.store offset=0 (local.get $scratch) (local.get $r0))
+            (v128.store offset=16 (local.get $scratch) (local.get $r1))
+            (memory.copy (local.get $d) (local.get $scratch)
+              (i32.shl (i32.sub (local.get $outW) (local.get $ow)) (i32.const 2)))))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 8)))
+        (br $wl)))
+      (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+      (br $hl)))
+  )
+)
