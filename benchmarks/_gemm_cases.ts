@@ -2,10 +2,20 @@
 // Each case is made lazily (operands, packed weights, onnxruntime sessions).
 
 import * as ort from "onnxruntime-web";
-import { gemmF32, gemmInt8, gemmNarrow, packF32, packInt8, startPool } from "@lowbit/kernels";
+import {
+  gemmF32,
+  gemmInt8,
+  gemmNarrow,
+  kernelInfo,
+  packF32,
+  packInt8,
+  startPool,
+} from "@lowbit/kernels";
 import { Philox } from "@lowbit/rounding";
 import type { GraphTensor, ValueInfo } from "@lowbit/graph/ir";
 import { exportOnnx } from "@lowbit/onnx/export";
+// private: forcing one int8 path, to compare both in one run
+import { forceInt8Path, type Int8Path, int8Path } from "../packages/kernels/_int8_path.ts";
 
 ort.env.wasm.numThreads = 1;
 
@@ -20,7 +30,9 @@ export interface Entry {
 export interface Case {
   group: string;
   ops: number;
-  unit: "FLOP" | "OP";
+  unit: "FLOP" | "OP" | "binary OP";
+  /** The peak (benchmarks/_peaks.ts name prefix) the % of peak column refers to. */
+  peak?: string;
   iterations: number;
   entries: Entry[];
 }
@@ -114,6 +126,7 @@ async function f32Gemm(): Promise<Case> {
     group: "f32 GEMM 1024³",
     ops: 2 * n ** 3,
     unit: "FLOP",
+    peak: "f32x4.relaxed_madd",
     iterations: 20,
     entries: [
       {
@@ -165,10 +178,39 @@ async function int8Gemm(): Promise<Case> {
   const feed2 = { ...feed, b: new ort.Tensor("int8", b, [n, n]) };
   const pb = packInt8(b, n, n);
   const opts = { aZeroPoint: 128, bZeroPoint: 3, out };
+  // the other path(s) on the same operands: packed in their own layout, forced when unpacked
+  const chosen = int8Path();
+  const others: Entry[] = [];
+  for (const path of ["relaxed-dot-u8s8", "dot-i16"] as Int8Path[]) {
+    if (path === chosen || (path === "relaxed-dot-u8s8" && kernelInfo().relaxedDot !== "u8s8")) {
+      continue;
+    }
+    forceInt8Path(path);
+    const pbp = packInt8(b, n, n);
+    forceInt8Path(null);
+    others.push(
+      {
+        name: `lowbit gemmInt8 packed B, ${path} path (forced), 1 thread`,
+        fn: single(() => void gemmInt8(n, n, n, a, pbp, opts)),
+      },
+      {
+        name: `lowbit gemmInt8, ${path} path (forced), 1 thread`,
+        fn: single(() => {
+          forceInt8Path(path);
+          try {
+            gemmInt8(n, n, n, a, b, opts);
+          } finally {
+            forceInt8Path(null);
+          }
+        }),
+      },
+    );
+  }
   return {
     group: "int8 GEMM 1024³ (u8×i8→i32, zero points)",
     ops: 2 * n ** 3,
     unit: "OP",
+    peak: kernelInfo().relaxedDot === "u8s8" ? "i32x4.relaxed_dot" : "i32x4.dot_i16x8_s",
     iterations: 20,
     entries: [
       {
@@ -180,12 +222,19 @@ async function int8Gemm(): Promise<Case> {
         name: "onnxruntime-web MatMulInteger (B input), 1 thread",
         fn: async () => void (await s2.run(feed2)),
       },
-      { name: "lowbit gemmInt8, 1 thread", fn: single(() => void gemmInt8(n, n, n, a, b, opts)) },
       {
-        name: "lowbit gemmInt8 packed B, 1 thread",
+        name: `lowbit gemmInt8, ${chosen} path (chosen), 1 thread`,
+        fn: single(() => void gemmInt8(n, n, n, a, b, opts)),
+      },
+      {
+        name: `lowbit gemmInt8 packed B, ${chosen} path (chosen), 1 thread`,
         fn: single(() => void gemmInt8(n, n, n, a, pb, opts)),
       },
-      { name: "lowbit gemmInt8, 2 threads", fn: pooled(() => void gemmInt8(n, n, n, a, b, opts)) },
+      ...others,
+      {
+        name: `lowbit gemmInt8 packed B, ${chosen} path (chosen), 2 threads`,
+        fn: pooled(() => void gemmInt8(n, n, n, a, pb, opts)),
+      },
     ],
   };
 }
