@@ -3,12 +3,16 @@
 
 import * as ort from "onnxruntime-web";
 import {
+  gemmBinary,
   gemmF32,
   gemmInt8,
   gemmNarrow,
+  gemmTernary,
   kernelInfo,
+  packBinary,
   packF32,
   packInt8,
+  packTernary,
   startPool,
 } from "@lowbit/kernels";
 import { Philox } from "@lowbit/rounding";
@@ -312,5 +316,45 @@ function narrowGemm(): Promise<Case> {
   });
 }
 
+/** Binary and ternary 1024³ against lowbit's own f32 GEMM on the same-sized product. */
+function bitsGemm(): Promise<Case> {
+  const n = 1024;
+  const a = f32(n * n, 8), b = f32(n * n, 9), c = new Float32Array(n * n);
+  const pf = packF32(b, n, n);
+  const pa = packBinary(a, n, n), pb = packBinary(b, n, n), acc = new Int32Array(n * n);
+  const ta = packTernary(a, n, n, { threshold: 0.35 }),
+    tb = packTernary(b, n, n, { threshold: 0.35 });
+  return Promise.resolve({
+    group: "binary / ternary GEMM 1024³ vs f32",
+    ops: 2 * n ** 3,
+    unit: "binary OP",
+    peak: "i64.xor + i64.popcnt",
+    iterations: 20,
+    entries: [
+      {
+        name: "lowbit gemmF32 packed B, 1 thread",
+        baseline: true,
+        fn: single(() => void gemmF32(n, n, n, a, pf, { out: c })),
+      },
+      {
+        name: "lowbit gemmBinary (XNOR-popcount), 1 thread",
+        fn: single(() => void gemmBinary(n, n, n, pa, pb, { out: acc })),
+      },
+      {
+        name: "lowbit gemmTernary (two bit-planes), 1 thread",
+        fn: single(() => void gemmTernary(n, n, n, ta, tb, { out: acc })),
+      },
+      {
+        name: "lowbit gemmBinary (XNOR-popcount), 2 threads",
+        fn: pooled(() => void gemmBinary(n, n, n, pa, pb, { out: acc })),
+      },
+      {
+        name: "lowbit gemmTernary (two bit-planes), 2 threads",
+        fn: pooled(() => void gemmTernary(n, n, n, ta, tb, { out: acc })),
+      },
+    ],
+  });
+}
+
 /** Every case, made on demand. */
-export const CASES: (() => Promise<Case>)[] = [f32Gemm, int8Gemm, int8Gemv, narrowGemm];
+export const CASES: (() => Promise<Case>)[] = [f32Gemm, int8Gemm, int8Gemv, narrowGemm, bitsGemm];

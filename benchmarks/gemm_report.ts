@@ -1,7 +1,8 @@
 /**
  * Prints the GEMM cases of gemm_bench.ts as a table: median time (and the spread over the
  * rounds), G(FL)OP/s, the ratio to each group's baseline and the share of the instruction
- * peak, all from one run on this host. The CPU, the relaxed-SIMD probe (`kernelInfo`) and the
+ * peak (fastest round against the best peak run: on a loaded machine both are the least
+ * disturbed), all from one run on this host. The CPU, the relaxed-SIMD probe (`kernelInfo`) and the
  * peak microkernels (`_peaks.ts`) are printed first. Within a group the entries run
  * interleaved, one call each per round, so load from other processes hits all of them alike.
  * Run: `tools/node_modules/.bin/deno run -A benchmarks/gemm_report.ts [--rounds=N]`.
@@ -44,7 +45,7 @@ const peakRows = [
   ),
 ];
 const rows: string[] = [
-  "| case | implementation | median (min–max) | G/s | × baseline | % of peak |",
+  "| case | implementation | median (min–max) | G/s (median) | × baseline (medians) | % of peak (best vs best) |",
   "|---|---|---|---|---|---|",
 ];
 for (const make of CASES) {

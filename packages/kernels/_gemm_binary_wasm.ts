@@ -1,46 +1,66 @@
 // Private: the WebAssembly driver of the 1-bit and ternary GEMMs (kernel source:
-// wasm/binary_gemm.wat). The module runs over its own private memory (it shares nothing with
-// the f32/int8 kernels). Operands are copied in as 2-row (A) and 3- or 4-row (B) panels of 64-bit
+// wasm/binary_gemm.wat). The module runs over the kernels' shared memory, so the worker pool
+// splits B's columns across threads for products of at least BITS_PARALLEL_MIN bit
+// multiply-adds; where the SIMD kernels do not load (the popcount module needs no SIMD) it
+// runs alone over a private memory. Operands are copied in as 2-row (A) and 3- or 4-row (B) panels of 64-bit
 // words with the padding bits masked to zero; the kernel sweeps column blocks of B sized to
 // stay in L2.
 
 import { BINARY_GEMM_WASM_BASE64 } from "./_binary_gemm_wasm_bytes.ts";
 import { lastWordMask, wordsPerRow } from "./_bits.ts";
+import { Arena, type BinaryExports, kernels, unshareMemoryImport } from "./_wasm.ts";
+import { activePool } from "./_pool_state.ts";
 
-interface BinaryExports {
-  binary(
-    a: number,
-    b: number,
-    c: number,
-    mp: number,
-    np: number,
-    w: number,
-    k: number,
-    j0: number,
-    j1: number,
-  ): void;
-  ternary(
-    a: number,
-    b: number,
-    c: number,
-    mp: number,
-    np: number,
-    w: number,
-    j0: number,
-    j1: number,
-  ): void;
+/** Smallest m·n·k (bit multiply-adds) worth splitting across the pool's threads. */
+export const BITS_PARALLEL_MIN = 1 << 25;
+
+interface Loaded {
+  ex: BinaryExports;
+  memory: WebAssembly.Memory;
+  /** Over the kernels' shared memory (operands go in the arena, the pool may run). */
+  shared: boolean;
 }
 
-let state: { ex: BinaryExports; memory: WebAssembly.Memory } | null | undefined;
+let state: Loaded | null | undefined;
 
-function load(): { ex: BinaryExports; memory: WebAssembly.Memory } | null {
+function load(): Loaded | null {
   if (state !== undefined) return state;
+  const k = kernels();
+  if (k) return state = { ex: k.bin, memory: k.memory, shared: true };
   if (typeof WebAssembly === "undefined") return state = null;
-  const bytes = Uint8Array.from(atob(BINARY_GEMM_WASM_BASE64), (c) => c.charCodeAt(0));
+  let bytes = Uint8Array.from(atob(BINARY_GEMM_WASM_BASE64), (c) => c.charCodeAt(0));
+  bytes = unshareMemoryImport(bytes);
   if (!WebAssembly.validate(bytes)) return state = null;
   const memory = new WebAssembly.Memory({ initial: 16, maximum: 32768 });
   const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-  return state = { ex: inst.exports as unknown as BinaryExports, memory };
+  return state = { ex: inst.exports as unknown as BinaryExports, memory, shared: false };
+}
+
+/**
+ * Columns [j0, j1) of the product in blocks of nb columns (what each pool thread runs).
+ *
+ * @param ex The module's exports.
+ * @param planes 1 (binary) or 2 (ternary).
+ */
+export function bitsColumns(
+  ex: BinaryExports,
+  planes: number,
+  a: number,
+  b: number,
+  c: number,
+  mp: number,
+  np: number,
+  w: number,
+  k: number,
+  j0: number,
+  j1: number,
+  nb: number,
+): void {
+  for (let j = j0; j < j1; j += nb) {
+    const je = Math.min(j1, j + nb);
+    if (planes === 1) ex.binary(a, b, c, mp, np, w, k, j, je);
+    else ex.ternary(a, b, c, mp, np, w, j, je);
+  }
 }
 
 /** True when the WebAssembly popcount kernels run here. */
@@ -74,7 +94,7 @@ export function gemmBitsWasm(
   b: readonly Uint32Array[],
   out: Int32Array,
 ): void {
-  const { ex, memory } = load()!;
+  const { ex, memory, shared } = load()!;
   const planes = a.length;
   const W = wordsPerRow(k);
   // 64-bit words per row (a multiple of 4 for the binary kernel: four words per loop step)
@@ -83,19 +103,21 @@ export function gemmBitsWasm(
   const nr = planes === 1 ? 3 : 4;
   const mp = m + (m & 1), np = Math.ceil(n / nr) * nr;
   const rowBytes = w * 8 * planes;
-  const aAt = 0, bAt = mp * rowBytes, cAt = bAt + np * rowBytes;
+  const aAt = shared ? new Arena().alloc(0) : 0;
+  const bAt = aAt + mp * rowBytes, cAt = bAt + np * rowBytes;
   const u32 = new Uint32Array(reserve(memory, cAt + mp * np * 4));
   // padding rows and words must read as zero; every other word is written below
-  if (mp !== m || np !== n || 2 * w !== W) u32.fill(0, 0, cAt / 4);
+  if (mp !== m || np !== n || 2 * w !== W) u32.fill(0, aAt / 4, cAt / 4);
   const mask = lastWordMask(k);
   const stride = 2 * planes; // u32 per 64-bit word of one row (all planes)
   copyPanels(a, m, W, u32, aAt / 4, 2, w, stride, mask);
   copyPanels(b, n, W, u32, bAt / 4, nr, w, stride, mask);
   const nb = Math.max(nr, Math.floor(BLOCK_BYTES / rowBytes / nr) * nr);
-  for (let j0 = 0; j0 < np; j0 += nb) {
-    const j1 = Math.min(np, j0 + nb);
-    if (planes === 1) ex.binary(aAt, bAt, cAt, mp, np, w, k, j0, j1);
-    else ex.ternary(aAt, bAt, cAt, mp, np, w, j0, j1);
+  const pool = shared ? activePool() : null;
+  if (pool && m * n * k >= BITS_PARALLEL_MIN && np >= 4 * nr) {
+    pool.runBits(planes, aAt, bAt, cAt, mp, np, w, k, nr, nb);
+  } else {
+    bitsColumns(ex, planes, aAt, bAt, cAt, mp, np, w, k, 0, np, nb);
   }
   const c = new Int32Array(memory.buffer, cAt, mp * np);
   if (np === n) out.set(c.subarray(0, m * n));

@@ -20,4 +20,5 @@ export const OP = {
   gemmNarrow: 4,
   gemmDp: 5,
   gemvDp: 6,
+  bits: 7,
 } as const;

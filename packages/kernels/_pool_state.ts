@@ -21,6 +21,19 @@ export interface PoolRunner {
   ): void;
   /** Splits the columns of one int8 GEMV row. */
   runGemvInt8(a16: number, kp: number, bp: number, c: number, n: number): void;
+  /** Splits the columns [0, np) of a binary (planes 1) or ternary (2) GEMM in nr-aligned ranges. */
+  runBits(
+    planes: number,
+    a: number,
+    b: number,
+    c: number,
+    mp: number,
+    np: number,
+    w: number,
+    k: number,
+    nr: number,
+    nb: number,
+  ): void;
   /** Splits rows [0, m) of the u8×s8 relaxed-dot int8 GEMM (raw products). */
   runGemmDp(a: number, quads: number, bp: number, c: number, n: number, m: number): void;
   /** Splits the columns of row i of the u8×s8 relaxed-dot GEMV. */

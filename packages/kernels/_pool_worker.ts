@@ -6,6 +6,7 @@
 import { instantiate } from "./_wasm.ts";
 import type { CompiledModules } from "./_wasm.ts";
 import { OP, SLOT, SLOT_ARGS, SLOT_OP, SLOT_SEQ } from "./_pool_protocol.ts";
+import { bitsColumns } from "./_gemm_binary_wasm.ts";
 
 interface Init {
   memory: WebAssembly.Memory;
@@ -39,7 +40,9 @@ scope.onmessage = (e: MessageEvent<Init>) => {
       k.int8.gemm_narrow(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
     } else if (op === OP.gemvInt8) k.int8.gemv(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
     else if (op === OP.gemmDp) k.int8.gemm_dp(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7));
-    else if (op === OP.gemvDp) {
+    else if (op === OP.bits) {
+      bitsColumns(k.bin, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8), a(9), a(10));
+    } else if (op === OP.gemvDp) {
       k.int8.gemv_dp(a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
     }
     Atomics.add(ctrl, 0, 1);

@@ -6,6 +6,7 @@
 import { GEMM_F32_WASM_BASE64 } from "./_gemm_f32_wasm_bytes.ts";
 import { GEMM_INT8_WASM_BASE64 } from "./_gemm_int8_wasm_bytes.ts";
 import { DEPTHWISE_WASM_BASE64 } from "./_depthwise_wasm_bytes.ts";
+import { BINARY_GEMM_WASM_BASE64 } from "./_binary_gemm_wasm_bytes.ts";
 
 /** Bytes of private scratch per thread (a C tile and a packed 192×256 f32 block of A). */
 export const SCRATCH_BYTES = 262144;
@@ -215,11 +216,37 @@ export interface DepthwiseExports {
   ): void;
 }
 
+/** Exports of binary_gemm.wat. */
+export interface BinaryExports {
+  binary(
+    a: number,
+    b: number,
+    c: number,
+    mp: number,
+    np: number,
+    w: number,
+    k: number,
+    j0: number,
+    j1: number,
+  ): void;
+  ternary(
+    a: number,
+    b: number,
+    c: number,
+    mp: number,
+    np: number,
+    w: number,
+    j0: number,
+    j1: number,
+  ): void;
+}
+
 /** The compiled modules (shared by the pool's workers). */
 export interface CompiledModules {
   f32: WebAssembly.Module;
   int8: WebAssembly.Module;
   dw: WebAssembly.Module;
+  bin: WebAssembly.Module;
 }
 
 /** The compiled modules, their instances over the memory, and the memory. */
@@ -229,6 +256,7 @@ export interface KernelModules {
   f32: F32Exports;
   int8: Int8Exports;
   dw: DepthwiseExports;
+  bin: BinaryExports;
 }
 
 /** Decodes a base64 module. */
@@ -247,7 +275,8 @@ export function instantiate(
   const f32 = new WebAssembly.Instance(modules.f32, env).exports as unknown as F32Exports;
   const int8 = new WebAssembly.Instance(modules.int8, env).exports as unknown as Int8Exports;
   const dw = new WebAssembly.Instance(modules.dw, env).exports as unknown as DepthwiseExports;
-  return { memory, modules, f32, int8, dw };
+  const bin = new WebAssembly.Instance(modules.bin, env).exports as unknown as BinaryExports;
+  return { memory, modules, f32, int8, dw, bin };
 }
 
 /** The kernels, or null when this runtime lacks Wasm SIMD or relaxed SIMD. */
@@ -255,10 +284,8 @@ export function kernels(): KernelModules | null {
   if (state !== undefined) return state;
   if (typeof WebAssembly === "undefined") return state = null;
   const f32 = decode(GEMM_F32_WASM_BASE64), int8 = decode(GEMM_INT8_WASM_BASE64);
-  const dw = decode(DEPTHWISE_WASM_BASE64);
-  if (!WebAssembly.validate(f32) || !WebAssembly.validate(int8) || !WebAssembly.validate(dw)) {
-    return state = null;
-  }
+  const dw = decode(DEPTHWISE_WASM_BASE64), bin = decode(BINARY_GEMM_WASM_BASE64);
+  if (![f32, int8, dw, bin].every((b) => WebAssembly.validate(b))) return state = null;
   let memory: WebAssembly.Memory;
   let shared = true;
   try {
@@ -275,6 +302,7 @@ export function kernels(): KernelModules | null {
     f32: compile(f32),
     int8: compile(int8),
     dw: compile(dw),
+    bin: compile(bin),
   });
 }
 

@@ -4,7 +4,8 @@
  * dispatched through a SharedArrayBuffer with Atomics (no postMessage per call); the caller
  * blocks until every range is done, so the kernels stay synchronous. Once started, the pool is
  * used automatically by `gemmF32`, `gemmInt8` and `gemmInt8Requantized` for products of at
- * least 2^21 multiply-adds; smaller ones run on the calling thread.
+ * least 2^21 multiply-adds, and by `gemmBinary`/`gemmTernary` from 2^25 bit multiply-adds;
+ * smaller ones run on the calling thread.
  *
  * Dispose the pool when done (`using` or `dispose()`), otherwise the workers keep the process
  * alive.
@@ -27,6 +28,7 @@
 import { kernels, MAX_THREADS, scratchAt } from "./_wasm.ts";
 import { activePool, type PoolRunner, setActivePool } from "./_pool_state.ts";
 import { OP, SLOT, SLOT_ARGS, SLOT_OP, SLOT_SEQ } from "./_pool_protocol.ts";
+import { bitsColumns } from "./_gemm_binary_wasm.ts";
 
 let running = false;
 
@@ -177,6 +179,15 @@ export async function startPool(options: PoolOptions = {}): Promise<KernelPool> 
         threads,
         (t) => [a16, kp, bp, c, n, b[t], b[t + 1], scratchAt(t)],
         () => k.int8.gemv(a16, kp, bp, c, n, b[0], b[1], scratchAt(0)),
+      );
+    },
+    runBits(planes, a, b, c, mp, np, w, kk, nr, nb) {
+      const s = split(np, nr);
+      run(
+        OP.bits,
+        threads,
+        (t) => [planes, a, b, c, mp, np, w, kk, s[t], s[t + 1], nb],
+        () => bitsColumns(k.bin, planes, a, b, c, mp, np, w, kk, s[0], s[1], nb),
       );
     },
     runGemmDp(a, quads, bp, c, n, m) {

@@ -13,9 +13,10 @@
 ;;
 ;; Scalar i64.popcnt is the fast choice on x86 without AVX-512 (i8x16.popcnt lowers to a
 ;; pshufb sequence). Register blocks: binary 2×3 (6 i64 accumulators; measured faster here
-;; than 2×4, 4×2 and 3×3 at 1024³), ternary 2×4.
+;; than 2×4, 4×2 and 3×3 at 1024³), ternary 2×4. The memory is the kernels' shared one (the
+;; worker pool splits the columns), or a private copy where SharedArrayBuffer is missing.
 (module
-  (import "env" "memory" (memory 1))
+  (import "env" "memory" (memory 1 32768 shared))
   ;; Rows [0, mp) × columns [j0, j1) of the binary product (j0, j1 multiples of 3); a 2×3
   ;; block, four words per loop step (w is a multiple of 4).
   (func (export "binary") (param $a i32) (param $b i32) (param $c i32) (param $mp i32)
