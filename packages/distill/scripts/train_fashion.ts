@@ -1,0 +1,213 @@
+/**
+ * `deno task train:distill`: knowledge distillation of the Fashion-MNIST CNN into a w2a2 QAT
+ * student (survey §IV-D), with and without KD, three seeds, the same epochs; then a small T and
+ * α sweep for notebook 11.
+ *
+ *     deno task train:distill              # the 6 main runs (skips runs whose json exists), then the sweep
+ *     deno task train:distill main         # only the main runs
+ *     deno task train:distill sweep        # only the sweep
+ *
+ * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
+ * Its logits on the 60,000 training images are computed once and cached in
+ * `out/distill/fashion-teacher-logits.safetensors` (rejected and recomputed when stale).
+ *
+ * Student (Apprentice scheme C, Mishra & Marr 2018: the low-precision student starts from the
+ * trained full-precision weights and is fine-tuned with the teacher's soft targets): the
+ * teacher's weights, batch norm folded, `prepareQat` with 2-bit per-channel symmetric weights
+ * and 2-bit unsigned activations after every ReLU (min-max grids, 8-bit input, float logits),
+ * observers calibrated on the first 500 training images. Training: Adam lr 5e-4 cosine to 0
+ * per step, batch 64, no augmentation, shuffling seed 100 + s. Arms: `ce` (softmax
+ * cross-entropy) and `kd` (Hinton loss α = 0.5, β = 0.5, T = 4, fixed a priori, not tuned).
+ * Each run writes `models/distill/fashion-w2a2-<arm>-seed<s>.json`; the sweep writes
+ * `models/distill/fashion-w2a2-sweep.json` (1 epoch on training images 0..9,999, accuracy on
+ * training images 50,000..59,999 as a validation set, never the test set).
+ *
+ * @module
+ */
+
+import {
+  Adam,
+  type Batch,
+  batches,
+  cosineLR,
+  type Dataset,
+  type EpochStats,
+  evaluate,
+  fashionCnn,
+  fit,
+  foldBatchNorm,
+  loadFashionMnist,
+  loadSafetensors,
+  noGrad,
+  prepareQat,
+  type Sequential,
+  type StateDict,
+  subset,
+} from "@lowbit/nn";
+import { distill } from "../trainer.ts";
+import {
+  computeTeacherLogits,
+  loadTeacherLogits,
+  saveTeacherLogits,
+  StaleTeacherCacheError,
+  type TeacherLogits,
+} from "../teacher_cache.ts";
+
+const ROOT = new URL("../../../", import.meta.url);
+const MODELS = new URL("models/", ROOT);
+const OUT = new URL("models/distill/", ROOT);
+const CACHE = new URL("out/distill/fashion-teacher-logits.safetensors", ROOT);
+
+/** The fixed recipe of every run. */
+export const RECIPE = {
+  bits: 2,
+  epochs: 2,
+  batchSize: 64,
+  lr: 5e-4,
+  calibrationImages: 500,
+  seeds: [1, 2, 3],
+  kd: { alpha: 0.5, beta: 0.5, temperature: 4 },
+} as const;
+
+/** The w2a2 student made from the teacher's float state dict, calibrated, in eval mode. */
+export function w2a2Student(
+  sd: StateDict,
+  calibration: Dataset,
+  norm: { mean: number; std: number },
+): Sequential {
+  const base = fashionCnn(1);
+  base.loadStateDict(sd);
+  base.eval();
+  const q = prepareQat(foldBatchNorm(base), {
+    weightBits: RECIPE.bits,
+    activationBits: RECIPE.bits,
+  });
+  q.train();
+  noGrad(() => {
+    for (const b of batches(calibration, { batchSize: calibration.count, ...norm })) q.forward(b.x);
+  });
+  q.eval();
+  return q;
+}
+
+async function teacherLogits(
+  teacher: Sequential,
+  train: Dataset,
+  norm: { mean: number; std: number },
+): Promise<TeacherLogits> {
+  try {
+    const c = await loadTeacherLogits(CACHE, teacher, train, norm);
+    console.log(`teacher logits: cache hit ${CACHE.pathname}`);
+    return c;
+  } catch (e) {
+    if (!(e instanceof StaleTeacherCacheError) && !(e instanceof Deno.errors.NotFound)) throw e;
+    console.log(`teacher logits: ${e instanceof Error ? e.message : e}; computing`);
+  }
+  const t0 = performance.now();
+  const c = await computeTeacherLogits(teacher, train, { ...norm, log: console.log });
+  await Deno.mkdir(new URL(".", CACHE), { recursive: true });
+  await saveTeacherLogits(CACHE, c);
+  console.log(`teacher logits: computed in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  return c;
+}
+
+function stepLogger(every: number): () => void {
+  let n = 0, t0 = performance.now();
+  return () => {
+    n++;
+    if (n % every === 0) {
+      const s = (performance.now() - t0) / 1000;
+      console.log(`  step ${n}  ${(every / s).toFixed(1)} steps/s`);
+      t0 = performance.now();
+    }
+  };
+}
+
+if (import.meta.main) {
+  const what = Deno.args[0] ?? "all";
+  if (!["all", "main", "sweep"].includes(what)) {
+    throw new RangeError(`argument must be all, main or sweep; got ${what}`);
+  }
+  const meta = JSON.parse(await Deno.readTextFile(new URL("fashion-cnn.json", MODELS)));
+  const norm = { mean: meta.input.mean as number, std: meta.input.std as number };
+  const { stateDict } = await loadSafetensors(new URL("fashion-cnn.safetensors", MODELS));
+  const { train, test } = await loadFashionMnist();
+  const teacher = fashionCnn(1);
+  teacher.loadStateDict(stateDict);
+  teacher.eval();
+  const teacherAcc = evaluate(teacher, test, norm).accuracy;
+  console.log(`teacher ${(100 * teacherAcc).toFixed(2)}% on ${test.count} test images`);
+  const calibration = subset(train, Array.from({ length: RECIPE.calibrationImages }, (_, i) => i));
+  await Deno.mkdir(OUT, { recursive: true });
+
+  if (what !== "sweep") {
+    const cache = await teacherLogits(teacher, train, norm);
+    for (const seed of RECIPE.seeds) {
+      for (const arm of ["kd", "ce"] as const) {
+        const file = new URL(`fashion-w2a2-${arm}-seed${seed}.json`, OUT);
+        try {
+          await Deno.stat(file);
+          console.log(`skip ${file.pathname} (exists)`);
+          continue;
+        } catch { /* run it */ }
+        const started = performance.now();
+        const q = w2a2Student(stateDict, calibration, norm);
+        const ptq = evaluate(q, test, norm).accuracy;
+        console.log(`== ${arm} seed ${seed}: PTQ w2a2 ${(100 * ptq).toFixed(2)}%`);
+        const steps = RECIPE.epochs * Math.ceil(train.count / RECIPE.batchSize);
+        const opt = new Adam(q.parameters(), { lr: RECIPE.lr });
+        const tick = stepLogger(200);
+        const common = {
+          epochs: RECIPE.epochs,
+          batchSize: RECIPE.batchSize,
+          seed: 100 + seed,
+          optimizer: opt,
+          // Progress inside an epoch only: returns the batch unchanged (no augmentation).
+          augment: (b: Batch) => {
+            tick();
+            return b;
+          },
+          schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+          test,
+          ...norm,
+        };
+        let history: EpochStats[];
+        if (arm === "kd") {
+          history = distill(q, train, { ...common, teacher: cache, ...RECIPE.kd });
+        } else {
+          history = fit(q, train, { ...common });
+        }
+        const final = evaluate(q, test, norm);
+        const record = {
+          arm,
+          seed,
+          shuffleSeed: 100 + seed,
+          command: "deno task train:distill main",
+          teacher: { file: "models/fashion-cnn.safetensors", testAccuracy: teacherAcc },
+          student:
+            "prepareQat(foldBatchNorm(fashionCnn(1) with the teacher's weights), { weightBits: 2, activationBits: 2 }), min-max observers calibrated on training images 0..499",
+          loss: arm === "kd" ? { kind: "hinton", ...RECIPE.kd } : { kind: "cross-entropy" },
+          optimizer: `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}`,
+          epochs: RECIPE.epochs,
+          steps,
+          ptqAccuracy: ptq,
+          finalAccuracy: final.accuracy,
+          finalCorrect: final.correct,
+          testCount: test.count,
+          seconds: Math.round((performance.now() - started) / 1000),
+          history: history.map((h) => ({
+            epoch: h.epoch,
+            loss: Number(h.loss.toPrecision(5)),
+            trainAccuracy: h.trainAccuracy,
+            testAccuracy: h.testAccuracy,
+            seconds: Math.round(h.seconds),
+          })),
+        };
+        await Deno.writeTextFile(file, JSON.stringify(record, null, 2) + "\n");
+        console.log(
+          `${arm} seed ${seed}: ${(100 * final.accuracy).toFixed(2)}% → ${file.pathname}`,
+        );
+      }
+    }
+  }
+}
