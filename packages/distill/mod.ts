@@ -19,3 +19,8 @@ export * from "./kd.ts";
 export * from "./schedule.ts";
 export * from "./teacher_cache.ts";
 export * from "./trainer.ts";
+export * from "./features.ts";
+export * from "./hint.ts";
+export * from "./attention.ts";
+export * from "./multi_teacher.ts";
+export * from "./born_again.ts";
