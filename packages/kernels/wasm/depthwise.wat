@@ -111,7 +111,28 @@
             (v128.store offset=16 (local.get $cc) (f64x2.promote_low_f32x4
               (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))))
             (local.set $c (i32.add (local.get $c) (i32.const 4)))
-            (br $vl)))))
+            (br $vl))))
+        (else
+          (if (i32.eq (local.get $s) (i32.const 2))
+            (then
+              ;; four columns: the even ones to one phase, the odd ones to the other
+              (block $v2done (loop $v2l
+                (br_if $v2done (i32.gt_u (i32.add (local.get $c) (i32.const 4)) (local.get $w)))
+                (local.set $v (v128.load (i32.add (local.get $srow) (i32.shl (local.get $c) (i32.const 2)))))
+                (local.set $cc (i32.add (local.get $padL) (local.get $c)))
+                (v128.store (i32.add (local.get $row) (i32.add
+                  (i32.shl (i32.mul (i32.and (local.get $cc) (i32.const 1)) (local.get $wq)) (i32.const 3))
+                  (i32.shl (i32.shr_u (local.get $cc) (i32.const 1)) (i32.const 3))))
+                  (f64x2.promote_low_f32x4
+                    (i8x16.shuffle 0 1 2 3 8 9 10 11 0 1 2 3 8 9 10 11 (local.get $v) (local.get $v))))
+                (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
+                (v128.store (i32.add (local.get $row) (i32.add
+                  (i32.shl (i32.mul (i32.and (local.get $cc) (i32.const 1)) (local.get $wq)) (i32.const 3))
+                  (i32.shl (i32.shr_u (local.get $cc) (i32.const 1)) (i32.const 3))))
+                  (f64x2.promote_low_f32x4
+                    (i8x16.shuffle 4 5 6 7 12 13 14 15 4 5 6 7 12 13 14 15 (local.get $v) (local.get $v))))
+                (local.set $c (i32.add (local.get $c) (i32.const 4)))
+                (br $v2l)))))))
       (block $sdone (loop $sl
         (br_if $sdone (i32.ge_u (local.get $c) (local.get $w)))
         (local.set $cc (i32.add (local.get $padL) (local.get $c)))
