@@ -69,6 +69,17 @@ export const RECIPE = {
   kd: { alpha: 0.5, beta: 0.5, temperature: 4 },
 } as const;
 
+/** The T/α sweep: settings and data. */
+export const SWEEP = {
+  trainImages: 10_000,
+  valImages: 10_000,
+  seed: 7,
+  temperatures: [1, 2, 4, 8, 16],
+  fixedAlpha: 0.5,
+  alphas: [0, 0.25, 0.5, 0.75, 1],
+  fixedTemperature: 4,
+} as const;
+
 /** The w2a2 student made from the teacher's float state dict, calibrated, in eval mode. */
 export function w2a2Student(
   sd: StateDict,
@@ -209,5 +220,61 @@ if (import.meta.main) {
         );
       }
     }
+  }
+  if (what !== "main") {
+    // T and α sweep: 1 epoch on training images 0..9,999, validation on 50,000..59,999.
+    const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
+    const val = subset(
+      train,
+      Array.from({ length: SWEEP.valImages }, (_, i) => train.count - SWEEP.valImages + i),
+    );
+    const settings: { temperature: number; alpha: number }[] = [
+      ...SWEEP.temperatures.map((temperature) => ({ temperature, alpha: SWEEP.fixedAlpha })),
+      ...SWEEP.alphas.filter((a) => a !== SWEEP.fixedAlpha).map((alpha) => ({
+        temperature: SWEEP.fixedTemperature,
+        alpha,
+      })),
+    ];
+    const points = [];
+    for (const { temperature, alpha } of settings) {
+      const t0 = performance.now();
+      const q = w2a2Student(stateDict, calibration, norm);
+      const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
+      const opt = new Adam(q.parameters(), { lr: RECIPE.lr });
+      distill(q, sweepTrain, {
+        teacher,
+        temperature,
+        alpha,
+        beta: 1 - alpha,
+        epochs: 1,
+        batchSize: RECIPE.batchSize,
+        seed: SWEEP.seed,
+        optimizer: opt,
+        schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+        ...norm,
+        log: () => {},
+      });
+      const acc = evaluate(q, val, norm).accuracy;
+      console.log(
+        `sweep T ${temperature} α ${alpha}: validation ${(100 * acc).toFixed(2)}% (${
+          ((performance.now() - t0) / 1000).toFixed(0)
+        } s)`,
+      );
+      points.push({ temperature, alpha, beta: 1 - alpha, validationAccuracy: acc });
+    }
+    const out = {
+      command: "deno task train:distill sweep",
+      description:
+        "w2a2 student (same construction as the main runs) fine-tuned 1 epoch on training images 0..9,999 with hintonLoss(α, β = 1 − α, T) against the float teacher (online), Adam lr 5e-4 cosine, batch 64, shuffling seed " +
+        SWEEP.seed +
+        "; accuracy on training images 50,000..59,999 (validation, not the test set). α = 1 is plain cross-entropy.",
+      trainImages: SWEEP.trainImages,
+      valImages: SWEEP.valImages,
+      points,
+    };
+    await Deno.writeTextFile(
+      new URL("fashion-w2a2-sweep.json", OUT),
+      JSON.stringify(out, null, 2) + "\n",
+    );
   }
 }
