@@ -24,3 +24,4 @@ export * from "./hint.ts";
 export * from "./attention.ts";
 export * from "./multi_teacher.ts";
 export * from "./born_again.ts";
+export * from "./data_free.ts";
