@@ -183,8 +183,93 @@ export interface FigureOptions {
   height?: number;
   /** Bar mode: `"group"` (default), `"overlay"`, `"stack"`. */
   barmode?: "group" | "overlay" | "stack";
-  /** Extra layout attributes merged last. */
+  /**
+   * Draw the `secondaryY` traces in their own panel above the others (stacked, sharing x) instead
+   * of on a right axis over them: for two quantities whose bars would otherwise overlap.
+   */
+  y2Panel?: boolean;
+  /** Extra layout attributes merged last (`xaxis`, `yaxis`, `yaxis2` merge into the axes). */
   extra?: Record<string, unknown>;
+}
+
+const SUPERSCRIPT: Record<string, string> = {
+  "-": "⁻",
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
+};
+
+/** 10^k as text: plain for |k| ≤ 3 (0.001 … 1000), else 10 with a superscript exponent. */
+function powerText(k: number): string {
+  if (k >= 0 && k <= 3) return String(10 ** k);
+  if (k < 0 && k >= -3) return (10 ** k).toFixed(-k);
+  return `10${String(k).split("").map((c) => SUPERSCRIPT[c]).join("")}`;
+}
+
+/**
+ * Tick positions and labels for a log axis over [lo, hi] (lo > 0): 1-2-5 steps when the range
+ * spans at most three decades, every power of ten up to 12 decades, every second or more beyond.
+ * Labels carry their magnitude ("0.02", "500", "10⁻⁶"), never a bare digit.
+ *
+ * @param lo Smallest positive value shown.
+ * @param hi Largest value shown.
+ * @returns `tickvals` and `ticktext` for a Plotly axis with `tickmode: "array"`.
+ */
+export function logTicks(lo: number, hi: number): { tickvals: number[]; ticktext: string[] } {
+  if (!(lo > 0) || !(hi >= lo) || !Number.isFinite(hi)) {
+    throw new RangeError(`log ticks need 0 < lo ≤ hi < ∞; got ${lo}, ${hi}`);
+  }
+  const k0 = Math.floor(Math.log10(lo) + 1e-9), k1 = Math.ceil(Math.log10(hi) - 1e-9);
+  const decades = Math.max(1, k1 - k0);
+  const tickvals: number[] = [], ticktext: string[] = [];
+  if (decades <= 3) {
+    // 1-2-5 steps near the data; a wider window when that leaves fewer than two ticks.
+    for (const widen of [1.5, 3]) {
+      tickvals.length = 0;
+      ticktext.length = 0;
+      for (let k = k0 - 1; k <= k1; k++) {
+        for (const m of [1, 2, 5]) {
+          const v = m * 10 ** k;
+          if (v < lo / widen || v > hi * widen) continue;
+          tickvals.push(v);
+          ticktext.push(k >= 0 ? String(v) : v.toFixed(-k));
+        }
+      }
+      if (tickvals.length >= 2) break;
+    }
+    return { tickvals, ticktext };
+  }
+  const step = Math.max(1, Math.ceil(decades / 12));
+  for (let k = Math.floor(k0 / step) * step; k <= k1; k += step) {
+    tickvals.push(10 ** k);
+    ticktext.push(powerText(k));
+  }
+  return { tickvals, ticktext };
+}
+
+/** The positive finite numbers of the traces' `key` coordinates (for log ticks). */
+function positive(data: Trace[], key: "x" | "y", axis?: string): number[] {
+  const out: number[] = [];
+  for (const t of data) {
+    if (axis !== undefined && (t.yaxis ?? "y") !== axis) continue;
+    const v = t[key];
+    if (!Array.isArray(v)) continue;
+    for (const x of v) if (typeof x === "number" && x > 0 && Number.isFinite(x)) out.push(x);
+  }
+  return out;
+}
+
+function logAxis(values: number[]): Record<string, unknown> {
+  if (values.length === 0) return { type: "log" };
+  const { tickvals, ticktext } = logTicks(Math.min(...values), Math.max(...values));
+  return { type: "log", tickmode: "array", tickvals, ticktext };
 }
 
 /**
@@ -194,28 +279,44 @@ export interface FigureOptions {
  * @returns The figure.
  */
 export function figure(data: Trace[], options: FigureOptions = {}): Figure {
-  const xaxis: Record<string, unknown> = {};
-  const yaxis: Record<string, unknown> = {};
+  const extra = options.extra ?? {};
+  const axisExtra = (k: string) => (extra[k] ?? {}) as Record<string, unknown>;
+  const hasY2 = data.some((t) => t.yaxis === "y2");
+  const xaxis: Record<string, unknown> = options.xLog ? logAxis(positive(data, "x")) : {};
+  const yaxis: Record<string, unknown> = options.yLog
+    ? logAxis(positive(data, "y", hasY2 && options.y2Panel ? "y" : undefined))
+    : {};
   if (options.xTitle) xaxis.title = { text: options.xTitle };
   if (options.yTitle) yaxis.title = { text: options.yTitle };
-  if (options.xLog) xaxis.type = "log";
-  if (options.yLog) yaxis.type = "log";
   const layout: Record<string, unknown> = {
     height: options.height ?? 420,
     margin: { l: 70, r: 30, t: options.title ? 60 : 20, b: 60 },
-    xaxis,
-    yaxis,
   };
   if (options.title) layout.title = { text: options.title };
   if (options.barmode) layout.barmode = options.barmode;
-  if (data.some((t) => t.yaxis === "y2")) {
-    layout.yaxis2 = {
-      overlaying: "y",
-      side: "right",
-      ...(options.y2Title ? { title: { text: options.y2Title } } : {}),
-    };
+  let yaxis2: Record<string, unknown> | undefined;
+  if (hasY2) {
+    const title = options.y2Title ? { title: { text: options.y2Title } } : {};
+    if (options.y2Panel) {
+      // Two stacked panels sharing the x axis: the y2 traces on top.
+      yaxis.domain = [0, 0.46];
+      yaxis2 = {
+        ...(options.yLog ? logAxis(positive(data, "y", "y2")) : {}),
+        domain: [0.54, 1],
+        anchor: "x",
+        ...title,
+      };
+    } else {
+      yaxis2 = { overlaying: "y", side: "right", ...title };
+    }
   }
-  return { data, layout: options.extra ? { ...layout, ...options.extra } : layout };
+  const merged: Record<string, unknown> = { ...layout, ...extra };
+  merged.xaxis = { ...xaxis, ...axisExtra("xaxis") };
+  merged.yaxis = { ...yaxis, ...axisExtra("yaxis") };
+  if (yaxis2 !== undefined || extra.yaxis2 !== undefined) {
+    merged.yaxis2 = { ...yaxis2, ...axisExtra("yaxis2") };
+  }
+  return { data, layout: merged };
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   figure,
   histogram,
   lineTrace,
+  logTicks,
   PLOTLY_MIME,
   plotlyBundle,
   plotlyHtml,
@@ -39,9 +40,58 @@ Deno.test("figure sets axis titles, log axes and a secondary axis when a trace a
     y2Title: "right",
   });
   deepEqual(f.layout.xaxis, { title: { text: "x" } });
-  deepEqual(f.layout.yaxis, { type: "log" });
+  deepEqual(f.layout.yaxis, {
+    type: "log",
+    tickmode: "array",
+    tickvals: [1, 2],
+    ticktext: ["1", "2"],
+  });
   deepEqual(f.layout.yaxis2, { overlaying: "y", side: "right", title: { text: "right" } });
   equal(f.data[1].yaxis, "y2");
+});
+
+Deno.test("log ticks carry their magnitude: 1-2-5 within three decades, powers beyond", () => {
+  deepEqual(logTicks(0.01, 1), {
+    tickvals: [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1],
+    ticktext: ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"],
+  });
+  deepEqual(logTicks(30, 700).ticktext, ["20", "50", "100", "200", "500", "1000"]);
+  deepEqual(logTicks(1e-9, 1).ticktext, [
+    "10⁻⁹",
+    "10⁻⁸",
+    "10⁻⁷",
+    "10⁻⁶",
+    "10⁻⁵",
+    "10⁻⁴",
+    "0.001",
+    "0.01",
+    "0.1",
+    "1",
+  ]);
+  // 30 decades: every third power, so at most about a dozen labels.
+  deepEqual(logTicks(1, 1e30).ticktext.slice(0, 3), ["1", "1000", "10⁶"]);
+  equal(logTicks(1, 1e30).tickvals.length, 11);
+  throws(() => logTicks(0, 1), /0 < lo/);
+});
+
+Deno.test("y2Panel stacks the secondary traces in their own panel; extra merges into axes", () => {
+  const f = figure([barTrace(["a"], [3]), barTrace(["a"], [4000], { secondaryY: true })], {
+    yLog: true,
+    y2Panel: true,
+    y2Title: "µm²",
+    extra: { yaxis2: { dtick: 1 }, yaxis: { title: { text: "pJ" } } },
+  });
+  deepEqual(f.layout.yaxis, {
+    type: "log",
+    tickmode: "array",
+    tickvals: [1, 2, 5],
+    ticktext: ["1", "2", "5"],
+    domain: [0, 0.46],
+    title: { text: "pJ" },
+  });
+  const y2 = f.layout.yaxis2 as Record<string, unknown>;
+  deepEqual([y2.domain, y2.anchor, y2.dtick, y2.overlaying], [[0.54, 1], "x", 1, undefined]);
+  deepEqual(y2.ticktext, ["2000", "5000", "10000"]);
 });
 
 Deno.test("histogram: hand-counted bins, the top edge in the last bin, outside values skipped", () => {
