@@ -6,6 +6,7 @@
  *     deno task train:distill              # the 6 main runs (skips runs whose json exists), then the sweep
  *     deno task train:distill main         # only the main runs
  *     deno task train:distill sweep        # only the sweep
+ *     deno task train:distill data-free    # only the data-free (ZeroQ images) experiment
  *
  * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
  * Its logits on the 60,000 training images are computed once and cached in
@@ -20,7 +21,9 @@
  * cross-entropy) and `kd` (Hinton loss α = 0.5, β = 0.5, T = 4, fixed a priori, not tuned).
  * Each run writes `models/distill/fashion-w2a2-<arm>-seed<s>.json`; the sweep writes
  * `models/distill/fashion-w2a2-sweep.json` (1 epoch on training images 0..9,999, accuracy on
- * training images 50,000..59,999 as a validation set, never the test set).
+ * training images 50,000..59,999 as a validation set, never the test set), and the data-free
+ * experiment `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the
+ * teacher's batch-norm statistics, soft targets only, against 256 real training images).
  *
  * @module
  */
@@ -44,6 +47,8 @@ import {
   type StateDict,
   subset,
 } from "@lowbit/nn";
+import { distillData } from "@lowbit/ptq/zeroq";
+import { syntheticDataset } from "../data_free.ts";
 import { distill } from "../trainer.ts";
 import {
   computeTeacherLogits,
@@ -78,6 +83,21 @@ export const SWEEP = {
   fixedAlpha: 0.5,
   alphas: [0, 0.25, 0.5, 0.75, 1],
   fixedTemperature: 4,
+} as const;
+
+/** Data-free distillation: ZeroQ images, soft targets only. */
+export const DATA_FREE = {
+  zeroq: {
+    sampleShape: [1, 28, 28],
+    count: 256,
+    batch: 32,
+    iterations: 300,
+    seed: 0,
+    input: { mean: 0, std: 1 },
+  },
+  kd: { alpha: 0, beta: 1, temperature: 4 },
+  epochs: 20,
+  seed: 9,
 } as const;
 
 /** The w2a2 student made from the teacher's float state dict, calibrated, in eval mode. */
@@ -136,8 +156,8 @@ function stepLogger(every: number): () => void {
 
 if (import.meta.main) {
   const what = Deno.args[0] ?? "all";
-  if (!["all", "main", "sweep"].includes(what)) {
-    throw new RangeError(`argument must be all, main or sweep; got ${what}`);
+  if (!["all", "main", "sweep", "data-free"].includes(what)) {
+    throw new RangeError(`argument must be all, main, sweep or data-free; got ${what}`);
   }
   const meta = JSON.parse(await Deno.readTextFile(new URL("fashion-cnn.json", MODELS)));
   const norm = { mean: meta.input.mean as number, std: meta.input.std as number };
@@ -221,7 +241,7 @@ if (import.meta.main) {
       }
     }
   }
-  if (what !== "main") {
+  if (what === "all" || what === "sweep") {
     // T and α sweep: 1 epoch on training images 0..9,999, validation on 50,000..59,999.
     const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
     const val = subset(
@@ -274,6 +294,67 @@ if (import.meta.main) {
     };
     await Deno.writeTextFile(
       new URL("fashion-w2a2-sweep.json", OUT),
+      JSON.stringify(out, null, 2) + "\n",
+    );
+  }
+
+  if (what === "all" || what === "data-free") {
+    // Data-free: ZeroQ images from the teacher's batch-norm statistics, labelled by the teacher.
+    const t0 = performance.now();
+    const zq = distillData(teacher, {
+      ...DATA_FREE.zeroq,
+      onProgress: (p) => {
+        if (p.iteration === p.iterations) {
+          console.log(`zeroq batch ${p.batch + 1}/${p.batches}: loss ${p.loss.toFixed(4)}`);
+        }
+      },
+    });
+    const synthetic = syntheticDataset(zq.data, [1, 28, 28], teacher, norm);
+    const zqSeconds = Math.round((performance.now() - t0) / 1000);
+    const real = subset(train, Array.from({ length: DATA_FREE.zeroq.count }, (_, i) => i));
+    const arms: Record<string, number> = {};
+    const ptq = evaluate(w2a2Student(stateDict, calibration, norm), test, norm).accuracy;
+    for (const [name, data] of [["zeroq", synthetic], ["real", real]] as const) {
+      const q = w2a2Student(stateDict, calibration, norm);
+      const steps = DATA_FREE.epochs * Math.ceil(data.count / RECIPE.batchSize);
+      distill(q, data, {
+        teacher,
+        ...DATA_FREE.kd,
+        epochs: DATA_FREE.epochs,
+        batchSize: RECIPE.batchSize,
+        seed: DATA_FREE.seed,
+        optimizer: new Adam(q.parameters(), { lr: RECIPE.lr }),
+        schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+        ...norm,
+        log: () => {},
+      });
+      arms[name] = evaluate(q, test, norm).accuracy;
+      console.log(
+        `data-free: KD on ${data.count} ${name} images → ${(100 * arms[name]).toFixed(2)}%`,
+      );
+    }
+    const out = {
+      command: "deno task train:distill data-free",
+      description:
+        "w2a2 student (as in the main runs; its activation observers are calibrated on 500 real training images) fine-tuned with hintonLoss (soft targets only) against the float teacher on ZeroQ images distilled from the teacher (distillData of @lowbit/ptq, labelled by syntheticDataset) or on the same number of real training images; official test set",
+      zeroq: {
+        ...DATA_FREE.zeroq,
+        seconds: zqSeconds,
+        labelHistogram: Array.from(
+          { length: 10 },
+          (_, c) => synthetic.labels.filter((l) => l === c).length,
+        ),
+      },
+      kd: DATA_FREE.kd,
+      epochs: DATA_FREE.epochs,
+      seed: DATA_FREE.seed,
+      ptqAccuracy: ptq,
+      zeroqAccuracy: arms.zeroq,
+      realAccuracy: arms.real,
+      testCount: test.count,
+    };
+    await Deno.writeTextFile(
+      new URL("fashion-w2a2-data-free.json", OUT),
       JSON.stringify(out, null, 2) + "\n",
     );
   }
