@@ -31,6 +31,42 @@ export function countFigures(html: string): number {
 }
 
 /** One notebook on the index page. */
+/**
+ * Gives every notebook cell of an exported page an anchor: the k-th `jp-Cell` div (1-based, in
+ * notebook order, Markdown and code alike) gets `id="cell-k"`. Idempotent.
+ * @param html An nbconvert (lab template) HTML export.
+ * @returns The page with anchors.
+ */
+export function anchorCells(html: string): string {
+  if (html.includes('id="cell-1"')) return html;
+  let k = 0;
+  return html.replace(/<div class="jp-Cell /g, () => `<div id="cell-${++k}" class="jp-Cell `);
+}
+
+/**
+ * The 1-based index of the cell that records a result: the first cell whose source has
+ * `id: "<id>"`, or a template literal `id: \`…${…}…\`` matching it.
+ * @param cells The notebook's cells.
+ * @param id The result's id.
+ * @returns The cell index, or undefined when no cell names it.
+ */
+export function cellOfResult(
+  cells: readonly { source: string | string[] }[],
+  id: string,
+): number | undefined {
+  const text = cells.map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source));
+  const literal = text.findIndex((t) => t.includes(`id: "${id}"`));
+  if (literal >= 0) return literal + 1;
+  const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  for (const [i, t] of text.entries()) {
+    for (const m of t.matchAll(/id: `([^`]*)`/g)) {
+      const pattern = m[1].split(/\$\{[^}]*\}/).map(escape).join(".+");
+      if (new RegExp(`^${pattern}$`).test(id)) return i + 1;
+    }
+  }
+  return undefined;
+}
+
 export interface IndexEntry {
   /** Notebook name without extension. */
   notebook: string;
@@ -40,6 +76,8 @@ export interface IndexEntry {
   title: string;
   /** Figures on the page. */
   figures: number;
+  /** The cell (1-based) that records each result id, for links to `href#cell-k`. */
+  resultCells?: Record<string, number>;
 }
 
 /**
@@ -78,6 +116,25 @@ export function indexHtml(entries: readonly IndexEntry[], results: readonly Resu
     }
   }
   const hrefOf = new Map(entries.map((e) => [e.notebook, e.href]));
+  const cellsOf = new Map(entries.map((e) => [e.notebook, e.resultCells ?? {}]));
+  const perNotebook = results.map((f) => {
+    const c = { pass: 0, explained: 0, deviation: 0 };
+    for (const r of f.results) {
+      if (r.status === "pass") c.pass++;
+      else if (r.knownDeviation) c.explained++;
+      else c.deviation++;
+    }
+    return `<tr><td><a href="${
+      escapeHtml(hrefOf.get(f.notebook) ?? `notebooks/${f.notebook}.html`)
+    }">${
+      escapeHtml(f.notebook)
+    }</a></td><td>${c.pass}</td><td>${c.explained}</td><td>${c.deviation}</td></tr>`;
+  }).join("");
+  const link = (notebook: string, id: string) => {
+    const href = hrefOf.get(notebook) ?? `notebooks/${notebook}.html`;
+    const cell = cellsOf.get(notebook)?.[id];
+    return cell === undefined ? href : `${href}#cell-${cell}`;
+  };
   const list = entries.map((e) =>
     `<li><a href="${escapeHtml(e.href)}">${escapeHtml(e.notebook)}</a>: ${
       escapeHtml(e.title)
@@ -101,15 +158,18 @@ tr.deviation td:last-child { color: #b35900; }
 <h1>lowbit: reproduced results</h1>
 <p>Produced by <code>deno task reproduce</code>: every notebook under <code>notebooks/</code>
 executed headless in the Deno Jupyter kernel, exported to HTML with plotly.js embedded.</p>
+<h2>Summary</h2>
+<p>${counts.pass} pass, ${counts.explained} explained deviation${
+    counts.explained === 1 ? "" : "s"
+  }, ${counts.deviation} unexplained deviation${counts.deviation === 1 ? "" : "s"}.</p>
+<table class="lowbit-summary"><thead><tr><th>notebook</th><th>pass</th><th>explained deviation</th><th>unexplained deviation</th></tr></thead><tbody>${perNotebook}</tbody></table>
 <h2>Notebooks</h2>
 <ul>
 ${list}
 </ul>
 <h2>Results</h2>
-<p>${counts.pass} pass, ${counts.explained} explained deviation${
-    counts.explained === 1 ? "" : "s"
-  }, ${counts.deviation} unexplained deviation${counts.deviation === 1 ? "" : "s"}.</p>
-${resultsTableHtml(results, { link: (n) => hrefOf.get(n) ?? `notebooks/${n}.html` })}
+<p>Each notebook link opens the cell that computed the number.</p>
+${resultsTableHtml(results, { link })}
 </body>
 </html>
 `;

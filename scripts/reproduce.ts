@@ -14,7 +14,15 @@ import { join } from "node:path";
 import { repoRoot } from "../notebooks/_lib/repo.ts";
 import { notebookNames, parseNotebook } from "../notebooks/_lib/notebook.ts";
 import { type ResultsFile, resultsText } from "../notebooks/_lib/results.ts";
-import { countFigures, embedPlotly, type IndexEntry, indexHtml, notebookTitle } from "./report.ts";
+import {
+  anchorCells,
+  cellOfResult,
+  countFigures,
+  embedPlotly,
+  type IndexEntry,
+  indexHtml,
+  notebookTitle,
+} from "./report.ts";
 import { allDrawn, checkPage } from "./browser_check.ts";
 import { executeCell, startNotebookServer } from "./notebook_server.ts";
 import {
@@ -96,7 +104,7 @@ for (const [i, name] of selected.entries()) {
   }
   const late = dec.decode(run.stderr).split("\n").filter((l) => l.startsWith("late-output "));
   const page = join(pages, `${name}.html`);
-  const html = embedPlotly(await Deno.readTextFile(page), plotlyJs);
+  const html = anchorCells(embedPlotly(await Deno.readTextFile(page), plotlyJs));
   await Deno.writeTextFile(page, html);
   // Completeness: each cell's outputs against the displays the fast path saw.
   const t1 = performance.now();
@@ -159,17 +167,25 @@ for (const name of all) {
     continue;
   }
   const nb = parseNotebook(await Deno.readTextFile(join(root, "notebooks", `${name}.ipynb`)), name);
+  let file: ResultsFile | undefined;
+  try {
+    file = JSON.parse(await Deno.readTextFile(join(out, "results", `${name}.json`)));
+  } catch {
+    // a notebook without recorded results
+  }
+  const resultCells: Record<string, number> = {};
+  for (const r of file?.results ?? []) {
+    const k = cellOfResult(nb.cells, r.id);
+    if (k !== undefined) resultCells[r.id] = k;
+  }
   entries.push({
     notebook: name,
     href: `notebooks/${name}.html`,
     title: notebookTitle(nb.cells, name),
     figures: countFigures(html),
+    resultCells,
   });
-  try {
-    results.push(JSON.parse(await Deno.readTextFile(join(out, "results", `${name}.json`))));
-  } catch {
-    // a notebook without recorded results
-  }
+  if (file !== undefined) results.push(file);
 }
 await Deno.writeTextFile(join(out, "index.html"), indexHtml(entries, results));
 console.log(`\nwrote ${join(out, "index.html")}\n\n${resultsText(results)}\n`);

@@ -308,6 +308,9 @@ export function figure(data: Trace[], options: FigureOptions = {}): Figure {
       };
     } else {
       yaxis2 = { overlaying: "y", side: "right", ...title };
+      // A legend at the right would sit on the right axis' labels: put it under the plot.
+      layout.legend = { orientation: "h", x: 0, y: -0.22, yanchor: "top" };
+      layout.margin = { l: 70, r: 70, t: options.title ? 60 : 20, b: 110 };
     }
   }
   const merged: Record<string, unknown> = { ...layout, ...extra };

@@ -171,12 +171,12 @@ function statusText(r: ResultRecord): string {
  * The results table as HTML (one row per record).
  * @param files Results of one or more notebooks.
  * @param options `notebookColumn` (default true) adds a first column naming the notebook;
- *   `link(notebook)` turns that name into a link target.
+ *   `link(notebook, id)` turns that name into a link target (e.g. the cell recording `id`).
  * @returns A `<table>`.
  */
 export function resultsTableHtml(
   files: readonly ResultsFile[],
-  options: { notebookColumn?: boolean; link?: (notebook: string) => string } = {},
+  options: { notebookColumn?: boolean; link?: (notebook: string, id: string) => string } = {},
 ): string {
   const nbCol = options.notebookColumn ?? true;
   const head = [
@@ -193,7 +193,7 @@ export function resultsTableHtml(
     for (const r of f.results) {
       const unit = r.unit ? ` ${escapeHtml(r.unit)}` : "";
       const nb = options.link
-        ? `<a href="${escapeHtml(options.link(f.notebook))}">${escapeHtml(f.notebook)}</a>`
+        ? `<a href="${escapeHtml(options.link(f.notebook, r.id))}">${escapeHtml(f.notebook)}</a>`
         : escapeHtml(f.notebook);
       const note = r.knownDeviation ? `<br><small>${escapeHtml(r.knownDeviation)}</small>` : "";
       rows.push(
