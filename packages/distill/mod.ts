@@ -25,3 +25,4 @@ export * from "./attention.ts";
 export * from "./multi_teacher.ts";
 export * from "./born_again.ts";
 export * from "./data_free.ts";
+export * from "./graph_teacher.ts";
