@@ -9,7 +9,15 @@
  * @module
  */
 
-import { accumulate, Adam, type BatchNormBase, type Module, noGrad, record, Variable } from "@lowbit/nn";
+import {
+  accumulate,
+  Adam,
+  type BatchNormBase,
+  type Module,
+  noGrad,
+  record,
+  Variable,
+} from "@lowbit/nn";
 import { Philox } from "@lowbit/rounding/philox";
 import type { TensorInput } from "@lowbit/graph";
 import { batchNorms, watchBatchNorms } from "./_batchnorms.ts";
