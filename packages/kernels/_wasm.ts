@@ -7,6 +7,7 @@ import { GEMM_F32_WASM_BASE64 } from "./_gemm_f32_wasm_bytes.ts";
 import { GEMM_INT8_WASM_BASE64 } from "./_gemm_int8_wasm_bytes.ts";
 import { DEPTHWISE_WASM_BASE64 } from "./_depthwise_wasm_bytes.ts";
 import { BINARY_GEMM_WASM_BASE64 } from "./_binary_gemm_wasm_bytes.ts";
+import { ELEMENTWISE_INT8_WASM_BASE64 } from "./_elementwise_int8_wasm_bytes.ts";
 
 /** Bytes of private scratch per thread (a C tile and a packed 192×256 f32 block of A). */
 export const SCRATCH_BYTES = 262144;
@@ -241,12 +242,34 @@ export interface BinaryExports {
   ): void;
 }
 
+/** Exports of elementwise_int8.wat. */
+export interface ElementwiseExports {
+  mul_q(
+    a: number,
+    ta: number,
+    b: number,
+    tb: number,
+    n: number,
+    za: number,
+    sa: number,
+    zb: number,
+    sb: number,
+    sy: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    dst: number,
+    unsigned: number,
+  ): void;
+}
+
 /** The compiled modules (shared by the pool's workers). */
 export interface CompiledModules {
   f32: WebAssembly.Module;
   int8: WebAssembly.Module;
   dw: WebAssembly.Module;
   bin: WebAssembly.Module;
+  ew: WebAssembly.Module;
 }
 
 /** The compiled modules, their instances over the memory, and the memory. */
@@ -257,6 +280,7 @@ export interface KernelModules {
   int8: Int8Exports;
   dw: DepthwiseExports;
   bin: BinaryExports;
+  ew: ElementwiseExports;
 }
 
 /** Decodes a base64 module. */
@@ -276,7 +300,8 @@ export function instantiate(
   const int8 = new WebAssembly.Instance(modules.int8, env).exports as unknown as Int8Exports;
   const dw = new WebAssembly.Instance(modules.dw, env).exports as unknown as DepthwiseExports;
   const bin = new WebAssembly.Instance(modules.bin, env).exports as unknown as BinaryExports;
-  return { memory, modules, f32, int8, dw, bin };
+  const ew = new WebAssembly.Instance(modules.ew, env).exports as unknown as ElementwiseExports;
+  return { memory, modules, f32, int8, dw, bin, ew };
 }
 
 /** The kernels, or null when this runtime lacks Wasm SIMD or relaxed SIMD. */
@@ -285,7 +310,8 @@ export function kernels(): KernelModules | null {
   if (typeof WebAssembly === "undefined") return state = null;
   const f32 = decode(GEMM_F32_WASM_BASE64), int8 = decode(GEMM_INT8_WASM_BASE64);
   const dw = decode(DEPTHWISE_WASM_BASE64), bin = decode(BINARY_GEMM_WASM_BASE64);
-  if (![f32, int8, dw, bin].every((b) => WebAssembly.validate(b))) return state = null;
+  const ew = decode(ELEMENTWISE_INT8_WASM_BASE64);
+  if (![f32, int8, dw, bin, ew].every((b) => WebAssembly.validate(b))) return state = null;
   let memory: WebAssembly.Memory;
   let shared = true;
   try {
@@ -303,6 +329,7 @@ export function kernels(): KernelModules | null {
     int8: compile(int8),
     dw: compile(dw),
     bin: compile(bin),
+    ew: compile(ew),
   });
 }
 

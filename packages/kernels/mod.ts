@@ -32,3 +32,4 @@ export * from "./depthwise.ts";
 export * from "./gemm_binary.ts";
 export * from "./gemm_ternary.ts";
 export * from "./kernel_info.ts";
+export * from "./elementwise_int8.ts";

@@ -1,0 +1,82 @@
+;; Elementwise int8 ops with requantization for @lowbit/kernels (built by `deno task build:wasm`).
+;;
+;; mul_q: y_i = clamp(rne(f32(f32(f32(s_a·(a_i − z_a)) · f32(s_b·(b_i − z_b))) / s_y)) + z_y)
+;; (onnxruntime QLinearMul's float semantics), four lanes at a time. Each step is one IEEE
+;; float32 operation, so the result is what the same formula gives in JavaScript with
+;; Math.fround after each step (products of a float32 and a small integer are exact in
+;; binary64, and binary64 division rounds innocuously to float32). Operand codes are int8 (type
+;; 0), uint8 (1) or int32 (2, e.g. codes gathered for broadcasting).
+(module
+  (import "env" "memory" (memory 1 32768 shared))
+
+  (func $load4 (param $p i32) (param $type i32) (param $i i32) (result v128)
+    (if (result v128) (i32.eq (local.get $type) (i32.const 2))
+      (then (v128.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))
+      (else
+        (if (result v128) (local.get $type)
+          (then (i32x4.extend_low_i16x8_u (i16x8.extend_low_i8x16_u
+            (v128.load32_zero (i32.add (local.get $p) (local.get $i))))))
+          (else (i32x4.extend_low_i16x8_s (i16x8.extend_low_i8x16_s
+            (v128.load32_zero (i32.add (local.get $p) (local.get $i))))))))))
+
+  (func $load1 (param $p i32) (param $type i32) (param $i i32) (result i32)
+    (if (result i32) (i32.eq (local.get $type) (i32.const 2))
+      (then (i32.load (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2)))))
+      (else
+        (if (result i32) (local.get $type)
+          (then (i32.load8_u (i32.add (local.get $p) (local.get $i))))
+          (else (i32.load8_s (i32.add (local.get $p) (local.get $i))))))))
+
+  (func (export "mul_q") (param $a i32) (param $ta i32) (param $b i32) (param $tb i32)
+                         (param $n i32) (param $za i32) (param $sa f32) (param $zb i32)
+                         (param $sb f32) (param $sy f32) (param $zp i32) (param $lo i32)
+                         (param $hi i32) (param $dst i32) (param $unsigned i32)
+    (local $i i32) (local $v v128) (local $s f32)
+    (local $zav v128) (local $zbv v128) (local $sav v128) (local $sbv v128) (local $syv v128)
+    (local $flo v128) (local $fhi v128) (local $zpv v128)
+    (local.set $zav (i32x4.splat (local.get $za)))
+    (local.set $zbv (i32x4.splat (local.get $zb)))
+    (local.set $sav (f32x4.splat (local.get $sa)))
+    (local.set $sbv (f32x4.splat (local.get $sb)))
+    (local.set $syv (f32x4.splat (local.get $sy)))
+    (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
+    (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
+    (local.set $zpv (i32x4.splat (local.get $zp)))
+    (block $vdone (loop $vl
+      (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $v (f32x4.div
+        (f32x4.mul
+          (f32x4.mul (local.get $sav) (f32x4.convert_i32x4_s
+            (i32x4.sub (call $load4 (local.get $a) (local.get $ta) (local.get $i)) (local.get $zav))))
+          (f32x4.mul (local.get $sbv) (f32x4.convert_i32x4_s
+            (i32x4.sub (call $load4 (local.get $b) (local.get $tb) (local.get $i)) (local.get $zbv)))))
+        (local.get $syv)))
+      ;; clamp first (the bounds are integers, so clamp and round commute), round half to even
+      (local.set $v (f32x4.nearest (f32x4.min (f32x4.max (local.get $v) (local.get $flo)) (local.get $fhi))))
+      (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zpv)))
+      (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
+      (local.set $v (select (result v128)
+        (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
+        (i8x16.narrow_i16x8_s (local.get $v) (local.get $v))
+        (local.get $unsigned)))
+      (v128.store32_lane 0 (i32.add (local.get $dst) (local.get $i)) (local.get $v))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vl)))
+    (block $sdone (loop $sl
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $s (f32.div
+        (f32.mul
+          (f32.mul (local.get $sa) (f32.convert_i32_s
+            (i32.sub (call $load1 (local.get $a) (local.get $ta) (local.get $i)) (local.get $za))))
+          (f32.mul (local.get $sb) (f32.convert_i32_s
+            (i32.sub (call $load1 (local.get $b) (local.get $tb) (local.get $i)) (local.get $zb)))))
+        (local.get $sy)))
+      (local.set $s (f32.nearest (f32.min (f32.max (local.get $s)
+        (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp))))
+        (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp))))))
+      (i32.store8 (i32.add (local.get $dst) (local.get $i))
+        (i32.add (i32.trunc_sat_f32_s (local.get $s)) (local.get $zp)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+)
