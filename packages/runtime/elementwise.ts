@@ -35,6 +35,7 @@ import { broadcastIndex, broadcastShapes } from "@lowbit/graph/broadcast";
 import { namedMultiplier, shiftLimit, shiftOverflow } from "./_int32_check.ts";
 import { multiplyByQuantizedMultiplier, type RequantMode } from "./requantize.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
+import { mulInt8Requantized } from "@lowbit/kernels/elementwise-int8";
 import {
   activationClamp,
   checkOutputQuant,
@@ -212,6 +213,29 @@ export function mul(
   const mode = options.mode ?? "float";
   if (mode === "float") {
     const f = Math.fround, sa = a.scale[0], sb = b.scale[0], sy = f(out.scale);
+    if (
+      (out.dtype === "int8" || out.dtype === "uint8") && isCodeArray(qa) && isCodeArray(qb)
+    ) {
+      // the same float32 steps on the kernels' WebAssembly SIMD loop (bit for bit)
+      const q = mulInt8Requantized(qa, qb, {
+        aScale: sa,
+        aZeroPoint: za,
+        bScale: sb,
+        bZeroPoint: zb,
+        outScale: sy,
+        outZeroPoint: out.zeroPoint,
+        dtype: out.dtype,
+        clampMin,
+        clampMax,
+      });
+      return new QuantizedTensor({
+        q,
+        shape,
+        dtype: out.dtype,
+        scale: out.scale,
+        zeroPoint: out.zeroPoint,
+      });
+    }
     for (let i = 0; i < y.length; i++) {
       const v = f(f(f(sa * (qa[i] - za)) * f(sb * (qb[i] - zb))) / sy);
       y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
@@ -231,6 +255,11 @@ export function mul(
     }
   } else throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
   return QuantizedTensor.fromCodes(y, shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+}
+
+/** Whether codes are in one of the arrays the kernels' elementwise loops take. */
+function isCodeArray(x: ArrayLike<number>): x is Int8Array | Uint8Array | Int32Array {
+  return x instanceof Int8Array || x instanceof Uint8Array || x instanceof Int32Array;
 }
 
 /** rne(v) + zp, clamped. */
