@@ -261,6 +261,7 @@ export interface ElementwiseExports {
     dst: number,
     unsigned: number,
   ): void;
+  lut8(table: number, src: number, dst: number, n: number): void;
 }
 
 /** The compiled modules (shared by the pool's workers). */

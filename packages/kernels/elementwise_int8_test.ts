@@ -2,7 +2,7 @@
 // (every operand type, both output types, lengths around the 4-lane step, extreme codes and
 // zero points, scales that round, overflow to the clamp), and closed forms for the reference.
 import { deepEqual, throws } from "node:assert/strict";
-import { mulInt8Requantized } from "./elementwise_int8.ts";
+import { lookup8, mulInt8Requantized } from "./elementwise_int8.ts";
 import { randomInts } from "./_test_util.ts";
 import { Philox } from "@lowbit/rounding";
 
@@ -72,4 +72,19 @@ Deno.test("mulInt8Requantized: bad arguments are named", () => {
     () => mulInt8Requantized(new Float32Array(3) as unknown as Int8Array, a, o),
     TypeError,
   );
+});
+
+Deno.test("lookup8: every byte through random tables, Wasm equals the reference and the table", () => {
+  const r = new Philox(5, 3);
+  for (const n of [0, 1, 15, 16, 17, 256, 1000]) {
+    const table = new Uint8Array(256).map(() => r.nextUint32() & 0xff);
+    const src = new Uint8Array(n).map((_, i) => (i < 256 ? i : r.nextUint32()) & 0xff);
+    const want = Uint8Array.from(src, (b) => table[b]);
+    deepEqual(lookup8(table, src, undefined, "wasm"), want, `n=${n}`);
+    deepEqual(lookup8(table, src, undefined, "ts"), want, `n=${n} ts`);
+    const s8 = new Int8Array(src.buffer);
+    deepEqual(new Uint8Array(lookup8(table, s8, new Int8Array(n), "wasm").buffer), want);
+  }
+  throws(() => lookup8(new Uint8Array(255), new Uint8Array(1)), /256 entries/);
+  throws(() => lookup8(new Uint8Array(256), new Uint8Array(3), new Uint8Array(2)), /length ≥ 3/);
 });

@@ -5,7 +5,7 @@
 ;; float32 operation, so the result is what the same formula gives in JavaScript with
 ;; Math.fround after each step (products of a float32 and a small integer are exact in
 ;; binary64, and binary64 division rounds innocuously to float32). Operand codes are int8 (type
-;; 0), uint8 (1) or int32 (2, e.g. codes gathered for broadcasting).
+;; 0), uint8 (1) or int32 (2, e.g. codes gathered for broadcasting). lut8: 256-entry byte tables.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
@@ -76,6 +76,56 @@
         (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp))))))
       (i32.store8 (i32.add (local.get $dst) (local.get $i))
         (i32.add (i32.trunc_sat_f32_s (local.get $s)) (local.get $zp)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+
+  ;; dst[i] = table[src[i]] for bytes (a 256-entry table of bytes, at $table): 16 swizzles of
+  ;; 16-entry slices per 16 bytes; i8x16.swizzle gives 0 for indices ≥ 16, and x − 16k wraps
+  ;; to ≥ 16 for x < 16k, so exactly one slice contributes each byte.
+  (func (export "lut8") (param $table i32) (param $src i32) (param $dst i32) (param $n i32)
+    (local $i i32) (local $x v128) (local $r v128)
+    (block $vdone (loop $vl
+      (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+      (local.set $x (v128.load (i32.add (local.get $src) (local.get $i))))
+      (local.set $r (i8x16.swizzle (v128.load (local.get $table)) (local.get $x)))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=16 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16 16)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=32 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32 32)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=48 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48 48)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=64 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 64 64 64 64 64 64 64 64 64 64 64 64 64 64 64 64)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=80 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80 80)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=96 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 96 96 96 96 96 96 96 96 96 96 96 96 96 96 96 96)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=112 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 112 112 112 112 112 112 112 112 112 112 112 112 112 112 112 112)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=128 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128 128)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=144 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 144 144 144 144 144 144 144 144 144 144 144 144 144 144 144 144)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=160 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 160 160 160 160 160 160 160 160 160 160 160 160 160 160 160 160)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=176 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 176 176 176 176 176 176 176 176 176 176 176 176 176 176 176 176)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=192 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 192 192 192 192 192 192 192 192 192 192 192 192 192 192 192 192)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=208 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 208 208 208 208 208 208 208 208 208 208 208 208 208 208 208 208)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=224 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 224 224 224 224 224 224 224 224 224 224 224 224 224 224 224 224)))))
+      (local.set $r (v128.or (local.get $r) (i8x16.swizzle (v128.load offset=240 (local.get $table))
+        (i8x16.sub (local.get $x) (v128.const i8x16 240 240 240 240 240 240 240 240 240 240 240 240 240 240 240 240)))))
+      (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $r))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $sdone (loop $sl
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+      (i32.store8 (i32.add (local.get $dst) (local.get $i))
+        (i32.load8_u (i32.add (local.get $table) (i32.load8_u (i32.add (local.get $src) (local.get $i))))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $sl)))
   )
