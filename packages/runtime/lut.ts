@@ -23,6 +23,7 @@
 
 import { FLOAT_OPS } from "@lowbit/graph/executor";
 import type { Node } from "@lowbit/graph/ir";
+import { lookup8 } from "@lowbit/kernels/elementwise-int8";
 
 export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "@lowbit/graph/ir";
 
@@ -152,8 +153,10 @@ export function lutForNode(node: Node, input: LutGrid, output: LutGrid, opset = 
  * ```
  */
 export function applyLut(lut: Lut, codes: Int8Array | Uint8Array): Int8Array | Uint8Array {
-  const lo = qmin(lut.input), t = lut.table;
-  const out = lut.output === "int8" ? new Int8Array(codes.length) : new Uint8Array(codes.length);
-  for (let i = 0; i < codes.length; i++) out[i] = t[codes[i] - lo];
-  return out;
+  const lo = qmin(lut.input), t = lut.table, n = codes.length;
+  const out = lut.output === "int8" ? new Int8Array(n) : new Uint8Array(n);
+  // the kernels' byte table lookup: entry b is the output byte of the code whose byte is b
+  const bytes = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) bytes[b] = t[(lo < 0 ? (b << 24) >> 24 : b) - lo] & 0xff;
+  return lookup8(bytes, codes, out);
 }
