@@ -21,7 +21,7 @@
  * @module
  */
 
-import { loadMnist, loadSafetensors, mnistCnn } from "@lowbit/nn";
+import { type Dataset, imagesTensor, loadMnist, loadReferenceModel } from "@lowbit/nn";
 import {
   accumulatorReport,
   agreementReport,
@@ -44,21 +44,12 @@ async function mnistModel(): Promise<{ model: FloatModel; mean: number; std: num
   } catch {
     return null;
   }
-  const { stateDict, metadata } = await loadSafetensors(modelPath);
-  const net = mnistCnn(Number(metadata.seed ?? 1));
-  net.loadStateDict(stateDict);
-  return {
-    model: runtimeModelOf(net, [1, 28, 28]),
-    mean: Number(metadata.mean),
-    std: Number(metadata.std),
-  };
+  const ref = await loadReferenceModel(modelPath);
+  return { model: runtimeModelOf(ref.model, [1, 28, 28]), mean: ref.mean, std: ref.std };
 }
 
-function normalise(images: Uint8Array, from: number, count: number, mean: number, std: number) {
-  const per = 28 * 28;
-  const data = new Float32Array(count * per);
-  for (let i = 0; i < data.length; i++) data[i] = (images[from * per + i] / 255 - mean) / std;
-  return { data, shape: [count, 1, 28, 28] };
+function normalise(ds: Dataset, from: number, count: number, mean: number, std: number) {
+  return imagesTensor(ds, from, count, { mean, std });
 }
 
 const loaded = await mnistModel();
@@ -66,13 +57,13 @@ let ok = true;
 if (loaded) {
   const { model, mean, std } = loaded;
   const { train, test } = await loadMnist();
-  const calib = [0, 1].map((b) => normalise(train.images, b * 250, 250, mean, std));
+  const calib = [0, 1].map((b) => normalise(train, b * 250, 250, mean, std));
   const converted = convertModel(model, calib, { mode });
   await Deno.mkdir(new URL("out/", root), { recursive: true });
   const saved = new URL("out/mnist-cnn.int8.json", root);
   await Deno.writeFile(saved, saveIntegerGraph(converted));
   const graph = loadIntegerGraph(await Deno.readFile(saved));
-  const x = normalise(test.images, 0, test.count, mean, std);
+  const x = normalise(test, 0, test.count, mean, std);
   const r = agreementReport(model, graph, x, { labels: test.labels });
   console.log(
     `MNIST CNN (models/mnist-cnn.safetensors), int8 per-channel weights, ${mode} requantization`,
@@ -80,7 +71,7 @@ if (loaded) {
   console.log(`calibration: 500 training images (min-max); evaluation: ${test.count} test images`);
   console.log(`converted graph saved to out/mnist-cnn.int8.json and loaded back for the run`);
   console.log(formatAgreementReport(r));
-  const acc = accumulatorReport(graph, normalise(test.images, 0, 32, mean, std), {
+  const acc = accumulatorReport(graph, normalise(test, 0, 32, mean, std), {
     bits: 16,
     overflow: "wrap",
   });

@@ -41,3 +41,4 @@ export * from "./ops_quant.ts";
 export * from "./qat.ts";
 export * from "./fold.ts";
 export * from "./models.ts";
+export * from "./reference_model.ts";

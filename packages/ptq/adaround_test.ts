@@ -8,7 +8,7 @@ import {
   tensor,
   type TensorInput,
 } from "@lowbit/graph";
-import { loadMnist, loadSafetensors, mnistCnn } from "@lowbit/nn";
+import { type Dataset, imagesTensor, loadMnist, loadReferenceModel } from "@lowbit/nn";
 import { Variable } from "@lowbit/nn/autograd";
 import { equal, ok, rejects, throws } from "node:assert/strict";
 import {
@@ -544,24 +544,15 @@ Deno.test("adaround is reproducible from its seed and reports every candidate la
 
 Deno.test("MNIST CNN: per-layer MSE ≤ nearest at W4; accuracy ≥ nearest at W4A8 and W3A8", async () => {
   const root = new URL("../../", import.meta.url);
-  const { stateDict, metadata } = await loadSafetensors(
-    new URL("models/mnist-cnn.safetensors", root),
-  );
-  const net = mnistCnn(Number(metadata.seed ?? 1));
-  net.loadStateDict(stateDict);
-  net.eval();
-  const mean = Number(metadata.mean), std = Number(metadata.std);
-  const g0 = eliminateDeadCode(foldBatchNorm(fromNn(net, { inputShape: [1, 1, 28, 28] })));
+  const ref = await loadReferenceModel(new URL("models/mnist-cnn.safetensors", root));
+  const g0 = eliminateDeadCode(foldBatchNorm(fromNn(ref.model, { inputShape: [1, 1, 28, 28] })));
   const g: Graph = { ...g0, inputs: g0.inputs.map((i) => ({ ...i, shape: ["N", 1, 28, 28] })) };
   const { train, test } = await loadMnist();
-  const per = 784;
-  const batch = (images: Uint8Array, from: number, count: number) => {
-    const data = new Float32Array(count * per);
-    for (let i = 0; i < data.length; i++) data[i] = (images[from * per + i] / 255 - mean) / std;
-    return { input: { data, shape: [count, 1, 28, 28] } };
-  };
-  const calib = Array.from({ length: 8 }, (_, b) => batch(train.images, b * 32, 32)); // 256 train digits
-  const evals = Array.from({ length: 5 }, (_, b) => batch(test.images, b * 100, 100)); // 500 test digits
+  const batch = (ds: Dataset, from: number, count: number) => ({
+    input: imagesTensor(ds, from, count, ref),
+  });
+  const calib = Array.from({ length: 8 }, (_, b) => batch(train, b * 32, 32)); // 256 train digits
+  const evals = Array.from({ length: 5 }, (_, b) => batch(test, b * 100, 100)); // 500 test digits
   const accuracy = (q: Graph) => {
     let correct = 0;
     evals.forEach((s, b) => {

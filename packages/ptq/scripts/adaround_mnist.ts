@@ -13,35 +13,26 @@
  */
 
 import { eliminateDeadCode, foldBatchNorm, fromNn, type Graph, runFloat } from "@lowbit/graph";
-import { loadMnist, loadSafetensors, mnistCnn } from "@lowbit/nn";
+import { type Dataset, imagesTensor, loadMnist, loadReferenceModel } from "@lowbit/nn";
 import { adaround, quantizeStatic } from "../mod.ts";
 
 const iterations = Number(Deno.args[0] ?? 2000);
 const seeds = (Deno.args[1] ?? "0").split(",").map(Number);
 const widths = (Deno.args[2] ?? "4,3,2").split(",").map(Number);
 const root = new URL("../../../", import.meta.url);
-const { stateDict, metadata } = await loadSafetensors(
-  new URL("models/mnist-cnn.safetensors", root),
-);
-const net = mnistCnn(Number(metadata.seed ?? 1));
-net.loadStateDict(stateDict);
-net.eval();
-const mean = Number(metadata.mean), std = Number(metadata.std);
-const g0 = eliminateDeadCode(foldBatchNorm(fromNn(net, { inputShape: [1, 1, 28, 28] })));
+const ref = await loadReferenceModel(new URL("models/mnist-cnn.safetensors", root));
+const g0 = eliminateDeadCode(foldBatchNorm(fromNn(ref.model, { inputShape: [1, 1, 28, 28] })));
 const g: Graph = { ...g0, inputs: g0.inputs.map((i) => ({ ...i, shape: ["N", 1, 28, 28] })) };
 
 const { train, test } = await loadMnist();
-const per = 28 * 28;
-function batch(images: Uint8Array, from: number, count: number) {
-  const data = new Float32Array(count * per);
-  for (let i = 0; i < data.length; i++) data[i] = (images[from * per + i] / 255 - mean) / std;
-  return { input: { data, shape: [count, 1, 28, 28] } };
+function batch(ds: Dataset, from: number, count: number) {
+  return { input: imagesTensor(ds, from, count, ref) };
 }
-const calib = Array.from({ length: 8 }, (_, b) => batch(train.images, b * 32, 32));
+const calib = Array.from({ length: 8 }, (_, b) => batch(train, b * 32, 32));
 const evalCount = 1000;
 const evalBatches = Array.from(
   { length: evalCount / 100 },
-  (_, b) => batch(test.images, b * 100, 100),
+  (_, b) => batch(test, b * 100, 100),
 );
 function accuracy(q: Graph): number {
   let correct = 0;

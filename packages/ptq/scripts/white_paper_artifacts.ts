@@ -18,14 +18,12 @@
 
 import { eliminateDeadCode, foldBatchNorm, fromNn, type Graph } from "@lowbit/graph";
 import {
+  type Dataset,
   encodeSafetensors,
-  fashionCnn,
-  fashionMobileNetV2,
+  imagesTensor,
   loadFashionMnist,
   loadMnist,
-  loadSafetensors,
-  mnistCnn,
-  type Sequential,
+  loadReferenceModel,
 } from "@lowbit/nn";
 import { adaround, distillData, encodeWeightCodes } from "../mod.ts";
 
@@ -34,22 +32,16 @@ const out = new URL("models/ptq/", root);
 await Deno.mkdir(out, { recursive: true });
 const command = "deno task train:ptq";
 
-async function load(file: string, build: (seed: number) => Sequential) {
-  const { stateDict, metadata } = await loadSafetensors(new URL(`models/${file}`, root));
-  const net = build(Number(metadata.seed ?? 1));
-  net.loadStateDict(stateDict);
-  net.eval();
-  const g0 = eliminateDeadCode(foldBatchNorm(fromNn(net, { inputShape: [1, 1, 28, 28] })));
+async function load(file: string) {
+  const ref = await loadReferenceModel(new URL(`models/${file}`, root));
+  const g0 = eliminateDeadCode(foldBatchNorm(fromNn(ref.model, { inputShape: [1, 1, 28, 28] })));
   const g: Graph = { ...g0, inputs: g0.inputs.map((i) => ({ ...i, shape: ["N", 1, 28, 28] })) };
-  return { net, g, mean: Number(metadata.mean), std: Number(metadata.std) };
+  return { net: ref.model, g, ref };
 }
 
-function calibration(images: Uint8Array, mean: number, std: number) {
-  return Array.from({ length: 8 }, (_, b) => {
-    const data = new Float32Array(32 * 784);
-    for (let i = 0; i < data.length; i++) data[i] = (images[b * 32 * 784 + i] / 255 - mean) / std;
-    return { input: { data, shape: [32, 1, 28, 28] } };
-  });
+/** The first 256 training images in 8 batches of 32, normalised as in training. */
+function calibration(ds: Dataset, norm: { mean: number; std: number }) {
+  return Array.from({ length: 8 }, (_, b) => ({ input: imagesTensor(ds, b * 32, 32, norm) }));
 }
 
 /** Atomic write: a failed run never leaves a half-written file behind. */
@@ -63,18 +55,12 @@ async function write(name: string, bytes: Uint8Array) {
 const mnist = await loadMnist();
 const fashion = await loadFashionMnist();
 const jobs = [
-  { name: "mnist-cnn", file: "mnist-cnn.safetensors", build: mnistCnn, data: mnist, extra: {} },
-  {
-    name: "fashion-mbv2",
-    file: "fashion-mbv2.safetensors",
-    build: fashionMobileNetV2,
-    data: fashion,
-    extra: { rows: 2048 },
-  },
+  { name: "mnist-cnn", file: "mnist-cnn.safetensors", data: mnist, extra: {} },
+  { name: "fashion-mbv2", file: "fashion-mbv2.safetensors", data: fashion, extra: { rows: 2048 } },
 ] as const;
 for (const job of jobs) {
-  const { g, mean, std } = await load(job.file, job.build);
-  const calib = calibration(job.data.train.images, mean, std);
+  const { g, ref } = await load(job.file);
+  const calib = calibration(job.data.train, ref);
   const iterations = job.name === "mnist-cnn" ? 500 : 300;
   for (const bits of [4, 3]) {
     const t0 = performance.now();
@@ -106,7 +92,7 @@ for (const job of jobs) {
 }
 
 {
-  const { net } = await load("fashion-cnn.safetensors", fashionCnn);
+  const { net } = await load("fashion-cnn.safetensors");
   const t0 = performance.now();
   const options = {
     sampleShape: [1, 28, 28],

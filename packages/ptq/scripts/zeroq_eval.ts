@@ -18,13 +18,11 @@
 import { eliminateDeadCode, foldBatchNorm, fromNn, type Graph, runFloat } from "@lowbit/graph";
 import {
   type Dataset,
-  fashionCnn,
-  fashionMobileNetV2,
+  imagesTensor,
   loadFashionMnist,
   loadMnist,
-  loadSafetensors,
-  mnistCnn,
-  type Sequential,
+  loadReferenceModel,
+  REFERENCE_BUILDERS,
 } from "@lowbit/nn";
 import { distillData, quantizeStatic, type ZeroqStatistics } from "../mod.ts";
 
@@ -34,29 +32,20 @@ const iterations = Number(Deno.args[2] ?? 500);
 const statistics = (Deno.args[3] ?? "batch") as ZeroqStatistics;
 const seed = Number(Deno.args[4] ?? 0);
 const rangeArg = Deno.args[5] ?? "none";
-const builders: Record<string, (seed: number) => Sequential> = {
-  "fashion-cnn": fashionCnn,
-  "mnist-cnn": (s) => mnistCnn(s),
-  "fashion-mbv2": (s) => fashionMobileNetV2(s),
-};
-const build = builders[name];
-if (build === undefined) throw new RangeError(`model must be one of ${Object.keys(builders)}`);
+if (REFERENCE_BUILDERS[name] === undefined) {
+  throw new RangeError(`model must be one of ${Object.keys(REFERENCE_BUILDERS)}`);
+}
 const root = new URL("../../../", import.meta.url);
-const { stateDict, metadata } = await loadSafetensors(new URL(`models/${name}.safetensors`, root));
-const net = build(Number(metadata.seed ?? 1));
-net.loadStateDict(stateDict);
-net.eval();
-const mean = Number(metadata.mean), std = Number(metadata.std);
+const ref = await loadReferenceModel(new URL(`models/${name}.safetensors`, root));
+const net = ref.model;
+const { mean, std } = ref;
 const split = name.startsWith("mnist") ? await loadMnist() : await loadFashionMnist();
 const { train, test } = split;
 const g0 = eliminateDeadCode(foldBatchNorm(fromNn(net, { inputShape: [1, 1, 28, 28] })));
 const g: Graph = { ...g0, inputs: g0.inputs.map((i) => ({ ...i, shape: ["N", 1, 28, 28] })) };
-const per = 28 * 28;
 
 function batch(d: Dataset, from: number, n: number) {
-  const data = new Float32Array(n * per);
-  for (let i = 0; i < data.length; i++) data[i] = (d.images[from * per + i] / 255 - mean) / std;
-  return { input: { data, shape: [n, 1, 28, 28] } };
+  return { input: imagesTensor(d, from, n, ref) };
 }
 const evalBatch = 100;
 const evalBatches = Array.from(
