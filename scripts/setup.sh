@@ -6,11 +6,20 @@ cd "$(dirname "$0")/.."
 
 DENO=tools/node_modules/.bin/deno
 want=$(node -p 'require("./tools/package.json").dependencies.deno')
+want_nx=$(node -p 'require("./tools/package.json").dependencies.nx')
+have_nx=$(node -p 'try { require("./tools/node_modules/nx/package.json").version } catch { "" }')
 
-# 1. Deno, pinned in tools/package.json (npm package "deno" ships the binary).
-if [ ! -x "$DENO" ] || ! "$DENO" --version 2>/dev/null | grep -q "^deno $want "; then
-  echo "setup: installing deno $want from npm" >&2
+# 1. Deno and Nx, pinned in tools/package.json (npm package "deno" ships the binary; "nx" is
+#    the task orchestrator of nx.json and packages/*/project.json).
+if [ ! -x "$DENO" ] || ! "$DENO" --version 2>/dev/null | grep -q "^deno $want " ||
+  [ "$have_nx" != "$want_nx" ]; then
+  echo "setup: installing deno $want and nx $want_nx from npm" >&2
   npm ci --prefix tools --no-audit --no-fund --loglevel=error
+fi
+# Nx looks for its own modules under the workspace root (or .nx/installation); ours live in
+# tools/, so .nx/installation points there (.nx/ is git-ignored and also holds Nx's cache).
+if [ "$(readlink .nx/installation 2>/dev/null)" != "../tools" ]; then
+  mkdir -p .nx && rm -rf .nx/installation && ln -s ../tools .nx/installation
 fi
 
 # 2. npm dependencies of the workspace, exactly as locked in deno.lock.
@@ -37,4 +46,4 @@ if [ ! -f /usr/share/darknet/data/dog.jpg ]; then
     { apt-get update -qq && apt-get install -y --no-install-recommends darknet >/dev/null; }
 fi
 
-echo "setup: ready ($("$DENO" --version | head -n 1))" >&2
+echo "setup: ready ($("$DENO" --version | head -n 1), nx $want_nx)" >&2
