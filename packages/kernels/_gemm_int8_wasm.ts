@@ -13,10 +13,20 @@ import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
 import { accumulateDp } from "./_gemm_int8_dp.ts";
 import { int8Path } from "./_int8_path.ts";
 
-/** Where results go: int32 accumulators, or codes through a resolved output stage. */
+/**
+ * Where results go: int32 accumulators, codes through a resolved output stage (per column),
+ * or codes through a per-row stage with a per-row bias (a convolution computed as weights ·
+ * activations, rows = output channels).
+ */
 export type Int8Sink =
   | { kind: "acc"; out: Int32Array }
-  | { kind: "codes"; stage: ResolvedOutputStage; out: Int8Array | Uint8Array };
+  | { kind: "codes"; stage: ResolvedOutputStage; out: Int8Array | Uint8Array }
+  | {
+    kind: "rowCodes";
+    stage: ResolvedOutputStage;
+    rowBias: Int32Array | undefined;
+    out: Int8Array | Uint8Array;
+  };
 
 /** Runs a validated call; `packed` replaces `c.b` when given. */
 export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: Int8Sink): void {
@@ -80,9 +90,10 @@ function accumulateI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena)
 /** Copies the accumulators at cAt out, or requantizes them to codes. */
 function emit(cAt: number, m: number, n: number, sink: Int8Sink, arena: Arena): void {
   const w = kernels()!;
-  const multAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
-  const shiftAt = sink.kind === "codes" ? arena.alloc(n * 4) : 0;
-  const dstAt = sink.kind === "codes" ? arena.alloc(m * n, true) : 0;
+  const codes = sink.kind !== "acc";
+  const multAt = codes ? arena.alloc(Math.max(n, sink.kind === "rowCodes" ? m : 0) * 4) : 0;
+  const shiftAt = codes ? arena.alloc(n * 4) : 0;
+  const dstAt = codes ? arena.alloc(m * n, true) : 0;
   const buf = reserve(w, arena.end);
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   if (sink.kind === "acc") {
@@ -90,7 +101,34 @@ function emit(cAt: number, m: number, n: number, sink: Int8Sink, arena: Arena): 
     return;
   }
   const s = sink.stage;
-  if (s.kind === "float") {
+  if (sink.kind === "rowCodes") {
+    if (sink.rowBias) {
+      i32.set(sink.rowBias, multAt / 4);
+      w.int8.add_row_bias(cAt, n, m, multAt);
+    }
+    const f32 = new Float32Array(buf);
+    for (let i = 0; i < m; i++) {
+      if (s.kind === "float") {
+        f32.fill(s.multiplier[i], multAt / 4, multAt / 4 + n);
+        w.int8.requant_float(
+          cAt,
+          n,
+          i,
+          i + 1,
+          multAt,
+          s.zeroPoint,
+          s.lo,
+          s.hi,
+          dstAt,
+          s.dtype === "uint8" ? 1 : 0,
+        );
+      } else {
+        i32.fill(s.multiplier[i], multAt / 4, multAt / 4 + n);
+        i32.fill(s.shift[i], shiftAt / 4, shiftAt / 4 + n);
+        w.int8.requant_fixed(cAt, n, i, i + 1, multAt, shiftAt, s.zeroPoint, s.lo, s.hi, dstAt);
+      }
+    }
+  } else if (s.kind === "float") {
     new Float32Array(buf).set(s.multiplier, multAt / 4);
     w.int8.requant_float(
       cAt,

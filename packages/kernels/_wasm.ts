@@ -117,6 +117,7 @@ export interface Int8Exports {
     quads: number,
   ): void;
   colsum_b_dp(bp: number, quads: number, n: number, cs: number): void;
+  add_row_bias(c: number, n: number, m: number, bias: number): void;
   gemm_dp(
     a: number,
     quads: number,

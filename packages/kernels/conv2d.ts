@@ -33,6 +33,9 @@
 import { checkInput, checkWeight, resolveConv2d } from "./_conv_resolve.ts";
 import { checkActivation, checkKernel, checkPerChannel, outputBuffer } from "./_conv_common.ts";
 import { runDepthwiseF32, runDepthwiseInt8 } from "./_depthwise_wasm.ts";
+import { resolveGemmInt8 } from "./_gemm_int8_ref.ts";
+import { gemmInt8Wasm } from "./_gemm_int8_wasm.ts";
+import { wasmAvailable } from "./_wasm.ts";
 import { type Activation, gemmF32, type KernelChoice } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "./gemm_int8.ts";
@@ -243,6 +246,32 @@ export function conv2dInt8Requantized(
     runDepthwiseInt8(input, weight, c, { kind: "codes", stage, out });
     return out;
   }
+  if (pointwiseAsWeightsTimesInput(c, weight)) {
+    // NCHW output of a 1×1 convolution = W (outC×inC) · X_n (inC×HW) per image: no im2col,
+    // no transpose; output channels are the GEMM's rows (per-row bias and output stage)
+    const plane = r.inC * hw, outPlane = r.outC * hw;
+    for (let n = 0; n < r.batch; n++) {
+      const call = resolveGemmInt8(
+        r.outC,
+        hw,
+        r.inC,
+        weight,
+        input.subarray(n * plane, (n + 1) * plane),
+        {
+          aZeroPoint: c.zw[0],
+          bZeroPoint: c.zx,
+          kernel: "wasm",
+        },
+      );
+      gemmInt8Wasm(call, null, {
+        kind: "rowCodes",
+        stage,
+        rowBias: c.bias,
+        out: out.subarray(n * outPlane, (n + 1) * outPlane),
+      });
+    }
+    return out;
+  }
   const len = chunkImages(r, hw) * hw * r.coutG;
   const codes = stage.dtype === "int8" ? new Int8Array(len) : new Uint8Array(len);
   const stages = Array.from(
@@ -261,6 +290,22 @@ export function conv2dInt8Requantized(
     }
   });
   return out;
+}
+
+/**
+ * Whether a convolution runs as weights · input on the Wasm GEMM: 1×1, stride 1, no padding,
+ * one group, one weight zero point for every output channel (per-channel weights are
+ * symmetric in practice, z_w = 0).
+ */
+function pointwiseAsWeightsTimesInput(c: ConvInt8Call, weight: Int8Operand): boolean {
+  const { r } = c;
+  if (c.kernel === "ts" || !wasmAvailable() || r.groups !== 1 || r.kh !== 1 || r.kw !== 1) {
+    return false;
+  }
+  if (r.sh !== 1 || r.sw !== 1 || r.padT + r.padL + r.padB + r.padR !== 0) return false;
+  if (weight.length !== r.outC * r.inC) return false;
+  for (let o = 1; o < r.outC; o++) if (c.zw[o] !== c.zw[0]) return false;
+  return true;
 }
 
 /** GEMM options of one group (zero points and bias restricted to its output channels). */

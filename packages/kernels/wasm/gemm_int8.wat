@@ -988,4 +988,28 @@
           (local.set $j (i32.add (local.get $j) (local.get $w)))))
       (br $cols)))
   )
+
+  ;; Rows [0, $m) of C (n columns, i32): C_ij += bias_i (per-row bias, wrapping).
+  (func (export "add_row_bias") (param $c i32) (param $n i32) (param $m i32) (param $bias i32)
+    (local $i i32) (local $j i32) (local $b i32) (local $bv v128)
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+      (local.set $b (i32.load (i32.add (local.get $bias) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $bv (i32x4.splat (local.get $b)))
+      (local.set $j (i32.const 0))
+      (block $vdone (loop $vec
+        (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
+        (v128.store (local.get $c) (i32x4.add (v128.load (local.get $c)) (local.get $bv)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vec)))
+      (block $sdone (loop $scalar
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $n)))
+        (i32.store (local.get $c) (i32.add (i32.load (local.get $c)) (local.get $b)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $scalar)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+  )
 )
