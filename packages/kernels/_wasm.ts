@@ -263,6 +263,24 @@ export interface ElementwiseExports {
     unsigned: number,
   ): void;
   lut8(table: number, src: number, dst: number, n: number): void;
+  mul_q_blocks(
+    a: number,
+    ta: number,
+    b: number,
+    tb: number,
+    nb: number,
+    inner: number,
+    za: number,
+    sa: number,
+    zb: number,
+    sb: number,
+    sy: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    dst: number,
+    unsigned: number,
+  ): void;
 }
 
 /** The compiled modules (shared by the pool's workers). */

@@ -51,6 +51,11 @@ export interface MulInt8Options {
   clampMax?: number;
   /** Output codes (length ≥ n, the type of `dtype`); allocated when omitted. */
   out?: Int8Array | Uint8Array;
+  /**
+   * Each code of b covers this many consecutive outputs (b.length · bInner = a.length): a
+   * per-channel gate on NCHW codes has bInner = H·W. Default 1.
+   */
+  bInner?: number;
   /** Implementation. Default `"auto"`. */
   kernel?: KernelChoice;
 }
@@ -75,7 +80,8 @@ const TYPE: [new (n: number) => CodesOperand, number][] = [
  * @param b Codes of b (same length as a).
  * @param options Scales, zero points, output type, clamp, output, kernel.
  * @returns The output codes (`options.out` when given).
- * @throws {RangeError} On lengths that differ, scales that are not positive and finite, zero
+ * @throws {RangeError} On lengths that do not match (`a.length = b.length · bInner`), scales
+ *   that are not positive and finite, zero
  *   points or clamps outside the output type, or a short output.
  * @throws {TypeError} When an operand is not an Int8Array, Uint8Array or Int32Array.
  *
@@ -99,8 +105,11 @@ export function mulInt8Requantized(
   }
   checkType("a", a, [Int8Array, Uint8Array, Int32Array]);
   checkType("b", b, [Int8Array, Uint8Array, Int32Array]);
-  if (a.length !== b.length) {
-    throw new RangeError(`a and b must have the same length, got ${a.length} and ${b.length}`);
+  const inner = checkIntRange("options.bInner", options.bInner ?? 1, 1, 2 ** 31 - 1);
+  if (a.length !== b.length * inner) {
+    throw new RangeError(
+      `a must have b.length · options.bInner = ${b.length * inner} codes, got ${a.length}`,
+    );
   }
   const sa = scale("options.aScale", options.aScale);
   const sb = scale("options.bScale", options.bScale);
@@ -130,7 +139,7 @@ export function mulInt8Requantized(
   if (!w) {
     const f = Math.fround;
     for (let i = 0; i < n; i++) {
-      let v = f(f(f(sa * (a[i] - za)) * f(sb * (b[i] - zb))) / sy);
+      let v = f(f(f(sa * (a[i] - za)) * f(sb * (b[(i / inner) | 0] - zb))) / sy);
       v = v < lo - zp ? lo - zp : v > hi - zp ? hi - zp : v;
       let r = Math.floor(v + 0.5);
       if (r - v === 0.5 && (r & 1) !== 0) r -= 1; // tie: to even
@@ -144,7 +153,28 @@ export function mulInt8Requantized(
   const u8 = new Uint8Array(reserve(w, arena.end));
   u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), aAt);
   u8.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), bAt);
-  w.ew.mul_q(aAt, ta, bAt, tb, n, za, sa, zb, sb, sy, zp, lo, hi, dAt, dtype === "uint8" ? 1 : 0);
+  const unsigned = dtype === "uint8" ? 1 : 0;
+  if (inner === 1) w.ew.mul_q(aAt, ta, bAt, tb, n, za, sa, zb, sb, sy, zp, lo, hi, dAt, unsigned);
+  else {
+    w.ew.mul_q_blocks(
+      aAt,
+      ta,
+      bAt,
+      tb,
+      b.length,
+      inner,
+      za,
+      sa,
+      zb,
+      sb,
+      sy,
+      zp,
+      lo,
+      hi,
+      dAt,
+      unsigned,
+    );
+  }
   new Uint8Array(out.buffer, out.byteOffset, n).set(u8.subarray(dAt, dAt + n));
   return out;
 }

@@ -61,10 +61,36 @@ Deno.test("mulInt8Requantized: Wasm equals the reference bit for bit", () => {
   }
 });
 
+Deno.test("mulInt8Requantized: b broadcast in blocks equals b expanded, Wasm and reference", () => {
+  let seed = 500;
+  for (const [nb, inner] of [[1, 1], [3, 4], [5, 7], [16, 49], [2, 3]]) {
+    for (const signedB of [false, true]) {
+      seed++;
+      const a = randomInts(Int8Array, nb * inner, -128, 127, seed);
+      const b = signedB
+        ? randomInts(Int8Array, nb, -128, 127, seed + 1)
+        : randomInts(Uint8Array, nb, 0, 255, seed + 1);
+      const expanded = Int32Array.from({ length: nb * inner }, (_, i) => b[Math.floor(i / inner)]);
+      const opts = {
+        aScale: 0.031,
+        aZeroPoint: 3,
+        bScale: 1 / 255,
+        bZeroPoint: signedB ? -128 : 0,
+        outScale: 0.029,
+        dtype: "int8" as const,
+      };
+      const want = mulInt8Requantized(a, expanded, { ...opts, kernel: "ts" });
+      deepEqual(mulInt8Requantized(a, b, { ...opts, bInner: inner, kernel: "wasm" }), want);
+      deepEqual(mulInt8Requantized(a, b, { ...opts, bInner: inner, kernel: "ts" }), want);
+    }
+  }
+});
+
 Deno.test("mulInt8Requantized: bad arguments are named", () => {
   const a = new Int8Array(3);
   const o = { aScale: 1, bScale: 1, outScale: 1, dtype: "int8" as const };
-  throws(() => mulInt8Requantized(a, new Int8Array(2), o), /same length/);
+  throws(() => mulInt8Requantized(a, new Int8Array(2), o), /b.length · options.bInner = 2/);
+  throws(() => mulInt8Requantized(a, a, { ...o, bInner: 0 }), /options.bInner/);
   throws(() => mulInt8Requantized(a, a, { ...o, aScale: 0 }), /options.aScale/);
   throws(() => mulInt8Requantized(a, a, { ...o, outZeroPoint: 200 }), /options.outZeroPoint/);
   throws(() => mulInt8Requantized(a, a, { ...o, out: new Uint8Array(3) }), /options.out/);

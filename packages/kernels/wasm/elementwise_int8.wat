@@ -129,4 +129,66 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $sl)))
   )
+
+  ;; mul_q with b broadcast in blocks: b_j multiplies outputs [j·inner, (j + 1)·inner) (a
+  ;; per-channel gate on an NCHW tensor: inner = H·W). Same float32 steps as mul_q.
+  (func (export "mul_q_blocks") (param $a i32) (param $ta i32) (param $b i32) (param $tb i32)
+                                (param $nb i32) (param $inner i32) (param $za i32) (param $sa f32)
+                                (param $zb i32) (param $sb f32) (param $sy f32) (param $zp i32)
+                                (param $lo i32) (param $hi i32) (param $dst i32)
+                                (param $unsigned i32)
+    (local $j i32) (local $i i32) (local $base i32) (local $v v128) (local $s f32) (local $pb f32)
+    (local $zav v128) (local $sav v128) (local $pbv v128) (local $syv v128)
+    (local $flo v128) (local $fhi v128) (local $zpv v128)
+    (local.set $zav (i32x4.splat (local.get $za)))
+    (local.set $sav (f32x4.splat (local.get $sa)))
+    (local.set $syv (f32x4.splat (local.get $sy)))
+    (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
+    (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
+    (local.set $zpv (i32x4.splat (local.get $zp)))
+    (block $bdone (loop $bl
+      (br_if $bdone (i32.ge_u (local.get $j) (local.get $nb)))
+      (local.set $pb (f32.mul (local.get $sb) (f32.convert_i32_s
+        (i32.sub (call $load1 (local.get $b) (local.get $tb) (local.get $j)) (local.get $zb)))))
+      (local.set $pbv (f32x4.splat (local.get $pb)))
+      (local.set $base (i32.mul (local.get $j) (local.get $inner)))
+      (local.set $i (i32.const 0))
+      (block $vdone (loop $vl
+        (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $inner)))
+        (local.set $v (f32x4.div
+          (f32x4.mul
+            (f32x4.mul (local.get $sav) (f32x4.convert_i32x4_s
+              (i32x4.sub (call $load4 (local.get $a) (local.get $ta) (i32.add (local.get $base) (local.get $i)))
+                (local.get $zav))))
+            (local.get $pbv))
+          (local.get $syv)))
+        (local.set $v (f32x4.nearest (f32x4.min (f32x4.max (local.get $v) (local.get $flo)) (local.get $fhi))))
+        (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zpv)))
+        (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
+        (local.set $v (select (result v128)
+          (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
+          (i8x16.narrow_i16x8_s (local.get $v) (local.get $v))
+          (local.get $unsigned)))
+        (v128.store32_lane 0 (i32.add (local.get $dst) (i32.add (local.get $base) (local.get $i))) (local.get $v))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vl)))
+      (block $sdone (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $i) (local.get $inner)))
+        (local.set $s (f32.div
+          (f32.mul
+            (f32.mul (local.get $sa) (f32.convert_i32_s
+              (i32.sub (call $load1 (local.get $a) (local.get $ta) (i32.add (local.get $base) (local.get $i)))
+                (local.get $za))))
+            (local.get $pb))
+          (local.get $sy)))
+        (local.set $s (f32.nearest (f32.min (f32.max (local.get $s)
+          (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp))))
+          (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp))))))
+        (i32.store8 (i32.add (local.get $dst) (i32.add (local.get $base) (local.get $i)))
+          (i32.add (i32.trunc_sat_f32_s (local.get $s)) (local.get $zp)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $sl)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $bl)))
+  )
 )
