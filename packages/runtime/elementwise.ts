@@ -208,6 +208,8 @@ export function mul(
   out: OutputQuant,
   options: AddOptions = {},
 ): QuantizedTensor {
+  const blocks = mulByBlocks(a, b, out, options);
+  if (blocks) return blocks;
   const { shape, qa, qb, za, zb, clampMin, clampMax } = binaryOperands("mul", a, b, out, options);
   const y = new Int32Array(qa.length);
   const mode = options.mode ?? "float";
@@ -255,6 +257,58 @@ export function mul(
     }
   } else throw new RangeError(`options.mode must be "fixed" or "float", got ${String(mode)}`);
   return QuantizedTensor.fromCodes(y, shape, out.dtype, out.scale, { zeroPoint: out.zeroPoint });
+}
+
+/**
+ * The float-mode product when one operand's shape is the other's with trailing 1s (equal
+ * shapes, a per-channel gate [N, C, 1, 1] on [N, C, H, W], a scalar): the kernels' loop with
+ * b broadcast in blocks, no index maps or gathered copies. The formula is symmetric in a and
+ * b, so either may be the small one. Null when the case does not apply.
+ */
+function mulByBlocks(
+  a: QuantizedTensor,
+  b: QuantizedTensor,
+  out: OutputQuant,
+  options: AddOptions,
+): QuantizedTensor | null {
+  if ((options.mode ?? "float") !== "float" || (out.dtype !== "int8" && out.dtype !== "uint8")) {
+    return null;
+  }
+  per("a", a);
+  per("b", b);
+  checkOutputQuant(out);
+  for (const [x, g] of [[a, b], [b, a]]) {
+    const s = x.shape, t = g.shape;
+    if (s.length !== t.length) continue;
+    let d = s.length;
+    while (d > 0 && t[d - 1] === 1) d--;
+    let same = true;
+    for (let i = 0; i < d; i++) same &&= s[i] === t[i];
+    if (!same) continue;
+    const qx = x.codes(), qg = g.codes();
+    if (!isCodeArray(qx) || !isCodeArray(qg) || qx.length === 0 || qg.length === 0) return null;
+    const { clampMin, clampMax } = activationClamp(options.activation ?? "none", out);
+    const q = mulInt8Requantized(qx, qg, {
+      aScale: x.scale[0],
+      aZeroPoint: x.zeroPoint[0],
+      bScale: g.scale[0],
+      bZeroPoint: g.zeroPoint[0],
+      outScale: Math.fround(out.scale),
+      outZeroPoint: out.zeroPoint,
+      dtype: out.dtype,
+      clampMin,
+      clampMax,
+      bInner: qx.length / qg.length,
+    });
+    return new QuantizedTensor({
+      q,
+      shape: [...s],
+      dtype: out.dtype,
+      scale: out.scale,
+      zeroPoint: out.zeroPoint,
+    });
+  }
+  return null;
 }
 
 /** Whether codes are in one of the arrays the kernels' elementwise loops take. */
