@@ -263,6 +263,23 @@ export interface ElementwiseExports {
     unsigned: number,
   ): void;
   lut8(table: number, src: number, dst: number, n: number): void;
+  add_q(
+    a: number,
+    ta: number,
+    b: number,
+    tb: number,
+    n: number,
+    za: number,
+    ra: number,
+    zb: number,
+    rb: number,
+    unused: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    dst: number,
+    unsigned: number,
+  ): void;
   mul_q_blocks(
     a: number,
     ta: number,

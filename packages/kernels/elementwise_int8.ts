@@ -103,39 +103,12 @@ export function mulInt8Requantized(
   if (options === null || typeof options !== "object") {
     throw new TypeError("options must be an object with the scales and dtype");
   }
-  checkType("a", a, [Int8Array, Uint8Array, Int32Array]);
-  checkType("b", b, [Int8Array, Uint8Array, Int32Array]);
   const inner = checkIntRange("options.bInner", options.bInner ?? 1, 1, 2 ** 31 - 1);
-  if (a.length !== b.length * inner) {
-    throw new RangeError(
-      `a must have b.length · options.bInner = ${b.length * inner} codes, got ${a.length}`,
-    );
-  }
+  const { n, za, zb, zp, lo, hi, out, w } = resolveCodes(a, b, options, inner);
   const sa = scale("options.aScale", options.aScale);
   const sb = scale("options.bScale", options.bScale);
   const sy = scale("options.outScale", options.outScale);
   const dtype = options.dtype;
-  if (dtype !== "int8" && dtype !== "uint8") {
-    throw new RangeError(`options.dtype must be "int8" or "uint8", got ${String(dtype)}`);
-  }
-  const [tlo, thi] = dtype === "int8" ? [-128, 127] : [0, 255];
-  const za = checkIntRange("options.aZeroPoint", options.aZeroPoint ?? 0, -(2 ** 31), 2 ** 31 - 1);
-  const zb = checkIntRange("options.bZeroPoint", options.bZeroPoint ?? 0, -(2 ** 31), 2 ** 31 - 1);
-  const zp = checkIntRange("options.outZeroPoint", options.outZeroPoint ?? 0, tlo, thi);
-  const lo = checkIntRange("options.clampMin", options.clampMin ?? tlo, tlo, thi);
-  const hi = checkIntRange("options.clampMax", options.clampMax ?? thi, lo, thi);
-  const n = a.length;
-  const out = options.out ?? (dtype === "int8" ? new Int8Array(n) : new Uint8Array(n));
-  if ((dtype === "int8") !== (out instanceof Int8Array) || out.length < n) {
-    throw new RangeError(
-      `options.out must be a${dtype === "int8" ? "n Int8Array" : " Uint8Array"} of length ≥ ${n}`,
-    );
-  }
-  const kernel = checkKernel(options.kernel);
-  const w = kernel === "ts" ? null : kernels();
-  if (kernel === "wasm" && !w) {
-    throw new RangeError('options.kernel is "wasm" but this runtime does not validate Wasm SIMD');
-  }
   if (!w) {
     const f = Math.fround;
     for (let i = 0; i < n; i++) {
@@ -147,12 +120,7 @@ export function mulInt8Requantized(
     }
     return out;
   }
-  const ta = TYPE.find(([t]) => a instanceof t)![1], tb = TYPE.find(([t]) => b instanceof t)![1];
-  const arena = new Arena();
-  const aAt = arena.alloc(a.byteLength), bAt = arena.alloc(b.byteLength), dAt = arena.alloc(n);
-  const u8 = new Uint8Array(reserve(w, arena.end));
-  u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), aAt);
-  u8.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), bAt);
+  const { aAt, ta, bAt, tb, dAt, u8 } = stage(w, a, b, n);
   const unsigned = dtype === "uint8" ? 1 : 0;
   if (inner === 1) w.ew.mul_q(aAt, ta, bAt, tb, n, za, sa, zb, sb, sy, zp, lo, hi, dAt, unsigned);
   else {
@@ -236,4 +204,162 @@ export function lookup8<T extends Int8Array | Uint8Array = Uint8Array>(
   w.ew.lut8(tAt, sAt, dAt, n);
   d8.set(u8.subarray(dAt, dAt + n));
   return dst;
+}
+
+/** Options of {@link addInt8Requantized}. */
+export interface AddInt8Options {
+  /** r_a = s_a / s_y, taken as float32 (positive). */
+  aRatio: number;
+  /** Zero point of a. Default 0. */
+  aZeroPoint?: number;
+  /** r_b = s_b / s_y, taken as float32 (positive). */
+  bRatio: number;
+  /** Zero point of b. Default 0. */
+  bZeroPoint?: number;
+  /** Output zero point, inside the output type. Default 0. */
+  outZeroPoint?: number;
+  /** Output type. */
+  dtype: "int8" | "uint8";
+  /** Smallest output code (a fused activation). Default the type's minimum. */
+  clampMin?: number;
+  /** Largest output code. Default the type's maximum. */
+  clampMax?: number;
+  /** Output codes (length ≥ n, the type of `dtype`); allocated when omitted. */
+  out?: Int8Array | Uint8Array;
+  /** Implementation. Default `"auto"`. */
+  kernel?: KernelChoice;
+}
+
+/**
+ * Elementwise int8 addition with requantization (onnxruntime `QLinearAdd`, float semantics):
+ * `y_i = clamp(rne(f32(f32(r_a·(a_i − z_a)) + f32(r_b·(b_i − z_b)))) + z_y)` with the rescale
+ * ratios `r = s / s_y` as float32. Both operands have one code per output element.
+ *
+ * @param a Codes of a.
+ * @param b Codes of b (same length).
+ * @param options Ratios, zero points, output type, clamp, output, kernel.
+ * @returns The output codes (`options.out` when given).
+ * @throws {RangeError} On lengths that differ, ratios that are not positive and finite, zero
+ *   points or clamps outside the output type, or a short output.
+ * @throws {TypeError} When an operand is not an Int8Array, Uint8Array or Int32Array.
+ *
+ * @example A residual add on one grid
+ * ```ts
+ * import { addInt8Requantized } from "@lowbit/kernels/elementwise-int8";
+ * import { deepEqual } from "node:assert/strict";
+ * const y = addInt8Requantized(new Int8Array([1, 100, -3]), new Int8Array([2, 100, 0]), {
+ *   aRatio: 0.5, bRatio: 0.5, dtype: "int8",
+ * });
+ * deepEqual([...y], [2, 100, -2]); // 1.5 → 2, 100, −1.5 → −2 (ties to even)
+ * ```
+ */
+export function addInt8Requantized(
+  a: CodesOperand,
+  b: CodesOperand,
+  options: AddInt8Options,
+): Int8Array | Uint8Array {
+  if (options === null || typeof options !== "object") {
+    throw new TypeError("options must be an object with the ratios and dtype");
+  }
+  const c = resolveCodes(a, b, options, 1);
+  const ra = scale("options.aRatio", options.aRatio);
+  const rb = scale("options.bRatio", options.bRatio);
+  const { n, za, zb, zp, lo, hi, out, w } = c;
+  if (!w) {
+    const f = Math.fround;
+    for (let i = 0; i < n; i++) {
+      let v = f(f(ra * (a[i] - za)) + f(rb * (b[i] - zb)));
+      v = v < lo - zp ? lo - zp : v > hi - zp ? hi - zp : v;
+      let r = Math.floor(v + 0.5);
+      if (r - v === 0.5 && (r & 1) !== 0) r -= 1; // tie: to even
+      out[i] = r + zp;
+    }
+    return out;
+  }
+  const { aAt, ta, bAt, tb, dAt, u8 } = stage(w, a, b, n);
+  w.ew.add_q(
+    aAt,
+    ta,
+    bAt,
+    tb,
+    n,
+    za,
+    ra,
+    zb,
+    rb,
+    1,
+    zp,
+    lo,
+    hi,
+    dAt,
+    options.dtype === "uint8" ? 1 : 0,
+  );
+  new Uint8Array(out.buffer, out.byteOffset, n).set(u8.subarray(dAt, dAt + n));
+  return out;
+}
+
+/** Shared validation of the elementwise calls (operands, zero points, clamp, output, kernel). */
+function resolveCodes(
+  a: CodesOperand,
+  b: CodesOperand,
+  options: {
+    aZeroPoint?: number;
+    bZeroPoint?: number;
+    outZeroPoint?: number;
+    dtype: "int8" | "uint8";
+    clampMin?: number;
+    clampMax?: number;
+    out?: Int8Array | Uint8Array;
+    kernel?: KernelChoice;
+  },
+  inner: number,
+) {
+  checkType("a", a, [Int8Array, Uint8Array, Int32Array]);
+  checkType("b", b, [Int8Array, Uint8Array, Int32Array]);
+  if (a.length !== b.length * inner) {
+    throw new RangeError(
+      inner === 1
+        ? `a and b must have the same length, got ${a.length} and ${b.length}`
+        : `a must have b.length · options.bInner = ${b.length * inner} codes, got ${a.length}`,
+    );
+  }
+  const dtype = options.dtype;
+  if (dtype !== "int8" && dtype !== "uint8") {
+    throw new RangeError(`options.dtype must be "int8" or "uint8", got ${String(dtype)}`);
+  }
+  const [tlo, thi] = dtype === "int8" ? [-128, 127] : [0, 255];
+  const za = checkIntRange("options.aZeroPoint", options.aZeroPoint ?? 0, -(2 ** 31), 2 ** 31 - 1);
+  const zb = checkIntRange("options.bZeroPoint", options.bZeroPoint ?? 0, -(2 ** 31), 2 ** 31 - 1);
+  const zp = checkIntRange("options.outZeroPoint", options.outZeroPoint ?? 0, tlo, thi);
+  const lo = checkIntRange("options.clampMin", options.clampMin ?? tlo, tlo, thi);
+  const hi = checkIntRange("options.clampMax", options.clampMax ?? thi, lo, thi);
+  const n = a.length;
+  const out = options.out ?? (dtype === "int8" ? new Int8Array(n) : new Uint8Array(n));
+  if ((dtype === "int8") !== (out instanceof Int8Array) || out.length < n) {
+    throw new RangeError(
+      `options.out must be a${dtype === "int8" ? "n Int8Array" : " Uint8Array"} of length ≥ ${n}`,
+    );
+  }
+  const kernel = checkKernel(options.kernel);
+  const w = kernel === "ts" ? null : kernels();
+  if (kernel === "wasm" && !w) {
+    throw new RangeError('options.kernel is "wasm" but this runtime does not validate Wasm SIMD');
+  }
+  return { n, za, zb, zp, lo, hi, out, w };
+}
+
+/** Copies both operands into the arena; returns their addresses, type codes and the output's. */
+function stage(
+  w: NonNullable<ReturnType<typeof kernels>>,
+  a: CodesOperand,
+  b: CodesOperand,
+  n: number,
+) {
+  const ta = TYPE.find(([t]) => a instanceof t)![1], tb = TYPE.find(([t]) => b instanceof t)![1];
+  const arena = new Arena();
+  const aAt = arena.alloc(a.byteLength), bAt = arena.alloc(b.byteLength), dAt = arena.alloc(n);
+  const u8 = new Uint8Array(reserve(w, arena.end));
+  u8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), aAt);
+  u8.set(new Uint8Array(b.buffer, b.byteOffset, b.byteLength), bAt);
+  return { aAt, ta, bAt, tb, dAt, u8 };
 }

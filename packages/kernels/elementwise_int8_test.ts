@@ -2,7 +2,7 @@
 // (every operand type, both output types, lengths around the 4-lane step, extreme codes and
 // zero points, scales that round, overflow to the clamp), and closed forms for the reference.
 import { deepEqual, throws } from "node:assert/strict";
-import { lookup8, mulInt8Requantized } from "./elementwise_int8.ts";
+import { addInt8Requantized, lookup8, mulInt8Requantized } from "./elementwise_int8.ts";
 import { randomInts } from "./_test_util.ts";
 import { Philox } from "@lowbit/rounding";
 
@@ -89,7 +89,11 @@ Deno.test("mulInt8Requantized: b broadcast in blocks equals b expanded, Wasm and
 Deno.test("mulInt8Requantized: bad arguments are named", () => {
   const a = new Int8Array(3);
   const o = { aScale: 1, bScale: 1, outScale: 1, dtype: "int8" as const };
-  throws(() => mulInt8Requantized(a, new Int8Array(2), o), /b.length · options.bInner = 2/);
+  throws(() => mulInt8Requantized(a, new Int8Array(2), o), /same length/);
+  throws(
+    () => mulInt8Requantized(a, new Int8Array(2), { ...o, bInner: 2 }),
+    /b.length · options.bInner = 4/,
+  );
   throws(() => mulInt8Requantized(a, a, { ...o, bInner: 0 }), /options.bInner/);
   throws(() => mulInt8Requantized(a, a, { ...o, aScale: 0 }), /options.aScale/);
   throws(() => mulInt8Requantized(a, a, { ...o, outZeroPoint: 200 }), /options.outZeroPoint/);
@@ -113,4 +117,42 @@ Deno.test("lookup8: every byte through random tables, Wasm equals the reference 
   }
   throws(() => lookup8(new Uint8Array(255), new Uint8Array(1)), /256 entries/);
   throws(() => lookup8(new Uint8Array(256), new Uint8Array(3), new Uint8Array(2)), /length ≥ 3/);
+});
+
+Deno.test("addInt8Requantized: closed forms and Wasm equals the reference bit for bit", () => {
+  // equal grids: y = rne(a/2 + b/2) exactly (ties to even), then clamped
+  const a = new Int8Array([1, 3, -3, 127, -128, 5]), b = new Int8Array([2, 2, 0, 127, -128, -6]);
+  deepEqual(
+    [...addInt8Requantized(a, b, { aRatio: 0.5, bRatio: 0.5, dtype: "int8" })],
+    [2, 2, -2, 127, -128, 0], // 1.5 → 2, 2.5 → 2, −1.5 → −2, 127, −128, −0.5 → 0
+  );
+  const r = new Philox(9, 1);
+  let seed = 900;
+  for (const n of [0, 1, 3, 4, 9, 100, 1001]) {
+    for (const dtype of ["int8", "uint8"] as const) {
+      seed++;
+      const x = randomInts(Uint8Array, n, 0, 255, seed);
+      const y = seed % 2
+        ? randomInts(Int8Array, n, -128, 127, seed + 1)
+        : Int32Array.from(randomInts(Uint8Array, n, 0, 255, seed + 1));
+      const opts = {
+        aRatio: 0.1 + r.uniform() * 2,
+        aZeroPoint: 128,
+        bRatio: 0.1 + r.uniform() * 2,
+        bZeroPoint: y instanceof Int8Array ? -7 : 255,
+        outZeroPoint: dtype === "int8" ? 5 : 120,
+        dtype,
+        clampMin: dtype === "int8" ? 5 : 120,
+      };
+      deepEqual(
+        addInt8Requantized(x, y, { ...opts, kernel: "wasm" }),
+        addInt8Requantized(x, y, { ...opts, kernel: "ts" }),
+        `n=${n} ${dtype}`,
+      );
+    }
+  }
+  throws(
+    () => addInt8Requantized(a, a, { aRatio: -1, bRatio: 1, dtype: "int8" }),
+    /options.aRatio/,
+  );
 });

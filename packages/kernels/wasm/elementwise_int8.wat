@@ -80,6 +80,57 @@
       (br $sl)))
   )
 
+  ;; add_q: y_i = clamp(rne(f32(f32(r_a·(a_i − z_a)) + f32(r_b·(b_i − z_b)))) + z_y), r = s/s_y as
+  ;; float32 (onnxruntime QLinearAdd's float semantics); $sy is unused.
+  (func (export "add_q") (param $a i32) (param $ta i32) (param $b i32) (param $tb i32)
+                         (param $n i32) (param $za i32) (param $sa f32) (param $zb i32)
+                         (param $sb f32) (param $sy f32) (param $zp i32) (param $lo i32)
+                         (param $hi i32) (param $dst i32) (param $unsigned i32)
+    (local $i i32) (local $v v128) (local $s f32)
+    (local $zav v128) (local $zbv v128) (local $sav v128) (local $sbv v128) (local $syv v128)
+    (local $flo v128) (local $fhi v128) (local $zpv v128)
+    (local.set $zav (i32x4.splat (local.get $za)))
+    (local.set $zbv (i32x4.splat (local.get $zb)))
+    (local.set $sav (f32x4.splat (local.get $sa)))
+    (local.set $sbv (f32x4.splat (local.get $sb)))
+    (local.set $syv (f32x4.splat (local.get $sy)))
+    (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
+    (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
+    (local.set $zpv (i32x4.splat (local.get $zp)))
+    (block $vdone (loop $vl
+      (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
+      (local.set $v (f32x4.add
+          (f32x4.mul (local.get $sav) (f32x4.convert_i32x4_s
+            (i32x4.sub (call $load4 (local.get $a) (local.get $ta) (local.get $i)) (local.get $zav))))
+          (f32x4.mul (local.get $sbv) (f32x4.convert_i32x4_s
+            (i32x4.sub (call $load4 (local.get $b) (local.get $tb) (local.get $i)) (local.get $zbv))))))
+      ;; clamp first (the bounds are integers, so clamp and round commute), round half to even
+      (local.set $v (f32x4.nearest (f32x4.min (f32x4.max (local.get $v) (local.get $flo)) (local.get $fhi))))
+      (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zpv)))
+      (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
+      (local.set $v (select (result v128)
+        (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
+        (i8x16.narrow_i16x8_s (local.get $v) (local.get $v))
+        (local.get $unsigned)))
+      (v128.store32_lane 0 (i32.add (local.get $dst) (local.get $i)) (local.get $v))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $vl)))
+    (block $sdone (loop $sl
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $s (f32.add
+          (f32.mul (local.get $sa) (f32.convert_i32_s
+            (i32.sub (call $load1 (local.get $a) (local.get $ta) (local.get $i)) (local.get $za))))
+          (f32.mul (local.get $sb) (f32.convert_i32_s
+            (i32.sub (call $load1 (local.get $b) (local.get $tb) (local.get $i)) (local.get $zb))))))
+      (local.set $s (f32.nearest (f32.min (f32.max (local.get $s)
+        (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp))))
+        (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp))))))
+      (i32.store8 (i32.add (local.get $dst) (local.get $i))
+        (i32.add (i32.trunc_sat_f32_s (local.get $s)) (local.get $zp)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+
   ;; dst[i] = table[src[i]] for bytes (a 256-entry table of bytes, at $table): 16 swizzles of
   ;; 16-entry slices per 16 bytes; i8x16.swizzle gives 0 for indices ≥ 16, and x − 16k wraps
   ;; to ≥ 16 for x < 16k, so exactly one slice contributes each byte.
