@@ -35,7 +35,7 @@ import { broadcastIndex, broadcastShapes } from "@lowbit/graph/broadcast";
 import { namedMultiplier, shiftLimit, shiftOverflow } from "./_int32_check.ts";
 import { multiplyByQuantizedMultiplier, type RequantMode } from "./requantize.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
-import { mulInt8Requantized } from "@lowbit/kernels/elementwise-int8";
+import { addInt8Requantized, mulInt8Requantized } from "@lowbit/kernels/elementwise-int8";
 import {
   activationClamp,
   checkOutputQuant,
@@ -92,6 +92,29 @@ export function add(
   if (mode === "float") {
     const f = Math.fround;
     const ra = f(a.scale[0] / out.scale), rb = f(b.scale[0] / out.scale);
+    if (
+      (out.dtype === "int8" || out.dtype === "uint8") && isCodeArray(qa) && isCodeArray(qb) &&
+      ra > 0 && rb > 0 && Number.isFinite(ra) && Number.isFinite(rb)
+    ) {
+      // the same float32 steps on the kernels' WebAssembly SIMD loop (bit for bit)
+      const q = addInt8Requantized(qa, qb, {
+        aRatio: ra,
+        aZeroPoint: za,
+        bRatio: rb,
+        bZeroPoint: zb,
+        outZeroPoint: out.zeroPoint,
+        dtype: out.dtype,
+        clampMin,
+        clampMax,
+      });
+      return new QuantizedTensor({
+        q,
+        shape,
+        dtype: out.dtype,
+        scale: out.scale,
+        zeroPoint: out.zeroPoint,
+      });
+    }
     for (let i = 0; i < y.length; i++) {
       const v = f(f(ra * (qa[i] - za)) + f(rb * (qb[i] - zb)));
       y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
