@@ -2,7 +2,7 @@
 // with round-to-nearest-even, one kernel for every format (source: wasm/minifloat_rne.wat,
 // embedded by `deno task build:wasm`). Bit-identical to the TypeScript kernel in _rne_f32.ts.
 
-import type { BitsArray } from "./minifloat.ts";
+import type { BitsArray } from "./_types.ts";
 import type { RneParams } from "./_rne_f32.ts";
 import { MINIFLOAT_RNE_WASM_BASE64 } from "./_minifloat_rne_wasm_bytes.ts";
 

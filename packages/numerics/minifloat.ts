@@ -37,6 +37,7 @@ import {
 import { exponentOf, f32Bits, f32FromBits } from "./_bits.ts";
 import { rneF32, type RneParams } from "./_rne_f32.ts";
 import { encodeRneWasm, minifloatWasmAvailable } from "./_minifloat_wasm.ts";
+import type { BitsArray } from "./_types.ts";
 import {
   f16WasmAvailable,
   float16BitsToFloat32Wasm,
@@ -94,8 +95,7 @@ export interface EncodeOptions extends RoundingOptions {
   kernel?: "auto" | "wasm" | "ts";
 }
 
-/** Typed array holding bit patterns: one element per value. */
-export type BitsArray = Uint8Array | Uint16Array | Uint32Array;
+export type { BitsArray };
 
 interface Layout {
   /** Pattern shift inside the storage word (13 for TF32 stored as float32 bits). */

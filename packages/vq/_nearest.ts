@@ -25,7 +25,7 @@ export interface NearestResult {
   distance: Float32Array;
 }
 
-import type { KernelChoice } from "./kmeans.ts";
+import type { KernelChoice } from "./_types.ts";
 
 /** The reference: float32 squared distances in dimension order; ties to the lowest index. */
 export function nearestReference(job: NearestJob): NearestResult {

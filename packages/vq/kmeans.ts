@@ -28,11 +28,9 @@
 import { Philox, type RandomSource } from "@lowbit/rounding";
 import { checkData, checkInt, checkWeights } from "./_check.ts";
 import { nearest } from "./_nearest.ts";
+import type { KernelChoice } from "./_types.ts";
 
-export type { RandomSource };
-
-/** Which implementation runs: the chooser (`"auto"`: WebAssembly SIMD when available), or one forced. */
-export type KernelChoice = "auto" | "wasm" | "ts";
+export type { KernelChoice, RandomSource };
 
 /** Options of {@link kmeans}. */
 export interface KMeansOptions {
