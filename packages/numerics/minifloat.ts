@@ -42,7 +42,7 @@ import {
   f16WasmAvailable,
   float16BitsToFloat32Wasm,
   float32ToFloat16BitsWasm,
-} from "./f16_wasm.ts";
+} from "./_f16_wasm.ts";
 
 const CHUNK = 16384;
 let scratch: Int32Array | undefined;

@@ -30,4 +30,4 @@ export * from "./block_fp.ts";
 export * from "./fixed_point.ts";
 export * from "./integer.ts";
 export * from "./packing.ts";
-export * from "./f16_wasm.ts";
+export * from "./f16.ts";

@@ -1,5 +1,5 @@
 // FP16 conversion of 1 Mi elements: the WebAssembly SIMD kernel vs native Float16Array.
-import { float16BitsToFloat32Wasm, float32ToFloat16BitsWasm } from "./f16_wasm.ts";
+import { float16BitsToFloat32Wasm, float32ToFloat16BitsWasm } from "./_f16_wasm.ts";
 
 const N = 1 << 20;
 

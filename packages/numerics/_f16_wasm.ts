@@ -1,10 +1,5 @@
-/**
- * Float32 ↔ IEEE binary16 (FP16) bit patterns with a WebAssembly SIMD kernel
- * (source: `wasm/f16.wat`, embedded by `deno task build:wasm`). Bit-identical to native
- * `Float16Array` (round half to even), with an optional saturating mode.
- *
- * @module
- */
+// Private: the FP16 WebAssembly SIMD kernel (source: `wasm/f16.wat`, embedded by
+// `deno task build:wasm`) behind the public module f16.ts; minifloat.ts uses it for FP16.
 
 import { F16_WASM_BASE64 } from "./_f16_wasm_bytes.ts";
 
@@ -64,7 +59,7 @@ function requireKernel(): Kernel {
  * @example Check before choosing the kernel
  * ```ts
  * import { equal } from "node:assert/strict";
- * import { f16WasmAvailable } from "@lowbit/numerics/f16-wasm";
+ * import { f16WasmAvailable } from "@lowbit/numerics/f16";
  *
  * equal(f16WasmAvailable(), true); // Deno has WebAssembly SIMD
  * ```
@@ -88,7 +83,7 @@ export function f16WasmAvailable(): boolean {
  * @example Round to nearest even, overflow and saturation
  * ```ts
  * import { deepEqual, equal } from "node:assert/strict";
- * import { float32ToFloat16BitsWasm } from "@lowbit/numerics/f16-wasm";
+ * import { float32ToFloat16BitsWasm } from "@lowbit/numerics/f16";
  *
  * const src = new Float32Array([1, -2, 65519, 65520, 2 ** -24 * 3, -0]);
  * const bits = float32ToFloat16BitsWasm(src, new Uint16Array(6), false);
@@ -132,7 +127,7 @@ export function float32ToFloat16BitsWasm(
  * @example Normal, subnormal, signed zero and infinity
  * ```ts
  * import { deepEqual, equal } from "node:assert/strict";
- * import { float16BitsToFloat32Wasm } from "@lowbit/numerics/f16-wasm";
+ * import { float16BitsToFloat32Wasm } from "@lowbit/numerics/f16";
  *
  * const bits = new Uint16Array([0x3c00, 0xc000, 0x7bff, 0x0001, 0x8000, 0xfc00]);
  * const values = float16BitsToFloat32Wasm(bits, new Float32Array(6));

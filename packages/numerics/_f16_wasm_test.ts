@@ -1,5 +1,5 @@
 import { equal, ok, throws } from "node:assert/strict";
-import { float16BitsToFloat32Wasm, float32ToFloat16BitsWasm } from "./f16_wasm.ts";
+import { float16BitsToFloat32Wasm, float32ToFloat16BitsWasm } from "./_f16_wasm.ts";
 import { generate, listTargets } from "../../scripts/build_wasm.ts";
 
 const CHUNK = 65536;
