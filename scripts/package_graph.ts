@@ -63,6 +63,24 @@ export const KNOWN_EXCEPTIONS: readonly KnownException[] = [
   },
 ];
 
+/**
+ * The `inputs` of the `test` target of a package with known exceptions: the usual ones (see
+ * nx.json's targetDefaults) plus the files of the packages its tests import upwards and their
+ * dependencies, so that a cached test result is not replayed after those change (`nx affected`
+ * still does not select the package for such a change; the graph has no such edge).
+ */
+export function testInputs(name: string): unknown[] | undefined {
+  const up = KNOWN_EXCEPTIONS.filter((e) => e.from === name).map((e) => e.to).sort();
+  if (up.length === 0) return undefined;
+  return [
+    "default",
+    "^default",
+    "testData",
+    { input: "default", projects: up },
+    { input: "default", projects: up, dependencies: true },
+  ];
+}
+
 /** One row of docs/architecture.md's package table. */
 export interface FloorRow {
   /** Package directory name. */
@@ -369,6 +387,10 @@ if (import.meta.main) {
       const path = `${root}/packages/${name}/project.json`;
       const project = JSON.parse(await Deno.readTextFile(path)) as Record<string, unknown>;
       project.implicitDependencies = deps;
+      const inputs = testInputs(name);
+      const targets = project.targets as Record<string, Record<string, unknown>>;
+      if (inputs) targets.test.inputs = inputs;
+      else delete targets.test.inputs;
       await Deno.writeTextFile(path, JSON.stringify(project, null, 2) + "\n");
     }
   }

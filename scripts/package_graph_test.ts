@@ -13,6 +13,7 @@ import {
   specifiers,
   splitComments,
   targetPackage,
+  testInputs,
 } from "./package_graph.ts";
 
 const root = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
@@ -60,6 +61,12 @@ Deno.test("workspace: every package's project.json runs the pinned deno on that 
       await Deno.readTextFile(`${root}/packages/${name}/project.json`),
     ) as { name: string; targets: Record<string, { command: string; options?: { cwd?: string } }> };
     assert.equal(project.name, name);
+    // Packages whose tests import a higher floor hash those packages' files into the test cache.
+    assert.deepEqual(
+      (project.targets.test as { inputs?: unknown[] }).inputs,
+      testInputs(name),
+      `${name}: test inputs (deno run -A scripts/package_graph.ts --write)`,
+    );
     const config = JSON.parse(await Deno.readTextFile(`${root}/packages/${name}/deno.json`)) as {
       publish?: { exclude?: string[] };
     };
