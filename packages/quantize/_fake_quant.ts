@@ -9,7 +9,22 @@
  * @module
  */
 
+import { roundHalfEven } from "@lowbit/rounding/modes";
+
 const f = Math.fround;
+
+/** One fake-quantized value: fl((clamp(rne(fl(x · inv)) + Z, qmin, qmax) − Z) · S). */
+function fakeQuantValue(
+  x: number,
+  inv: number,
+  scale: number,
+  zeroPoint: number,
+  qmin: number,
+  qmax: number,
+): number {
+  const c = roundHalfEven(f(x * inv)) + zeroPoint;
+  return f(((c < qmin ? qmin : c > qmax ? qmax : c) - zeroPoint) * scale);
+}
 
 /**
  * Sum over i of (x̂ᵢ − xᵢ)² (accumulated in float64) for per-tensor parameters.
@@ -31,12 +46,7 @@ export function fakeQuantSquaredError(
   const inv = f(1 / scale);
   let sse = 0;
   for (let i = 0; i < x.length; i++) {
-    const v = f(x[i] * inv);
-    let r = Math.round(v);
-    if (r - v === 0.5 && r % 2 !== 0) r -= 1;
-    let c = r + zeroPoint;
-    c = c < qmin ? qmin : c > qmax ? qmax : c;
-    const e = f((c - zeroPoint) * scale) - x[i];
+    const e = fakeQuantValue(x[i], inv, scale, zeroPoint, qmin, qmax) - x[i];
     sse += e * e;
   }
   return sse;
@@ -64,11 +74,6 @@ export function fakeQuantInto(
 ): void {
   const inv = f(1 / scale);
   for (let i = 0; i < x.length; i++) {
-    const v = f(x[i] * inv);
-    let r = Math.round(v);
-    if (r - v === 0.5 && r % 2 !== 0) r -= 1;
-    let c = r + zeroPoint;
-    c = c < qmin ? qmin : c > qmax ? qmax : c;
-    out[i] = (c - zeroPoint) * scale;
+    out[i] = fakeQuantValue(x[i], inv, scale, zeroPoint, qmin, qmax);
   }
 }
