@@ -1,0 +1,14 @@
+/**
+ * @lowbit/binary: binarizers, ternarizers and their straight-through estimators (survey §IV-E).
+ *
+ * @example
+ * ```ts
+ * import { STE_RULES } from "@lowbit/binary";
+ * import { equal } from "node:assert/strict";
+ * equal(STE_RULES.hardTanh.grad(2, {}), 0);
+ * ```
+ *
+ * @module
+ */
+export * from "./ste.ts";
+export * from "./weights.ts";
