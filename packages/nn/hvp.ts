@@ -117,8 +117,7 @@ function secondDerivative(kind: string, x: number): [number, number] {
   }
 }
 
-// Convolution as a bilinear map: out += conv(x, w) over the geometry; the adjoints convT_x and
-// convT_w are its transposes in x and in w.
+// Convolution as a bilinear map y = conv(x, w); convTx and convTw are its transposes in x and w.
 interface ConvGeo {
   n: number;
   c: number;
@@ -138,29 +137,46 @@ interface ConvGeo {
   ow: number;
 }
 
-function convLoop(
+// The three bilinear loops share one index walk: for each (image, output channel, input
+// channel of its group, kernel tap, output row) the valid output columns [lo, hi) are those
+// whose input column lies inside the image; mode 0 is y += x·w, 1 is x̄ += g·w, 2 is w̄ += g·x.
+function convWalk(
   geo: ConvGeo,
-  visit: (xi: number, wi: number, yi: number) => void,
-): void {
+  mode: 0 | 1 | 2,
+  a: Float64Array,
+  b: Float64Array,
+  out: Float64Array,
+) {
   const { n, c, h, w, o, kh, kw, sh, sw, pt, pl, dh, dw, g, oh, ow } = geo;
   const cg = c / g, og = o / g;
-  for (let b = 0; b < n; b++) {
+  for (let bi = 0; bi < n; bi++) {
     for (let oc = 0; oc < o; oc++) {
       const grp = Math.floor(oc / og);
+      const yBase = (bi * o + oc) * oh * ow;
       for (let ic = 0; ic < cg; ic++) {
-        const cin = grp * cg + ic;
+        const xBase = (bi * c + grp * cg + ic) * h * w;
         for (let ky = 0; ky < kh; ky++) {
           for (let kx = 0; kx < kw; kx++) {
             const wi = ((oc * cg + ic) * kh + ky) * kw + kx;
+            const off = kx * dw - pl;
+            const lo = Math.max(0, Math.ceil(-off / sw));
+            const hi = Math.min(ow, Math.floor((w - 1 - off) / sw) + 1);
+            if (hi <= lo) continue;
+            let acc = 0;
+            const wv = mode === 2 ? 0 : b[wi];
             for (let oy = 0; oy < oh; oy++) {
               const iy = oy * sh - pt + ky * dh;
               if (iy < 0 || iy >= h) continue;
-              for (let ox = 0; ox < ow; ox++) {
-                const ix = ox * sw - pl + kx * dw;
-                if (ix < 0 || ix >= w) continue;
-                visit(((b * c + cin) * h + iy) * w + ix, wi, ((b * o + oc) * oh + oy) * ow + ox);
+              const yr = yBase + oy * ow, xr = xBase + iy * w + off;
+              if (mode === 0) {
+                for (let ox = lo; ox < hi; ox++) out[yr + ox] += a[xr + ox * sw] * wv;
+              } else if (mode === 1) {
+                for (let ox = lo; ox < hi; ox++) out[xr + ox * sw] += a[yr + ox] * wv;
+              } else {
+                for (let ox = lo; ox < hi; ox++) acc += a[yr + ox] * b[xr + ox * sw];
               }
             }
+            if (mode === 2) out[wi] += acc;
           }
         }
       }
@@ -169,21 +185,15 @@ function convLoop(
 }
 
 function conv(geo: ConvGeo, x: Float64Array, wt: Float64Array, y: Float64Array): void {
-  convLoop(geo, (xi, wi, yi) => {
-    y[yi] += x[xi] * wt[wi];
-  });
+  convWalk(geo, 0, x, wt, y);
 }
 
 function convTx(geo: ConvGeo, g: Float64Array, wt: Float64Array, xb: Float64Array): void {
-  convLoop(geo, (xi, wi, yi) => {
-    xb[xi] += g[yi] * wt[wi];
-  });
+  convWalk(geo, 1, g, wt, xb);
 }
 
 function convTw(geo: ConvGeo, g: Float64Array, x: Float64Array, wb: Float64Array): void {
-  convLoop(geo, (xi, wi, yi) => {
-    wb[wi] += g[yi] * x[xi];
-  });
+  convWalk(geo, 2, g, x, wb);
 }
 
 class Runner {
