@@ -12,3 +12,4 @@
  */
 export * from "./ste.ts";
 export * from "./weights.ts";
+export * from "./optim.ts";
