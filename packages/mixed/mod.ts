@@ -13,3 +13,5 @@
  */
 
 export * from "./sensitivity.ts";
+export * from "./allocate.ts";
+export * from "./baselines.ts";
