@@ -15,3 +15,4 @@
 export * from "./sensitivity.ts";
 export * from "./allocate.ts";
 export * from "./baselines.ts";
+export * from "./costs.ts";
