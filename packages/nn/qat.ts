@@ -293,6 +293,16 @@ export interface QatConfig {
   activationMode?: FakeQuantMode;
   /** Bit width of the input quantizer (minmax observer; default 8; 0 for none). */
   inputBits?: number;
+  /**
+   * Weight bits of individual Linear/Conv2d layers by path (e.g. `{ conv1: 8, fc: 3 }`;
+   * mixed precision); the others use `weightBits`.
+   */
+  layerWeightBits?: Readonly<Record<string, number>>;
+  /**
+   * Bits of the quantizer after individual top-level activation layers by name (e.g.
+   * `{ relu1: 8 }`); the others use `activationBits`.
+   */
+  layerActivationBits?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -301,10 +311,13 @@ export interface QatConfig {
  * top-level activation layer (`<name>_fq`), and an input quantizer comes first (`input_fq`).
  * The layers are shared with `model` (the weight quantizers are installed on them in place).
  *
+ * Per-layer widths (`layerWeightBits`, `layerActivationBits`) give mixed precision.
+ *
  * @param model The float model.
  * @param config Bit widths and modes.
  * @returns The QAT model.
- * @throws {RangeError} If a layer already has a weight quantizer or a bit width is invalid.
+ * @throws {RangeError} If a layer already has a weight quantizer, a bit width is invalid, or a
+ *   per-layer entry names no such layer.
  *
  * @example
  * ```ts
@@ -317,6 +330,20 @@ export interface QatConfig {
  * const q = prepareQat(m, { weightBits: 4, activationBits: 4 });
  * deepEqual(q.layers.map(([n]) => n), ["input_fq", "fc1", "relu1", "relu1_fq", "fc2"]);
  * ```
+ *
+ * @example Mixed precision: 8-bit first layer, 3-bit second, 6-bit activations after relu1
+ * ```ts
+ * import { type FakeQuant, prepareQat } from "@lowbit/nn/qat";
+ * import { Linear, ReLU, Sequential } from "@lowbit/nn";
+ * import { Philox } from "@lowbit/rounding/philox";
+ * import { deepEqual } from "node:assert/strict";
+ * const random = new Philox(1);
+ * const fc1 = new Linear(4, 4, { random }), fc2 = new Linear(4, 2, { random });
+ * const m = new Sequential([["fc1", fc1], ["relu1", new ReLU()], ["fc2", fc2]]);
+ * const q = prepareQat(m, { weightBits: 4, activationBits: 4, layerWeightBits: { fc1: 8, fc2: 3 }, layerActivationBits: { relu1: 6 } });
+ * const bits = (x: unknown) => (x as FakeQuant).bits;
+ * deepEqual([bits(fc1.weightQuant), bits(fc2.weightQuant), bits(q.layers[3][1])], [8, 3, 6]);
+ * ```
  */
 export function prepareQat(model: Sequential, config: QatConfig): Sequential {
   const entries: [string, Module][] = [];
@@ -327,31 +354,54 @@ export function prepareQat(model: Sequential, config: QatConfig): Sequential {
       new FakeQuant({ target: "activation", bits: inputBits, signed: false }),
     ]);
   }
-  const visit = (m: Module) => {
+  const layerW = config.layerWeightBits ?? {}, layerA = config.layerActivationBits ?? {};
+  const usedW = new Set<string>(), usedA = new Set<string>();
+  const visit = (m: Module, path: string) => {
     if (isWeightQuantizable(m)) {
+      const own = Object.hasOwn(layerW, path);
+      if (own) usedW.add(path);
       m.setWeightQuant(
         new FakeQuant({
           target: "weight",
-          bits: config.weightBits,
+          bits: own ? layerW[path] : config.weightBits,
           mode: config.weightMode ?? "minmax",
           channels: m.weight.shape[0],
         }),
       );
     }
-    for (const [, c] of m.namedChildren()) visit(c);
+    for (const [n, c] of m.namedChildren()) visit(c, `${path}.${n}`);
   };
   for (const [name, m] of model.layers) {
-    visit(m);
+    visit(m, name);
     entries.push([name, m]);
     if (m instanceof Activation && (m.kind === "relu" || m.kind === "relu6")) {
+      const own = Object.hasOwn(layerA, name);
+      if (own) usedA.add(name);
       entries.push([
         `${name}_fq`,
         new FakeQuant({
           target: "activation",
-          bits: config.activationBits,
+          bits: own ? layerA[name] : config.activationBits,
           mode: config.activationMode ?? "minmax",
         }),
       ]);
+    }
+  }
+  for (
+    const [key, table, used] of [
+      ["layerWeightBits", layerW, usedW],
+      ["layerActivationBits", layerA, usedA],
+    ] as const
+  ) {
+    const unknown = Object.keys(table).filter((k) => !used.has(k));
+    if (unknown.length > 0) {
+      throw new RangeError(
+        `config.${key} names no such layer: ${unknown.join(", ")} (` +
+          (key === "layerWeightBits"
+            ? "paths of Linear/Conv2d layers"
+            : "top-level ReLU/ReLU6 layers") +
+          ")",
+      );
     }
   }
   return new Sequential(entries);
