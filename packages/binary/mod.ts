@@ -13,3 +13,5 @@
 export * from "./ste.ts";
 export * from "./weights.ts";
 export * from "./optim.ts";
+export * from "./models.ts";
+export * from "./io.ts";

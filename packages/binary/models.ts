@@ -1,0 +1,295 @@
+/**
+ * Binary and ternary versions of the reference CNNs of `@lowbit/nn/models`, as the papers train
+ * them: the first and the last layer stay in float (BinaryConnect, BNN, XNOR-Net and TWN all
+ * keep them), the hidden layers get a weight transform (installed with `setWeightQuant`, so the
+ * latent float weight is what the optimizer updates), and for the methods with binary
+ * activations the hidden ReLUs become sign activations.
+ *
+ * | method          | hidden weights                          | hidden activations                      |
+ * | --------------- | --------------------------------------- | --------------------------------------- |
+ * | `binaryConnect` | sign(W), identity STE                   | ReLU (float)                            |
+ * | `twn`           | α·t(W), Δ = 0.7·E\|W\| (per tensor)     | ReLU (float)                            |
+ * | `bnn`           | sign(W), identity STE (latent clipped)  | sign(x), hard-tanh STE                  |
+ * | `xnor`          | α_o·sign(W), α per output channel       | β_n·sign(x), β per sample (`scaledSign`) |
+ *
+ * @example The Fashion CNN with BNN layers: conv2 and fc1 binary, their inputs ±1
+ * ```ts
+ * import { binaryFashionCnn } from "@lowbit/binary/models";
+ * import { Variable } from "@lowbit/nn/autograd";
+ * import { deepEqual } from "node:assert/strict";
+ * const net = binaryFashionCnn(1, "bnn");
+ * deepEqual(net.layers.map(([n]) => n).slice(0, 4), ["conv1", "bn1", "sign1", "pool1"]);
+ * deepEqual(net.forward(Variable.zeros([2, 1, 28, 28])).shape, [2, 10]);
+ * ```
+ *
+ * @module
+ */
+
+import { Module, Sequential } from "@lowbit/nn/module";
+import type { Variable } from "@lowbit/nn/autograd";
+import { Conv2d } from "@lowbit/nn/conv2d";
+import { Linear } from "@lowbit/nn/linear";
+import { Activation } from "@lowbit/nn/layers";
+import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
+import { steBinarize, type SteName } from "./ste.ts";
+import { binaryConnect, scaledSign, ternaryTwn } from "./weights.ts";
+
+/** The training methods of {@linkcode binarizeModel}. */
+export type BinaryMethod = "binaryConnect" | "twn" | "bnn" | "xnor";
+
+/** Every {@linkcode BinaryMethod}, in the order of the module table. */
+export const BINARY_METHODS: readonly BinaryMethod[] = Object.freeze([
+  "binaryConnect",
+  "twn",
+  "bnn",
+  "xnor",
+]);
+
+function checkMethod(method: BinaryMethod): BinaryMethod {
+  if (!BINARY_METHODS.includes(method)) {
+    throw new RangeError(`method must be one of ${BINARY_METHODS.join(", ")}; got ${method}`);
+  }
+  return method;
+}
+
+/** Whether a method binarizes the hidden activations too. */
+export function binaryActivations(method: BinaryMethod): boolean {
+  return checkMethod(method) === "bnn" || method === "xnor";
+}
+
+/**
+ * The weight transform of a method (module table), for `setWeightQuant`.
+ *
+ * @example
+ * ```ts
+ * import { WeightBinarizer } from "@lowbit/binary/models";
+ * import { Variable } from "@lowbit/nn/autograd";
+ * import { deepEqual } from "node:assert/strict";
+ * const w = Variable.from([0.5, -1.5, 2, 2], [2, 2]);
+ * deepEqual([...new WeightBinarizer("xnor").forward(w).data], [1, -1, 2, 2]);
+ * deepEqual([...new WeightBinarizer("bnn").forward(w).data], [1, -1, 1, 1]);
+ * ```
+ */
+export class WeightBinarizer extends Module {
+  /** The method. */
+  readonly method: BinaryMethod;
+
+  /**
+   * Makes the transform.
+   *
+   * @param method The method.
+   * @throws {RangeError} If the method is unknown.
+   */
+  constructor(method: BinaryMethod) {
+    super();
+    this.method = checkMethod(method);
+  }
+
+  /**
+   * Binarizes (or ternarizes) a latent weight.
+   *
+   * @param w `[out, …]`.
+   * @returns The quantized weight, same shape.
+   */
+  forward(w: Variable): Variable {
+    switch (this.method) {
+      case "twn":
+        return ternaryTwn(w);
+      case "xnor":
+        return scaledSign(w);
+      default:
+        return binaryConnect(w);
+    }
+  }
+
+  /**
+   * The transform's name.
+   *
+   * @returns e.g. `WeightBinarizer(xnor)`.
+   */
+  describe(): string {
+    return `WeightBinarizer(${this.method})`;
+  }
+}
+
+/**
+ * A sign activation: sign(x) with an STE row of `STE_RULES` backwards, or XNOR-Net's
+ * β_n·sign(x) with β per sample (`scaled`).
+ *
+ * @example
+ * ```ts
+ * import { SignActivation } from "@lowbit/binary/models";
+ * import { Variable } from "@lowbit/nn/autograd";
+ * import { deepEqual } from "node:assert/strict";
+ * const x = Variable.from([-0.5, 0, 2, 1], [2, 2]);
+ * deepEqual([...new SignActivation("hardTanh").forward(x).data], [-1, 1, 1, 1]);
+ * deepEqual([...new SignActivation("hardTanh", true).forward(x).data], [-0.25, 0.25, 1.5, 1.5]);
+ * ```
+ */
+export class SignActivation extends Module {
+  /** The STE row (unscaled form). */
+  readonly rule: SteName;
+  /** β per sample (XNOR-Net). */
+  readonly scaled: boolean;
+
+  /**
+   * Makes the layer.
+   *
+   * @param rule The STE row (default `"hardTanh"`).
+   * @param scaled Multiply by β_n = mean |x_n| per sample (default false).
+   */
+  constructor(rule: SteName = "hardTanh", scaled = false) {
+    super();
+    this.rule = rule;
+    this.scaled = scaled;
+  }
+
+  /**
+   * Binarizes.
+   *
+   * @param x `[N, …]`.
+   * @returns ±1 (or ±β_n), same shape.
+   */
+  forward(x: Variable): Variable {
+    return this.scaled ? scaledSign(x) : steBinarize(x, this.rule);
+  }
+
+  /**
+   * The layer's name.
+   *
+   * @returns e.g. `sign(hardTanh)`.
+   */
+  describe(): string {
+    return this.scaled ? `betaSign(${this.rule})` : `sign(${this.rule})`;
+  }
+}
+
+/** Which layers of a model {@linkcode binarizeModel} changes. */
+export interface BinarizePlan {
+  /** Hidden Conv2d/Linear layers whose weights are binarized (first and last excluded). */
+  layers: readonly string[];
+  /** Activation layers replaced by sign activations (methods with binary activations). */
+  activations: readonly string[];
+}
+
+/**
+ * Makes the binary version of a float model: a new Sequential over the same layer objects,
+ * with weight transforms on `plan.layers` and, for BNN and XNOR-Net, `plan.activations`
+ * replaced by {@linkcode SignActivation}s named `sign<i>` (for `relu<i>`) or `sign_<name>`.
+ *
+ * @param model The float model (its layers are reused, not copied).
+ * @param method The method.
+ * @param plan The layers to change.
+ * @returns The binary model.
+ * @throws {RangeError} If a named layer is missing or of the wrong kind.
+ *
+ * @example
+ * ```ts
+ * import { binarizeModel } from "@lowbit/binary/models";
+ * import { mnistCnn } from "@lowbit/nn/models";
+ * import { deepEqual } from "node:assert/strict";
+ * const net = binarizeModel(mnistCnn(1), "twn", { layers: ["conv2"], activations: [] });
+ * deepEqual(net.namedParameters().length, mnistCnn(1).namedParameters().length);
+ * ```
+ */
+export function binarizeModel(
+  model: Sequential,
+  method: BinaryMethod,
+  plan: BinarizePlan,
+): Sequential {
+  checkMethod(method);
+  const names = new Set(model.layers.map(([n]) => n));
+  for (const n of [...plan.layers, ...plan.activations]) {
+    if (!names.has(n)) throw new RangeError(`plan names layer "${n}", which the model lacks`);
+  }
+  const acts = binaryActivations(method);
+  return new Sequential(model.layers.map(([name, m]) => {
+    if (plan.layers.includes(name)) {
+      if (!(m instanceof Conv2d || m instanceof Linear)) {
+        throw new RangeError(`plan.layers: "${name}" is ${m.describe()}, not Conv2d/Linear`);
+      }
+      m.setWeightQuant(new WeightBinarizer(method));
+      return [name, m] as const;
+    }
+    if (acts && plan.activations.includes(name)) {
+      if (!(m instanceof Activation)) {
+        throw new RangeError(`plan.activations: "${name}" is ${m.describe()}, not an activation`);
+      }
+      const renamed = /^relu(\d+)$/.test(name) ? `sign${name.slice(4)}` : `sign_${name}`;
+      return [renamed, new SignActivation("hardTanh", method === "xnor")] as const;
+    }
+    return [name, m] as const;
+  }));
+}
+
+/** The plan of the Fashion CNN: conv2 and fc1 binary; conv1 and fc2 stay float. */
+export const FASHION_CNN_PLAN: BinarizePlan = Object.freeze({
+  layers: Object.freeze(["conv2", "fc1"]),
+  activations: Object.freeze(["relu1", "relu2", "relu3"]),
+});
+
+/** The plan of the MNIST CNN: conv2 binary; conv1 and fc stay float. */
+export const MNIST_CNN_PLAN: BinarizePlan = Object.freeze({
+  layers: Object.freeze(["conv2"]),
+  activations: Object.freeze(["relu1", "relu2"]),
+});
+
+/**
+ * `fashionCnn(seed)` binarized by {@linkcode FASHION_CNN_PLAN}.
+ *
+ * @param seed Initialisation seed.
+ * @param method The method.
+ * @returns The model.
+ *
+ * @example
+ * ```ts
+ * import { binaryFashionCnn } from "@lowbit/binary/models";
+ * import { equal } from "node:assert/strict";
+ * equal(binaryFashionCnn(1, "twn").layers.length, 12);
+ * ```
+ */
+export function binaryFashionCnn(seed: number, method: BinaryMethod): Sequential {
+  return binarizeModel(fashionCnn(seed), method, FASHION_CNN_PLAN);
+}
+
+/**
+ * `mnistCnn(seed)` binarized by {@linkcode MNIST_CNN_PLAN}.
+ *
+ * @param seed Initialisation seed.
+ * @param method The method.
+ * @returns The model.
+ *
+ * @example
+ * ```ts
+ * import { binaryMnistCnn } from "@lowbit/binary/models";
+ * import { equal } from "node:assert/strict";
+ * equal(binaryMnistCnn(1, "xnor").layers[2][0], "sign1");
+ * ```
+ */
+export function binaryMnistCnn(seed: number, method: BinaryMethod): Sequential {
+  return binarizeModel(mnistCnn(seed), method, MNIST_CNN_PLAN);
+}
+
+/**
+ * The latent weights of the binarized layers (the ones to clip for BinaryConnect, BNN and
+ * XNOR-Net, or to give to Bop).
+ *
+ * @param model A model from {@linkcode binarizeModel}.
+ * @returns The weights with a {@linkcode WeightBinarizer}.
+ *
+ * @example
+ * ```ts
+ * import { binarizedWeights, binaryFashionCnn } from "@lowbit/binary/models";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual(binarizedWeights(binaryFashionCnn(1, "bnn")).map((w) => w.shape), [[32, 16, 3, 3], [128, 1568]]);
+ * ```
+ */
+export function binarizedWeights(model: Sequential): Variable[] {
+  const out: Variable[] = [];
+  for (const [, m] of model.layers) {
+    if ((m instanceof Conv2d || m instanceof Linear) && m.weightQuant instanceof WeightBinarizer) {
+      out.push(m.weight);
+    }
+  }
+  return out;
+}
