@@ -51,7 +51,7 @@ import {
   type PrecisionAssignment,
   precisionOf,
 } from "./precision.ts";
-import type { MemoryLevel, Target } from "./target.ts";
+import type { MemoryLevel, SoftwareStack, Target } from "./target.ts";
 import { type NodeWork, nodeWork, shapeOf } from "./work.ts";
 
 /** Cost of one node. */
@@ -128,6 +128,8 @@ export interface ModelCost {
   };
   /** Levels whose time or energy the model could not include (no bandwidth / energy given). */
   unmodelled: string[];
+  /** The software stack priced (absent: peaks). */
+  stack?: string;
 }
 
 /** Options of {@linkcode costModel}. */
@@ -141,6 +143,14 @@ export interface CostModelOptions {
   nodes?: ReadonlySet<string>;
   /** Values crossing the target's `io` level (default: graph inputs and outputs). */
   io?: readonly string[];
+  /**
+   * Name of one of the target's software `stacks` (Eq. 1d): multiply-accumulate layers run at
+   * peak × the stack's efficiency for their kernel kind plus its per-layer overhead, and the
+   * stack's `runPower` (when given) is the power drawn while inferring: the model's energy is
+   * then `runPower · latency` (+ host-link energy), Eq. 3c. Default: no stack
+   * (peaks as the roofline's ceiling).
+   */
+  stack?: string;
 }
 
 function bytes(elements: number, bits: number): number {
@@ -219,6 +229,18 @@ export function costModel(
   options: CostModelOptions = {},
 ): ModelCost {
   const biasBits = options.biasBits ?? 32;
+  let stack: SoftwareStack | undefined;
+  if (options.stack !== undefined) {
+    stack = Object.hasOwn(target.stacks, options.stack) ? target.stacks[options.stack] : undefined;
+    if (stack === undefined) {
+      const known = Object.keys(target.stacks);
+      throw new RangeError(
+        `options.stack: target ${target.name} has no stack ${JSON.stringify(options.stack)}; ${
+          known.length === 0 ? "it lists none" : `it has ${known.join(", ")}`
+        }`,
+      );
+    }
+  }
   const order = topologicalOrder(graph);
   const works = new Map<string, NodeWork>(order.map((n) => [n.name, nodeWork(graph, n)]));
 
@@ -279,7 +301,10 @@ export function costModel(
     const p = precisionOf(assignment, n.name);
     const cp = computePrecision(p);
     const work = w.macs + w.elementOps;
-    const rate = (w.opClass && target.opClassRate[w.opClass]?.[cp]) ?? undefined;
+    const stackRate = stack !== undefined && w.kernel !== undefined
+      ? peakOf(target, cp, n.name) * stack.efficiency[w.kernel]
+      : undefined;
+    const rate = stackRate ?? (w.opClass && target.opClassRate[w.opClass]?.[cp]) ?? undefined;
     const computeSeconds = work === 0 ? 0 : work / (rate ?? peakOf(target, cp, n.name));
     let weightBytes = 0;
     for (const t of w.weights) weightBytes += bytes(t.elements, weightBitsOf(p, t.bias === true));
@@ -312,7 +337,8 @@ export function costModel(
       if (e === undefined) unmodelled.add(`${l.name} (energy)`);
       else energyPj += b * e;
     }
-    latencySeconds += target.nodeOverhead;
+    latencySeconds += target.nodeOverhead +
+      (stack !== undefined && w.kernel !== undefined ? stack.layerOverhead : 0);
     const macsBits = w.macs * bitsOf(p.weight) * bitsOf(p.activation);
     return {
       node: n.name,
@@ -352,8 +378,11 @@ export function costModel(
   // not fit the parameter cache stream over USB); that traffic is already in the layers.
   const sum = (f: (l: LayerCost) => number) => layers.reduce((s, l) => s + f(l), 0);
   const latencySeconds = sum((l) => l.latencySeconds) + ioSeconds;
-  const energyJoules = sum((l) => l.energyJoules) + ioEnergyPj * 1e-12 +
-    target.staticPower * latencySeconds;
+  // A stack's run power is the whole power drawn while inferring (a board measurement): it
+  // includes the core's dynamic power, so the per-layer energies are not added on top (Eq. 3c).
+  const energyJoules = stack?.runPower !== undefined
+    ? stack.runPower * latencySeconds + ioEnergyPj * 1e-12
+    : sum((l) => l.energyJoules) + ioEnergyPj * 1e-12 + target.staticPower * latencySeconds;
   return {
     target: target.name,
     layers,
@@ -375,6 +404,7 @@ export function costModel(
       energyJoules,
     },
     unmodelled: [...unmodelled].sort(),
+    ...(stack === undefined ? {} : { stack: stack.name }),
   };
 }
 

@@ -248,3 +248,60 @@ Deno.test("partitioned cost (Eq. 9): the first unsupported node and the rest run
   equal(all.fallback, undefined);
   deepEqual(all.partition.crossing.sort(), ["x", "y"]);
 });
+
+Deno.test("software stack (Eq. 1d, 3c): efficiency per kernel kind, layer overhead, run power, by hand", () => {
+  // conv 3×3 (1→4 on 6×6, pad 1), depthwise 3×3 (4 ch), pointwise 1×1 (4→8), then Gemm 288→10
+  const g = graph(
+    ["x", [1, 1, 6, 6]],
+    [
+      node("c", "Conv", ["x", "wc"], ["a"], { pads: [1, 1, 1, 1] }),
+      node("d", "Conv", ["a", "wd"], ["b"], { pads: [1, 1, 1, 1], group: 4 }),
+      node("p", "Conv", ["b", "wp"], ["e"]),
+      node("f", "Flatten", ["e"], ["h"]),
+      node("fc", "Gemm", ["h", "wf"], ["y"], { transB: 1 }),
+    ],
+    ["y"],
+    { wc: [4, 1, 3, 3], wd: [4, 1, 3, 3], wp: [8, 4, 1, 1], wf: [10, 288] },
+  );
+  const file: TargetFile = {
+    name: "mcu",
+    description: "d",
+    clock: { value: 100, unit: "MHz", source: S },
+    peak: { int8: { value: 1, unit: "MAC/cycle/core", source: S } },
+    memory: [{ name: "ram", kind: "sram", holds: ["weights", "activations"] }],
+    stacks: {
+      s: {
+        description: "d",
+        efficiency: {
+          conv: { value: 0.5, unit: "fraction", source: S },
+          depthwise: { value: 0.25, unit: "fraction", source: S },
+          pointwise: { value: 0.8, unit: "fraction", source: S },
+          gemm: { value: 0.1, unit: "fraction", source: S },
+        },
+        layerOverhead: { value: 1000, unit: "cycles", source: S },
+        runPower: { value: 50, unit: "mW", source: S },
+      },
+    },
+  };
+  const t = parseTarget(file);
+  const macs = { c: 36 * 4 * 9, d: 36 * 4 * 9, p: 36 * 8 * 4, fc: 288 * 10 };
+  const peak = 100e6;
+  const c = costModel(g, t, uniform("int8"), { stack: "s" });
+  const at = (n: string) => c.layers.find((l) => l.node === n) as (typeof c.layers)[number];
+  close(at("c").latencySeconds, macs.c / (peak * 0.5) + 10e-6);
+  close(at("d").latencySeconds, macs.d / (peak * 0.25) + 10e-6);
+  close(at("p").latencySeconds, macs.p / (peak * 0.8) + 10e-6);
+  close(at("fc").latencySeconds, macs.fc / (peak * 0.1) + 10e-6);
+  equal(at("f").latencySeconds, 0); // a view: no overhead
+  equal(c.stack, "s");
+  close(c.totals.energyJoules, 0.05 * c.totals.latencySeconds);
+  // without the stack: peaks, no overhead
+  const p0 = costModel(g, t, uniform("int8"));
+  close(p0.totals.latencySeconds, (macs.c + macs.d + macs.p + macs.fc) / peak);
+  throws(
+    () => costModel(g, t, uniform("int8"), { stack: "cmsis" }),
+    (e: unknown) =>
+      e instanceof RangeError &&
+      /options\.stack: target mcu has no stack "cmsis"; it has s/.test(e.message),
+  );
+});

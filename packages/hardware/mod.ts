@@ -39,6 +39,7 @@ export * from "./work.ts";
 export * from "./arena.ts";
 export * from "./cost.ts";
 export * from "./host.ts";
+export * from "./fit.ts";
 export type {
   AttrValue,
   Graph,

@@ -98,6 +98,46 @@ export type OpClass = "conv" | "depthwise" | "gemm" | "pool" | "elementwise";
 /** Every {@linkcode OpClass}. */
 export const OP_CLASSES: readonly OpClass[] = ["conv", "depthwise", "gemm", "pool", "elementwise"];
 
+/**
+ * Kernel kinds a software stack gives its own efficiency for (docs/hardware.md Eq. 1d):
+ * dense convolutions with a spatial kernel, depthwise convolutions, 1×1 (pointwise)
+ * convolutions, and fully connected layers / matrix products.
+ */
+export type KernelKind = "conv" | "depthwise" | "pointwise" | "gemm";
+
+/** Every {@linkcode KernelKind}. */
+export const KERNEL_KINDS: readonly KernelKind[] = ["conv", "depthwise", "pointwise", "gemm"];
+
+/** A software stack (inference framework + kernel library) as written in a target file. */
+export interface SoftwareStackFile {
+  /** What the stack is (framework, kernel library, versions). */
+  description: string;
+  /**
+   * Fraction of the target's peak MAC rate the stack's kernels reach, per kernel kind
+   * (unit `fraction`, 0 < value ≤ 1). A value fitted to published latencies says so in its
+   * `source` and names the points it was fitted on.
+   */
+  efficiency: Record<KernelKind, Quantity>;
+  /** Fixed time added to every multiply-accumulate layer (`cycles` needs `clock`, or a time). */
+  layerOverhead?: Quantity;
+  /** Power drawn while the stack runs an inference (board or core), added as power × latency. */
+  runPower?: Quantity;
+}
+
+/** A checked software stack. */
+export interface SoftwareStack {
+  /** Its name (key in the file's `stacks`). */
+  name: string;
+  /** Description. */
+  description: string;
+  /** Fraction of peak per kernel kind. */
+  efficiency: Record<KernelKind, number>;
+  /** Seconds added to every MAC layer (0 when not given). */
+  layerOverhead: number;
+  /** Watts while running (replaces the target's `staticPower` when given). */
+  runPower?: number;
+}
+
 /** The JSON form of a target (`hardware/<target>.json`). */
 export interface TargetFile {
   /** Short identifier (file name without `.json`). */
@@ -133,6 +173,8 @@ export interface TargetFile {
   staticPower?: Quantity;
   /** Board or package power rating (reported, not used in the energy model). */
   tdp?: Quantity;
+  /** Software stacks with their kernel efficiencies (docs/hardware.md Eq. 1d). */
+  stacks?: Record<string, SoftwareStackFile>;
   /** What is left out and why. */
   notes?: string[];
 }
@@ -179,6 +221,8 @@ export interface Target {
   levels: MemoryLevel[];
   /** Static power in W (0 when not given). */
   staticPower: number;
+  /** Software stacks by name (empty when the file gives none). */
+  stacks: Record<string, SoftwareStack>;
   /** The file it came from. */
   file: TargetFile;
 }
@@ -216,6 +260,7 @@ const RATE: Units = { "op/s": 1, "Mop/s": 1e6, "Gop/s": 1e9, "op/cycle/core": 1 
 const TIME: Units = { "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9 };
 const ENERGY: Units = { "pJ/B": 1, "pJ/32b": 1 / 4, "pJ/64b": 1 / 8 };
 const POWER: Units = { "W": 1, "mW": 1e-3 };
+const FRACTION: Units = { "fraction": 1 };
 const HOLDS: readonly Holds[] = ["weights", "activations", "io"];
 const KINDS: readonly MemoryKind[] = ["sram", "dram", "hbm", "flash", "link"];
 
@@ -424,6 +469,55 @@ export function parseTarget(json: unknown): Target {
     }
   }
   const staticPower = optional(json, "staticPower", "$", POWER) ?? 0;
+  const stacks: Record<string, SoftwareStack> = {};
+  if (json.stacks !== undefined) {
+    if (!isRecord(json.stacks)) {
+      throw new TargetError("$.stacks", "must be an object keyed by stack name");
+    }
+    for (const [sname, sj] of Object.entries(json.stacks)) {
+      const spath = `$.stacks.${sname}`;
+      if (!isRecord(sj)) throw new TargetError(spath, "must be an object");
+      const sdesc = str(sj, "description", spath);
+      const effJson = field(sj, "efficiency", spath);
+      if (!isRecord(effJson)) {
+        throw new TargetError(`${spath}.efficiency`, "must be an object keyed by kernel kind");
+      }
+      for (const k of Object.keys(effJson)) {
+        if (!(KERNEL_KINDS as readonly string[]).includes(k)) {
+          throw new TargetError(
+            `${spath}.efficiency.${k}`,
+            `unknown kernel kind; expected one of ${KERNEL_KINDS.join(", ")}`,
+          );
+        }
+      }
+      const efficiency = {} as Record<KernelKind, number>;
+      for (const k of KERNEL_KINDS) {
+        const epath = `${spath}.efficiency.${k}`;
+        const { q } = quantity(field(effJson, k, `${spath}.efficiency`), epath, FRACTION);
+        if (q.value > 1) {
+          throw new TargetError(
+            `${epath}.value`,
+            `must be at most 1 (a fraction of peak), got ${q.value}`,
+          );
+        }
+        efficiency[k] = q.value;
+      }
+      let layerOverhead = 0;
+      if (sj.layerOverhead !== undefined) {
+        const opath = `${spath}.layerOverhead`;
+        const { q, scale } = quantity(sj.layerOverhead, opath, { ...TIME, "cycles": 1 });
+        layerOverhead = q.unit === "cycles" ? q.value / needClock(opath) : q.value * scale;
+      }
+      const runPower = optional(sj, "runPower", spath, POWER);
+      stacks[sname] = {
+        name: sname,
+        description: sdesc,
+        efficiency,
+        layerOverhead,
+        ...(runPower === undefined ? {} : { runPower }),
+      };
+    }
+  }
   if (json.tdp !== undefined) quantity(json.tdp, "$.tdp", POWER);
   if (json.notes !== undefined) {
     if (!Array.isArray(json.notes) || !json.notes.every((n) => typeof n === "string")) {
@@ -443,6 +537,7 @@ export function parseTarget(json: unknown): Target {
     macEnergy,
     levels,
     staticPower,
+    stacks,
     file: json as unknown as TargetFile,
   };
 }

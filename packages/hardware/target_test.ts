@@ -10,6 +10,13 @@ const base = (): TargetFile => ({
   peak: { int8: { value: 2, unit: "MAC/cycle/core", source: S } },
   memory: [{ name: "m", kind: "sram", holds: ["weights", "activations"] }],
 });
+const frac = (value: number) => ({ value, unit: "fraction", source: S });
+const eff = () => ({
+  conv: frac(0.5),
+  depthwise: frac(0.25),
+  pointwise: frac(0.4),
+  gemm: frac(0.1),
+});
 const errAt = (path: string) => (e: unknown) => e instanceof TargetError && e.path === path;
 
 Deno.test("schema errors name the JSON path of the missing or bad field", () => {
@@ -41,6 +48,37 @@ Deno.test("schema errors name the JSON path of the missing or bad field", () => 
     ["$.nodeOverhead.unit", (f) => (f.nodeOverhead = { value: 1, unit: "µs", source: S })],
     ["$.supportedOps.ops", (f) => (f.supportedOps = { ops: [], source: S })],
     ["$.supportedOps.source", (f) => (f.supportedOps = { ops: ["Conv"] })],
+    ["$.stacks.s.description", (f) => (f.stacks = { s: { efficiency: eff() } })],
+    ["$.stacks.s.efficiency.gemm", (f) => {
+      const e = eff() as Record<string, unknown>;
+      delete e.gemm;
+      f.stacks = { s: { description: "d", efficiency: e } };
+    }],
+    [
+      "$.stacks.s.efficiency.fft",
+      (f) => (f.stacks = { s: { description: "d", efficiency: { ...eff(), fft: frac(0.5) } } }),
+    ],
+    [
+      "$.stacks.s.efficiency.conv.value",
+      (f) => (f.stacks = { s: { description: "d", efficiency: { ...eff(), conv: frac(1.5) } } }),
+    ],
+    ["$.stacks.s.efficiency.conv.unit", (f) => (f.stacks = {
+      s: { description: "d", efficiency: { ...eff(), conv: { value: 50, unit: "%", source: S } } },
+    })],
+    ["$.stacks.s.runPower.unit", (f) => (f.stacks = {
+      s: { description: "d", efficiency: eff(), runPower: { value: 1, unit: "mA", source: S } },
+    })],
+    ["$.clock", (f) => {
+      f.peak = { int8: { value: 1, unit: "GMAC/s", source: S } };
+      delete f.clock; // cycles need the clock
+      f.stacks = {
+        s: {
+          description: "d",
+          efficiency: eff(),
+          layerOverhead: { value: 9, unit: "cycles", source: S },
+        },
+      };
+    }],
   ];
   for (const [path, edit] of cases) {
     const f = base() as unknown as Record<string, unknown>;
@@ -82,6 +120,24 @@ Deno.test("units convert as the datasheets state them", () => {
     [t.levels[0].size, t.levels[0].bandwidth, t.levels[0].energyPerByte],
     [8 * 1024 * 1024, 625e6, 1.25],
   );
+});
+
+Deno.test("software stacks: efficiencies, overhead in cycles, run power", () => {
+  const t = parseTarget({
+    ...base(),
+    stacks: {
+      ref: {
+        description: "reference kernels",
+        efficiency: eff(),
+        layerOverhead: { value: 500, unit: "cycles", source: S },
+        runPower: { value: 40, unit: "mW", source: S },
+      },
+    },
+  });
+  deepEqual(t.stacks.ref.efficiency, { conv: 0.5, depthwise: 0.25, pointwise: 0.4, gemm: 0.1 });
+  equal(t.stacks.ref.layerOverhead, 500 / 100e6); // 500 cycles at 100 MHz = 5 µs
+  equal(t.stacks.ref.runPower, 0.04);
+  deepEqual(parseTarget(base()).stacks, {});
 });
 
 Deno.test("every hardware/*.json loads and every number carries value, unit and source", async () => {

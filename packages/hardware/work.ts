@@ -37,7 +37,7 @@
 
 import type { Graph, Node } from "@lowbit/graph/ir";
 import { CostError } from "./errors.ts";
-import type { OpClass } from "./target.ts";
+import type { KernelKind, OpClass } from "./target.ts";
 
 /** A tensor a node reads or writes: its name and element count. */
 export interface TensorUse {
@@ -65,6 +65,12 @@ export interface NodeWork {
   view: boolean;
   /** Op class for a target's per-class rate (Eq. 1c); absent for copies and views. */
   opClass?: OpClass;
+  /**
+   * Kernel kind of a multiply-accumulate node for a software stack's efficiency (Eq. 1d):
+   * depthwise (one input channel per group, groups > 1), pointwise (1×1, no groups), other
+   * convolutions, Gemm and MatMul. Absent for nodes without MACs.
+   */
+  kernel?: KernelKind;
 }
 
 const ELEMENTWISE = new Set(["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum"]);
@@ -214,6 +220,11 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       outputs,
       view: false,
       opClass: ws[1] === 1 && group > 1 ? "depthwise" : "conv",
+      kernel: ws[1] === 1 && group > 1
+        ? "depthwise"
+        : ws[2] === 1 && ws[3] === 1 && group === 1
+        ? "pointwise"
+        : "conv",
     };
   }
   if (op === "Gemm") {
@@ -231,6 +242,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       outputs,
       view: false,
       opClass: "gemm",
+      kernel: "gemm",
     };
   }
   if (op === "MatMul") {
@@ -244,6 +256,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       outputs,
       view: false,
       opClass: "gemm",
+      kernel: "gemm",
     };
   }
   if (op === "BatchNormalization") {
