@@ -15,3 +15,6 @@ export * from "./weights.ts";
 export * from "./optim.ts";
 export * from "./models.ts";
 export * from "./io.ts";
+export * from "./packed_bits.ts";
+export * from "./packed_layers.ts";
+export * from "./threshold.ts";

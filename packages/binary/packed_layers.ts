@@ -1,0 +1,301 @@
+/**
+ * Bit-packed binary and ternary Linear and Conv2d layers on the XNOR-popcount kernels of
+ * `@lowbit/kernels` (`gemmBinary`, `gemmTernary`). Weights and activations are codes (±1 for
+ * binary, {−1, 0, +1} for ternary); each layer returns the exact int32 accumulators
+ * acc = Σ w·x (what `threshold.ts` turns into the next layer's codes or into floats).
+ *
+ * A convolution runs per image as one GEMM: the patches of `im2colInt8` (one patch per row,
+ * k = C·kH·kW in OIHW order, padded taps written as 0) are packed and multiplied with the
+ * weight rows packed once at construction.
+ *
+ * Padding (binary layers). A padded input is 0, which has no ±1 code: packed, the 0 becomes
+ * bit 0, i.e. +1, so the popcount result counts +w for every padded tap. As Larq Compute Engine
+ * does, the layer subtracts that per output position: with S_o(i, j) = Σ_c w[o][c][i][j], the
+ * correction at (oh, ow) is Σ S_o(i, j) over the taps (i, j) that fall into the padding there
+ * (nonzero only on the border), computed once per input size. The result equals the float
+ * convolution of the ±1 activations with zero padding. Ternary layers need no correction: the
+ * padded 0 is a ternary 0 (its nonzero bit is clear).
+ *
+ * @example A 3×3 binary convolution with padding 1 against the hand count
+ * ```ts
+ * import { PackedConv2d } from "@lowbit/binary/packed-layers";
+ * import { deepEqual } from "node:assert/strict";
+ * const conv = new PackedConv2d(new Int8Array(9).fill(1), { inChannels: 1, outChannels: 1, kernelH: 3, kernelW: 3, padding: 1 });
+ * const { acc } = conv.forward(new Int8Array(4).fill(1), 1, 2, 2);
+ * deepEqual([...acc], [4, 4, 4, 4]); // every output sees the 4 real pixels, 5 padded taps
+ * ```
+ *
+ * @module
+ */
+
+import { gemmBinary, packBinary, type PackedBits } from "@lowbit/kernels/gemm-binary";
+import { gemmTernary, type PackedTernary, packTernary } from "@lowbit/kernels/gemm-ternary";
+import { im2colInt8 } from "@lowbit/kernels/im2col";
+import type { KernelChoice } from "@lowbit/kernels/gemm-f32";
+import { conv2dOutputShape, type Conv2dParams } from "@lowbit/kernels/conv-params";
+import { checkCodes } from "./packed_bits.ts";
+
+/** Binary (±1 codes, XNOR-popcount) or ternary ({−1, 0, +1}, two bit-planes). */
+export type PackedKind = "binary" | "ternary";
+
+function checkKind(kind: PackedKind): PackedKind {
+  if (kind !== "binary" && kind !== "ternary") {
+    throw new RangeError(`options.kind must be "binary" or "ternary"; got ${String(kind)}`);
+  }
+  return kind;
+}
+
+function positive(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) {
+    throw new RangeError(`${name} must be a positive integer; got ${String(v)}`);
+  }
+  return v;
+}
+
+/** Options of the packed layers. */
+export interface PackedLayerOptions {
+  /** Default `"binary"`. */
+  kind?: PackedKind;
+  /** GEMM implementation (default `"auto"`). */
+  kernel?: KernelChoice;
+}
+
+/**
+ * A packed Linear layer: acc[n][o] = Σ_k w[o][k]·x[n][k].
+ *
+ * @example
+ * ```ts
+ * import { PackedLinear } from "@lowbit/binary/packed-layers";
+ * import { deepEqual } from "node:assert/strict";
+ * const fc = new PackedLinear(new Int8Array([1, -1, 1, 1, 1, 1]), 2, 3);
+ * deepEqual([...fc.forward(new Int8Array([1, 1, -1]), 1)], [-1, 1]);
+ * ```
+ */
+export class PackedLinear {
+  /** Output features O. */
+  readonly outFeatures: number;
+  /** Input features K. */
+  readonly inFeatures: number;
+  /** Binary or ternary. */
+  readonly kind: PackedKind;
+  readonly #w: PackedBits | PackedTernary;
+  readonly #kernel: KernelChoice;
+
+  /**
+   * Packs the weights once.
+   *
+   * @param weights Codes `[O][K]` row-major.
+   * @param outFeatures O.
+   * @param inFeatures K.
+   * @param options Kind and kernel.
+   * @throws {RangeError} On bad sizes or codes outside the kind's set.
+   * @throws {TypeError} If `weights` is not an Int8Array.
+   */
+  constructor(
+    weights: Int8Array,
+    outFeatures: number,
+    inFeatures: number,
+    options: PackedLayerOptions = {},
+  ) {
+    this.outFeatures = positive("outFeatures", outFeatures);
+    this.inFeatures = positive("inFeatures", inFeatures);
+    this.kind = checkKind(options.kind ?? "binary");
+    this.#kernel = options.kernel ?? "auto";
+    checkCodes("weights", weights, this.kind === "ternary", outFeatures * inFeatures);
+    this.#w = this.kind === "binary"
+      ? packBinary(weights, outFeatures, inFeatures)
+      : packTernary(weights, outFeatures, inFeatures);
+  }
+
+  /**
+   * Multiplies.
+   *
+   * @param x Codes `[N][K]`.
+   * @param batch N.
+   * @returns acc `[N][O]`.
+   * @throws {RangeError} On a bad batch or codes outside the kind's set.
+   * @throws {TypeError} If `x` is not an Int8Array.
+   */
+  forward(x: Int8Array, batch: number): Int32Array {
+    positive("batch", batch);
+    const K = this.inFeatures, O = this.outFeatures;
+    checkCodes("x", x, this.kind === "ternary", batch * K);
+    const kernel = this.#kernel;
+    return this.kind === "binary"
+      ? gemmBinary(batch, O, K, packBinary(x, batch, K), this.#w as PackedBits, { kernel })
+      : gemmTernary(batch, O, K, packTernary(x, batch, K), this.#w as PackedTernary, { kernel });
+  }
+}
+
+/** The geometry of a {@linkcode PackedConv2d} (groups 1). */
+export interface PackedConvGeometry {
+  /** C. */
+  inChannels: number;
+  /** O. */
+  outChannels: number;
+  /** kH. */
+  kernelH: number;
+  /** kW. */
+  kernelW: number;
+  /** As `Conv2dParams.stride`. */
+  stride?: number | [number, number];
+  /** As `Conv2dParams.padding` (`[top, left, bottom, right]`). */
+  padding?: number | [number, number, number, number];
+  /** As `Conv2dParams.dilation`. */
+  dilation?: number | [number, number];
+}
+
+/**
+ * A packed 2-D convolution (module doc), NCHW activations, OIHW weight codes.
+ *
+ * @example Odd channel counts and a stride
+ * ```ts
+ * import { PackedConv2d } from "@lowbit/binary/packed-layers";
+ * import { deepEqual } from "node:assert/strict";
+ * const w = new Int8Array(2 * 3 * 1 * 1).fill(-1); // O = 2, C = 3, 1×1
+ * const conv = new PackedConv2d(w, { inChannels: 3, outChannels: 2, kernelH: 1, kernelW: 1, stride: 2 });
+ * const out = conv.forward(new Int8Array(3 * 9).fill(1), 1, 3, 3);
+ * deepEqual([out.outH, out.outW, out.acc[0]], [2, 2, -3]);
+ * ```
+ */
+export class PackedConv2d {
+  /** The geometry. */
+  readonly geometry: Readonly<PackedConvGeometry>;
+  /** Binary or ternary. */
+  readonly kind: PackedKind;
+  readonly #w: PackedBits | PackedTernary;
+  readonly #tapSums: Int32Array;
+  readonly #kernel: KernelChoice;
+  #corr = new Map<string, Int32Array>();
+
+  /**
+   * Packs the weights once.
+   *
+   * @param weights OIHW codes.
+   * @param geometry Channels, kernel, stride, padding, dilation.
+   * @param options Kind and kernel.
+   * @throws {RangeError} On bad geometry or codes outside the kind's set.
+   * @throws {TypeError} If `weights` is not an Int8Array.
+   */
+  constructor(weights: Int8Array, geometry: PackedConvGeometry, options: PackedLayerOptions = {}) {
+    const { inChannels: C, outChannels: O, kernelH: kh, kernelW: kw } = geometry;
+    positive("geometry.inChannels", C);
+    positive("geometry.outChannels", O);
+    positive("geometry.kernelH", kh);
+    positive("geometry.kernelW", kw);
+    this.geometry = Object.freeze({ ...geometry });
+    this.kind = checkKind(options.kind ?? "binary");
+    this.#kernel = options.kernel ?? "auto";
+    const K = C * kh * kw;
+    checkCodes("weights", weights, this.kind === "ternary", O * K);
+    this.#w = this.kind === "binary" ? packBinary(weights, O, K) : packTernary(weights, O, K);
+    this.#tapSums = new Int32Array(O * kh * kw);
+    for (let o = 0; o < O; o++) {
+      for (let c = 0; c < C; c++) {
+        for (let t = 0; t < kh * kw; t++) {
+          this.#tapSums[o * kh * kw + t] += weights[o * K + c * kh * kw + t];
+        }
+      }
+    }
+  }
+
+  #params(batch: number, height: number, width: number): Conv2dParams {
+    const g = this.geometry;
+    return {
+      batch,
+      inChannels: g.inChannels,
+      height,
+      width,
+      outChannels: g.outChannels,
+      kernelH: g.kernelH,
+      kernelW: g.kernelW,
+      stride: g.stride,
+      padding: g.padding,
+      dilation: g.dilation,
+    };
+  }
+
+  /**
+   * The padding correction `[O][outH·outW]` for an input size (module doc): Σ S_o(i, j) over
+   * the padded taps of each output position.
+   *
+   * @param height H.
+   * @param width W.
+   * @returns The correction (zero away from the border).
+   */
+  paddingCorrection(height: number, width: number): Int32Array {
+    const key = `${height}x${width}`;
+    const hit = this.#corr.get(key);
+    if (hit) return hit;
+    const { outH, outW } = conv2dOutputShape(this.#params(1, height, width));
+    const g = this.geometry, kh = g.kernelH, kw = g.kernelW, O = g.outChannels;
+    const pair = (v: number | [number, number] | undefined): [number, number] =>
+      v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : v;
+    const [sh, sw] = pair(g.stride), [dh, dw] = pair(g.dilation);
+    const pad = g.padding ?? 0;
+    const [pt, pl] = typeof pad === "number" ? [pad, pad] : [pad[0], pad[1]];
+    const hw = outH * outW, corr = new Int32Array(O * hw);
+    for (let oh = 0; oh < outH; oh++) {
+      for (let ow = 0; ow < outW; ow++) {
+        for (let i = 0; i < kh; i++) {
+          const y = oh * sh - pt + i * dh;
+          for (let j = 0; j < kw; j++) {
+            const x = ow * sw - pl + j * dw;
+            if (y >= 0 && y < height && x >= 0 && x < width) continue;
+            for (let o = 0; o < O; o++) {
+              corr[o * hw + oh * outW + ow] += this.#tapSums[(o * kh + i) * kw + j];
+            }
+          }
+        }
+      }
+    }
+    this.#corr.set(key, corr);
+    return corr;
+  }
+
+  /**
+   * Convolves.
+   *
+   * @param x NCHW codes.
+   * @param batch N.
+   * @param height H.
+   * @param width W.
+   * @returns acc NCHW `[N][O][outH][outW]` and the output size.
+   * @throws {RangeError} On bad sizes (an empty output included) or codes outside the kind's set.
+   * @throws {TypeError} If `x` is not an Int8Array.
+   */
+  forward(
+    x: Int8Array,
+    batch: number,
+    height: number,
+    width: number,
+  ): { acc: Int32Array; outH: number; outW: number } {
+    const p = this.#params(positive("batch", batch), height, width);
+    const { outH, outW } = conv2dOutputShape(p);
+    const g = this.geometry, O = g.outChannels, K = g.inChannels * g.kernelH * g.kernelW;
+    const ternary = this.kind === "ternary";
+    checkCodes("x", x, ternary, batch * g.inChannels * height * width);
+    const hw = outH * outW;
+    const rows = new Int8Array(hw * K), res = new Int32Array(hw * O);
+    const acc = new Int32Array(batch * O * hw);
+    const corr = ternary ? null : this.paddingCorrection(height, width);
+    const kernel = this.#kernel;
+    for (let n = 0; n < batch; n++) {
+      im2colInt8(x, p, n, 0, { zeroPoint: 0, out: rows });
+      if (ternary) {
+        gemmTernary(hw, O, K, packTernary(rows, hw, K), this.#w as PackedTernary, {
+          out: res,
+          kernel,
+        });
+      } else {
+        gemmBinary(hw, O, K, packBinary(rows, hw, K), this.#w as PackedBits, { out: res, kernel });
+      }
+      const base = n * O * hw;
+      for (let q = 0; q < hw; q++) {
+        for (let o = 0; o < O; o++) acc[base + o * hw + q] = res[q * O + o];
+      }
+      if (corr) { for (let i = 0; i < O * hw; i++) acc[base + i] -= corr[i]; }
+    }
+    return { acc, outH, outW };
+  }
+}
