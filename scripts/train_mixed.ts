@@ -8,10 +8,11 @@
  *    intervals, with the running estimate every 4 samples), top Hessian eigenvalues by power
  *    iteration (HAWQ v1), and Ω_i(b) = Tr(H_i)/n_i·‖Q_b(W_i) − W_i‖² for b ∈ {2, 3, 4, 6, 8}
  *    (HAWQ v3) → `sensitivity.json`.
- * 2. `compare` — the ILP allocation at the weight size of uniform 4-bit (Σ n_i·4 bits), uniform
- *    4-bit, the greedy allocation and 5 seeded random allocations at ≥ 90% of that size, each
- *    calibrated and QAT fine-tuned the same number of epochs (activations 4-bit everywhere),
- *    three fine-tuning seeds → `compare.json`.
+ * 2. `compare` — at the weight size of uniform 4-bit (Σ n_i·4 bits) and of 3.5 bits per weight: the
+ *    ILP allocation, uniform 4-bit (and 3-bit), the greedy allocation and 5 seeded random
+ *    allocations at ≥ 90% of that size, each calibrated and QAT fine-tuned the same number of
+ *    epochs (activations 4-bit everywhere), three fine-tuning seeds; identical allocations are
+ *    trained once → `compare.json`.
  * 3. `exact` — the exact trace of conv1's Hessian block from 200 HVPs on unit vectors (the same
  *    batch as stage 1) → `exact-trace.json`.
  * 4. `fronts` — ILP allocations over a list of size budgets and of latency budgets (T4 cost
@@ -211,6 +212,7 @@ async function table(): Promise<LayerChoices[]> {
 
 interface Run {
   label: string;
+  reusedFrom?: string;
   bits: Record<string, number>;
   omega: number;
   sizeBits: number;
@@ -273,52 +275,97 @@ const recipeText = (epochs: number) =>
     JSON.stringify(recipe.augment)
   }; prepareQat(foldBatchNorm(mnistCnn(1)), { activationBits: ${ACT_BITS}, layerWeightBits }) (8-bit input)`;
 
+/** QAT results by allocation bits and seed: identical allocations are trained once. */
+const runCache = new Map<string, Run>();
+
+function cachedRun(label: string, a: Allocation, seed: number, epochs: number): Run {
+  const key = `${JSON.stringify(a.bits.map((b) => b.weightBits))}|${seed}|${epochs}`;
+  const hit = runCache.get(key);
+  if (hit !== undefined) {
+    log(`${label} seed ${seed}: same allocation as ${hit.label}, reusing its run`);
+    return { ...hit, label, reusedFrom: hit.reusedFrom ?? hit.label };
+  }
+  const r = qatRun(label, a, seed, epochs);
+  runCache.set(key, r);
+  return r;
+}
+
+/** Weight-size budgets of the comparison, in average bits per weight. */
+const COMPARE_BUDGETS = [4, 3.5];
+
 async function compare(): Promise<void> {
   const layers = await table();
-  const size4 = uniformAllocation(layers, { weightBits: 4, activationBits: ACT_BITS });
-  const budget = { sizeBits: size4.usage.sizeBits as number };
-  const ilp = await allocateBits(layers, budget);
-  const greedy = greedyAllocation(layers, budget);
-  const random = randomAllocations(layers, budget, {
-    random: new Philox(RANDOM_SEED),
-    count: RANDOM_COUNT,
-  });
-  const allocations: [string, Allocation][] = [
-    ["ilp", ilp],
-    ["uniform4", size4],
-    ["greedy", greedy],
-    ...random.map((a, k): [string, Allocation] => [`random${k}`, a]),
-  ];
-  for (const [l, a] of allocations) {
-    log(
-      `${l}: ${a.bits.map((b) => `${b.name}:${b.weightBits}`).join(" ")} Ω ${
-        a.omega.toExponential(3)
-      } size ${a.usage.sizeBits}`,
-    );
-  }
-  const runs: Run[] = [];
-  const write = () =>
-    writeJson("compare.json", {
-      command: "deno task train:mixed compare",
-      budget: { sizeBits: budget.sizeBits, description: "weights of uniform 4-bit (Σ n_i·4)" },
-      activationBits: ACT_BITS,
-      candidates: BITS,
-      recipe: recipeText(COMPARE_EPOCHS),
-      random:
-        `randomAllocations(…, { random: Philox(${RANDOM_SEED}), count: ${RANDOM_COUNT}, fill: 0.9 })`,
-      seeds: COMPARE_SEEDS,
+  const nTotal = layers.reduce((s, l) => s + l.choices[0].sizeBits / l.choices[0].weightBits, 0);
+  const uniform = (w: number) =>
+    uniformAllocation(layers, { weightBits: w, activationBits: ACT_BITS });
+  const comparisons: {
+    averageBits: number;
+    budget: { sizeBits: number };
+    allocations: {
+      label: string;
+      bits: Record<string, number>;
+      omega: number;
+      sizeBits?: number;
+    }[];
+    runs: Run[];
+    pending: [string, Allocation][];
+  }[] = [];
+  for (const avg of COMPARE_BUDGETS) {
+    const budget = { sizeBits: Math.round(avg * nTotal) };
+    const ilp = await allocateBits(layers, budget);
+    const greedy = greedyAllocation(layers, budget);
+    const random = randomAllocations(layers, budget, {
+      random: new Philox(RANDOM_SEED, Math.round(avg * 10)),
+      count: RANDOM_COUNT,
+    });
+    const allocations: [string, Allocation][] = [
+      ["ilp", ilp],
+      ...(Number.isInteger(avg)
+        ? [[`uniform${avg}`, uniform(avg)] as [string, Allocation]]
+        : [[`uniform${Math.floor(avg)}`, uniform(Math.floor(avg))] as [string, Allocation], [
+          `uniform${Math.ceil(avg)}`,
+          uniform(Math.ceil(avg)),
+        ] as [string, Allocation]]),
+      ["greedy", greedy],
+      ...random.map((a, k): [string, Allocation] => [`random${k}`, a]),
+    ];
+    for (const [l, a] of allocations) {
+      log(
+        `budget ${avg} bits: ${l}: ${a.bits.map((b) => `${b.name}:${b.weightBits}`).join(" ")} Ω ${
+          a.omega.toExponential(3)
+        } size ${a.usage.sizeBits}`,
+      );
+    }
+    comparisons.push({
+      averageBits: avg,
+      budget,
       allocations: allocations.map(([label, a]) => ({
         label,
         bits: Object.fromEntries(a.bits.map((b) => [b.name, b.weightBits])),
         omega: a.omega,
         sizeBits: a.usage.sizeBits,
       })),
-      runs,
+      runs: [],
+      pending: allocations,
+    });
+  }
+  const write = () =>
+    writeJson("compare.json", {
+      command: "deno task train:mixed compare",
+      activationBits: ACT_BITS,
+      candidates: BITS,
+      recipe: recipeText(COMPARE_EPOCHS),
+      random:
+        `randomAllocations(…, { random: Philox(${RANDOM_SEED}, 10·average bits), count: ${RANDOM_COUNT}, fill: 0.9 })`,
+      seeds: COMPARE_SEEDS,
+      comparisons: comparisons.map(({ pending: _, ...c }) => c),
     });
   for (const seed of COMPARE_SEEDS) {
-    for (const [label, a] of allocations) {
-      runs.push(qatRun(label, a, seed, COMPARE_EPOCHS));
-      await write();
+    for (const c of comparisons) {
+      for (const [label, a] of c.pending) {
+        c.runs.push(cachedRun(label, a, seed, COMPARE_EPOCHS));
+        await write();
+      }
     }
   }
 }
