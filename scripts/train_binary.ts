@@ -9,8 +9,8 @@
  * (`encodeBinaryModel`: hidden binary weights as I8 codes + F32 scales) and a `.json` with the
  * command, seed, epochs, optimizer, test accuracy and per-epoch history. Recipe: the reference
  * float recipe's batch 64 and cosine schedule, Adam (no weight decay on latent weights) at
- * lr 2e-3; BinaryConnect, BNN and XNOR-Net clip their latent binary weights to [−1, 1] after
- * every step (`LatentClip`). Every random choice is seeded.
+ * lr 2e-3; BinaryConnect clips its latent binary weights to [−H, H] (H its binary value),
+ * BNN and XNOR-Net to [−1, 1], after every step (`LatentClip`). Every random choice is seeded.
  *
  * @module
  */
@@ -21,6 +21,7 @@ import {
   binaryFashionCnn,
   type BinaryMethod,
   binaryMnistCnn,
+  latentBounds,
 } from "@lowbit/binary/models";
 import { encodeBinaryModel } from "@lowbit/binary/io";
 import { LatentClip } from "@lowbit/binary/optim";
@@ -59,7 +60,9 @@ for (const method of methods) {
     ? binaryFashionCnn(seed, method)
     : binaryMnistCnn(seed, method);
   const adam = new Adam(model.parameters(), { lr });
-  const optimizer = method === "twn" ? adam : new LatentClip(adam, binarizedWeights(model));
+  const optimizer = method === "twn"
+    ? adam
+    : new LatentClip(adam, binarizedWeights(model), latentBounds(model));
   const steps = epochs * Math.ceil(data.train.count / batchSize);
   console.log(`== ${dataset}-cnn ${method} seed ${seed}, ${epochs} epochs`);
   const t0 = performance.now();
@@ -92,7 +95,11 @@ for (const method of methods) {
     epochs,
     batchSize,
     optimizer: `Adam lr ${lr} (cosine to 0 per step)${
-      method === "twn" ? "" : ", latent binary weights clipped to [−1, 1]"
+      method === "twn"
+        ? ""
+        : method === "binaryConnect"
+        ? ", latent binary weights clipped to [−H, H]"
+        : ", latent binary weights clipped to [−1, 1]"
     }`,
     testAccuracy: e.accuracy,
     testCorrect: e.correct,

@@ -7,10 +7,15 @@
  *
  * | method          | hidden weights                          | hidden activations                      |
  * | --------------- | --------------------------------------- | --------------------------------------- |
- * | `binaryConnect` | sign(W), identity STE                   | ReLU (float)                            |
+ * | `binaryConnect` | H·sign(W), identity STE (latent clipped to [−H, H]) | ReLU (float)                |
  * | `twn`           | α·t(W), Δ = 0.7·E\|W\| (per tensor)     | ReLU (float)                            |
  * | `bnn`           | sign(W), identity STE (latent clipped)  | sign(x), hard-tanh STE                  |
  * | `xnor`          | α_o·sign(W), α per output channel       | β_n·sign(x), β per sample (`scaledSign`) |
+ *
+ * BinaryConnect's H is the layer's Glorot-uniform bound √(1.5/(fan_in + fan_out)) (fan_in =
+ * C·kH·kW, fan_out = O·kH·kW), the binary values of Courbariaux et al.'s reference code; without
+ * it a ±1 layer with no batch norm after it (fc1 here) multiplies its input's scale by ~√fan_in.
+ * BNN needs no scale (a sign follows every binary layer), XNOR-Net and TWN learn theirs (α).
  *
  * @example The Fashion CNN with BNN layers: conv2 and fc1 binary, their inputs ±1
  * ```ts
@@ -73,16 +78,23 @@ export function binaryActivations(method: BinaryMethod): boolean {
 export class WeightBinarizer extends Module {
   /** The method. */
   readonly method: BinaryMethod;
+  /** BinaryConnect's H (1 for the other methods). */
+  readonly scale: number;
 
   /**
    * Makes the transform.
    *
    * @param method The method.
-   * @throws {RangeError} If the method is unknown.
+   * @param scale BinaryConnect's binary value H > 0 (default 1; ignored by the other methods).
+   * @throws {RangeError} If the method is unknown or `scale` is not a finite number > 0.
    */
-  constructor(method: BinaryMethod) {
+  constructor(method: BinaryMethod, scale = 1) {
     super();
     this.method = checkMethod(method);
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      throw new RangeError(`scale must be a finite number > 0; got ${String(scale)}`);
+    }
+    this.scale = method === "binaryConnect" ? scale : 1;
   }
 
   /**
@@ -97,8 +109,10 @@ export class WeightBinarizer extends Module {
         return ternaryTwn(w);
       case "xnor":
         return scaledSign(w);
-      default:
-        return binaryConnect(w);
+      default: {
+        const b = binaryConnect(w);
+        return this.scale === 1 ? b : b.mulScalar(this.scale);
+      }
     }
   }
 
@@ -208,7 +222,10 @@ export function binarizeModel(
       if (!(m instanceof Conv2d || m instanceof Linear)) {
         throw new RangeError(`plan.layers: "${name}" is ${m.describe()}, not Conv2d/Linear`);
       }
-      m.setWeightQuant(new WeightBinarizer(method));
+      const [fanIn, fanOut] = m instanceof Conv2d
+        ? [m.weight.size / m.outChannels, m.outChannels * m.kernel[0] * m.kernel[1]]
+        : [m.weight.shape[1], m.weight.shape[0]];
+      m.setWeightQuant(new WeightBinarizer(method, Math.sqrt(1.5 / (fanIn + fanOut))));
       return [name, m] as const;
     }
     if (acts && plan.activations.includes(name)) {
@@ -285,10 +302,33 @@ export function binaryMnistCnn(seed: number, method: BinaryMethod): Sequential {
  * ```
  */
 export function binarizedWeights(model: Sequential): Variable[] {
-  const out: Variable[] = [];
-  for (const [, m] of model.layers) {
+  return binarizedLayers(model).map(([, m]) => m.weight);
+}
+
+/**
+ * The clipping bounds of {@linkcode binarizedWeights}, in the same order: H for BinaryConnect
+ * (its reference code clips to [−H, H]), 1 otherwise (BNN, XNOR-Net).
+ *
+ * @param model A model from {@linkcode binarizeModel}.
+ * @returns One bound per binarized weight.
+ *
+ * @example
+ * ```ts
+ * import { binaryFashionCnn, latentBounds } from "@lowbit/binary/models";
+ * import { ok } from "node:assert/strict";
+ * const [conv2, fc1] = latentBounds(binaryFashionCnn(1, "binaryConnect"));
+ * ok(Math.abs(conv2 - Math.sqrt(1.5 / (144 + 288))) < 1e-12 && Math.abs(fc1 - Math.sqrt(1.5 / (1568 + 128))) < 1e-12);
+ * ```
+ */
+export function latentBounds(model: Sequential): number[] {
+  return binarizedLayers(model).map(([, m]) => (m.weightQuant as WeightBinarizer).scale);
+}
+
+function binarizedLayers(model: Sequential): [string, Conv2d | Linear][] {
+  const out: [string, Conv2d | Linear][] = [];
+  for (const [name, m] of model.layers) {
     if ((m instanceof Conv2d || m instanceof Linear) && m.weightQuant instanceof WeightBinarizer) {
-      out.push(m.weight);
+      out.push([name, m]);
     }
   }
   return out;

@@ -130,23 +130,33 @@ export class Bop extends OptimizerBase {
 export class LatentClip implements Optimizer {
   readonly #inner: Optimizer;
   readonly #params: readonly Variable[];
-  readonly #bound: number;
+  readonly #bounds: number[];
 
   /**
    * Wraps an optimizer.
    *
    * @param inner The optimizer doing the update (over all parameters).
    * @param latent The latent weights to clip (a subset of the inner optimizer's).
-   * @param bound b > 0 (default 1).
-   * @throws {RangeError} If `bound` is not a finite number > 0.
+   * @param bound b > 0 for all of them, or one per latent weight (default 1).
+   * @throws {RangeError} If a bound is not a finite number > 0, or the list's length differs.
    */
-  constructor(inner: Optimizer, latent: readonly Variable[], bound = 1) {
-    if (typeof bound !== "number" || !(bound > 0) || !Number.isFinite(bound)) {
-      throw new RangeError(`bound must be a finite number > 0; got ${String(bound)}`);
+  constructor(
+    inner: Optimizer,
+    latent: readonly Variable[],
+    bound: number | readonly number[] = 1,
+  ) {
+    const bounds = typeof bound === "number" ? latent.map(() => bound) : [...bound];
+    if (bounds.length !== latent.length) {
+      throw new RangeError(`bound has ${bounds.length} entries for ${latent.length} weights`);
+    }
+    for (const b of bounds) {
+      if (typeof b !== "number" || !(b > 0) || !Number.isFinite(b)) {
+        throw new RangeError(`bound must be a finite number > 0; got ${String(b)}`);
+      }
     }
     this.#inner = inner;
     this.#params = [...latent];
-    this.#bound = bound;
+    this.#bounds = bounds;
   }
 
   /** The inner optimizer's learning rate. */
@@ -162,9 +172,8 @@ export class LatentClip implements Optimizer {
   /** The inner step, then the clip. */
   step(): void {
     this.#inner.step();
-    const b = this.#bound;
-    for (const p of this.#params) {
-      const d = p.data;
+    for (const [k, p] of this.#params.entries()) {
+      const d = p.data, b = this.#bounds[k];
       for (let i = 0; i < d.length; i++) d[i] = Math.min(b, Math.max(-b, d[i]));
     }
   }

@@ -1,7 +1,7 @@
 import { deepEqual, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { Variable } from "@lowbit/nn/autograd";
-import { Adam } from "@lowbit/nn/optim";
+import { Adam, SGD } from "@lowbit/nn/optim";
 import { Bop, LatentClip } from "./optim.ts";
 
 Deno.test("Bop: a three-step trace computed by hand (γ = 0.5, τ = 0.3)", () => {
@@ -84,4 +84,15 @@ Deno.test("LatentClip: clips only the listed weights after the inner step, forwa
   opt.lr = 0.5;
   ok(opt.lr === 0.5);
   throws(() => new LatentClip(opt, [w], 0), /bound/);
+});
+
+Deno.test("LatentClip: one bound per latent weight (BinaryConnect's [−H, H])", () => {
+  const a = Variable.from([0.5], [1], { requiresGrad: true });
+  const b = Variable.from([0.5], [1], { requiresGrad: true });
+  const opt = new LatentClip(new SGD([a, b], { lr: 1 }), [a, b], [0.25, 2]);
+  a.grad = new Float32Array([-1]);
+  b.grad = new Float32Array([-1]);
+  opt.step();
+  deepEqual([a.data[0], b.data[0]], [0.25, 1.5]);
+  throws(() => new LatentClip(opt, [a, b], [1]), /2 weights/);
 });
