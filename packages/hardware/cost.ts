@@ -51,7 +51,7 @@ import {
   type PrecisionAssignment,
   precisionOf,
 } from "./precision.ts";
-import type { MemoryLevel, SoftwareStack, Target } from "./target.ts";
+import type { KernelTerm, MemoryLevel, SoftwareStack, Target } from "./target.ts";
 import { type NodeWork, nodeWork, shapeOf } from "./work.ts";
 
 /** Cost of one node. */
@@ -188,6 +188,37 @@ export function peakOf(target: Pick<Target, "name" | "peak">, p: Precision, node
 }
 
 /**
+ * A node's time under a measured kernel-time model (docs/hardware.md Eq. 1e):
+ * fixed + perMac · (MACs + element ops) + perWeight · weight elements (biases excluded) +
+ * perInput · activation input elements + perOutput · output elements + perGroup · groups +
+ * perPatch · im2col patch elements.
+ *
+ * @param terms Coefficients in seconds per feature (absent terms are 0).
+ * @param w The node's work.
+ * @returns Seconds.
+ *
+ * @example
+ * ```ts
+ * import { kernelTimeOf } from "@lowbit/hardware/cost";
+ * import { equal } from "node:assert/strict";
+ * const w = { macs: 1000, elementOps: 0, weights: [{ name: "w", elements: 100 }],
+ *   inputs: [{ name: "x", elements: 10 }], outputs: [{ name: "y", elements: 10 }], view: false };
+ * equal(kernelTimeOf({ fixed: 1e-6, perMac: 1e-9, perWeight: 1e-8 }, w), 1e-6 + 1e-6 + 1e-6);
+ * ```
+ */
+export function kernelTimeOf(
+  terms: Partial<Record<KernelTerm, number>>,
+  w: NodeWork,
+): number {
+  const sum = (ts: readonly { elements: number; bias?: boolean }[]) =>
+    ts.reduce((s, t) => s + (t.bias ? 0 : t.elements), 0);
+  return (terms.fixed ?? 0) + (terms.perMac ?? 0) * (w.macs + w.elementOps) +
+    (terms.perWeight ?? 0) * sum(w.weights) + (terms.perInput ?? 0) * sum(w.inputs) +
+    (terms.perOutput ?? 0) * sum(w.outputs) + (terms.perGroup ?? 0) * (w.groups ?? 0) +
+    (terms.perPatch ?? 0) * (w.patchElements ?? 0);
+}
+
+/**
  * Prices every node of a graph on a target at a precision assignment.
  *
  * @param graph The graph, with static shapes for every value (see `inferShapes`).
@@ -304,8 +335,15 @@ export function costModel(
     const stackRate = stack !== undefined && w.kernel !== undefined
       ? peakOf(target, cp, n.name) * stack.efficiency[w.kernel]
       : undefined;
+    const kt = stackRate === undefined && w.opClass !== undefined
+      ? target.kernelTime[w.opClass]?.[cp]
+      : undefined;
     const rate = stackRate ?? (w.opClass && target.opClassRate[w.opClass]?.[cp]) ?? undefined;
-    const computeSeconds = work === 0 ? 0 : work / (rate ?? peakOf(target, cp, n.name));
+    const computeSeconds = kt !== undefined
+      ? kernelTimeOf(kt, w)
+      : work === 0
+      ? 0
+      : work / (rate ?? peakOf(target, cp, n.name));
     let weightBytes = 0;
     for (const t of w.weights) weightBytes += bytes(t.elements, weightBitsOf(p, t.bias === true));
     const inputBytes = w.view
@@ -337,7 +375,7 @@ export function costModel(
       if (e === undefined) unmodelled.add(`${l.name} (energy)`);
       else energyPj += b * e;
     }
-    latencySeconds += target.nodeOverhead +
+    latencySeconds += (kt !== undefined ? 0 : target.nodeOverhead) +
       (stack !== undefined && w.kernel !== undefined ? stack.layerOverhead : 0);
     const macsBits = w.macs * bitsOf(p.weight) * bitsOf(p.activation);
     return {

@@ -47,6 +47,7 @@ import { costModel } from "./cost.ts";
 import type { PrecisionAssignment } from "./precision.ts";
 import { KERNEL_KINDS, type KernelKind, type Target } from "./target.ts";
 import { nodeWork } from "./work.ts";
+import { boundedLeastSquares } from "./_lsq.ts";
 
 /** A model's time split by kernel kind at peak (the A_k and c of the module doc). */
 export interface KernelSeconds {
@@ -197,36 +198,15 @@ export function fitStackEfficiency(
   groups.forEach((g, j) => {
     if (norms[j] === 0) throw new RangeError(`points: no point has ${g.join(" or ")} MACs`);
   });
-  // Exact active-set solution: for every subset of groups left free (the others at the bound
-  // x = 1), the unconstrained least squares on the free ones (normal equations); the feasible
-  // candidate (all x ≥ 1) with the smallest objective is the constrained minimum (convex).
-  const n = groups.length;
-  const objective = (x: number[]) =>
-    a.reduce((s, row, i) => s + row.reduce((r, v, j) => r + v * x[j], b[i]) ** 2, 0);
-  let best: number[] | undefined, bestObj = Infinity, solves = 0;
-  for (let mask = 0; mask < 1 << n; mask++) {
-    const free = [...Array(n).keys()].filter((j) => (mask >> j) & 1);
-    const x = groups.map(() => 1);
-    if (free.length > 0) {
-      // rhs_i = −(b_i + Σ_{bound j} a_ij)
-      const rhs = a.map((row, i) => -row.reduce((s, v, j) => (free.includes(j) ? s : s + v), b[i]));
-      const m = free.map((p) => free.map((q) => a.reduce((s, row) => s + row[p] * row[q], 0)));
-      const v = free.map((p) => a.reduce((s, row, i) => s + row[p] * rhs[i], 0));
-      const sol = solve(m, v);
-      solves++;
-      if (sol === undefined) continue;
-      free.forEach((j, t) => (x[j] = sol[t]));
-    }
-    if (x.some((xi) => !(xi >= 1 - 1e-12))) continue;
-    for (let j = 0; j < n; j++) x[j] = Math.max(1, x[j]);
-    const o = objective(x);
-    if (o < bestObj) {
-      bestObj = o;
-      best = x;
-    }
+  // min ‖a x + b‖² = ‖a x − (−b)‖², x ≥ 1 (exact active-set solution, _lsq.ts)
+  const sol = boundedLeastSquares(a, b.map((v) => -v), groups.map(() => 1));
+  if (sol === undefined) {
+    throw new RangeError(
+      "points: the kernel kinds are linearly dependent; tie them into one group",
+    );
   }
-  const x = best ?? groups.map(() => 1);
-  const residual = () => a.map((row, i) => row.reduce((s, v, j) => s + v * x[j], b[i]));
+  const { x, solves } = sol;
+  const residual = () => sol.residuals;
   const efficiency: Partial<Record<KernelKind, number>> = {};
   const atPeak: KernelKind[] = [];
   groups.forEach((g, j) => {
@@ -236,28 +216,4 @@ export function fitStackEfficiency(
     }
   });
   return { efficiency, atPeak, relativeErrors: residual(), solves };
-}
-
-/** Gaussian elimination with partial pivoting; undefined when (numerically) singular. */
-function solve(m: number[][], v: number[]): number[] | undefined {
-  const n = v.length;
-  const a = m.map((row, i) => [...row, v[i]]);
-  const scale = Math.max(...m.flat().map(Math.abs), 0);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) if (Math.abs(a[r][c]) > Math.abs(a[p][c])) p = r;
-    if (!(Math.abs(a[p][c]) > 1e-12 * scale)) return undefined;
-    [a[c], a[p]] = [a[p], a[c]];
-    for (let r = c + 1; r < n; r++) {
-      const f = a[r][c] / a[c][c];
-      for (let k = c; k <= n; k++) a[r][k] -= f * a[c][k];
-    }
-  }
-  const x = new Array<number>(n).fill(0);
-  for (let r = n - 1; r >= 0; r--) {
-    let s = a[r][n];
-    for (let k = r + 1; k < n; k++) s -= a[r][k] * x[k];
-    x[r] = s / a[r][r];
-  }
-  return x;
 }

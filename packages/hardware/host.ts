@@ -37,7 +37,18 @@ import {
   packF32,
   packInt8,
 } from "@lowbit/kernels";
-import type { MemoryLevelFile, OpClass, PeakPrecision, Quantity, TargetFile } from "./target.ts";
+import { inferShapes } from "@lowbit/graph/executor";
+import type {
+  KernelTerm,
+  MemoryLevelFile,
+  OpClass,
+  PeakPrecision,
+  Quantity,
+  TargetFile,
+} from "./target.ts";
+import { kernelTimeOf } from "./cost.ts";
+import { nodeWork } from "./work.ts";
+import { boundedLeastSquares } from "./_lsq.ts";
 
 /** What was found about the host. */
 export interface HostInfo {
@@ -51,6 +62,8 @@ export interface HostInfo {
   gemvBytesPerSecond: number;
   /** Seconds the measurement took. */
   seconds: number;
+  /** Kernel-time fits per op class (Eq. 1e) with their sweep errors. */
+  kernelTime: Partial<Record<OpClass, KernelTimeFit & { probes: number }>>;
 }
 
 /** Options of {@linkcode measureHost}. */
@@ -59,6 +72,29 @@ export interface MeasureHostOptions {
   seconds?: number;
   /** Print the CPU model, kernel path and numbers to stderr (default true). */
   print?: boolean;
+  /**
+   * Times one probe of the kernel-time sweep (Eq. 1e) in seconds; default: the best of
+   * repeated `runFloat` runs within the budget. A test passes a fixed fake measurement here.
+   */
+  probeTimer?: (probe: Probe, budgetSeconds: number) => number;
+}
+
+/** One single-node graph of the kernel-time sweep (docs/hardware.md Eq. 1e). */
+export interface Probe {
+  /** Op class it measures. */
+  opClass: OpClass;
+  /** The shaped one-node graph (input `x`, output `y`). */
+  graph: Graph;
+  /** Its input. */
+  input: { x: { data: Float32Array; shape: number[] } };
+}
+
+/** A kernel-time fit of one op class: coefficients per term and the sweep's relative errors. */
+export interface KernelTimeFit {
+  /** Seconds per feature (terms at 0 are left out). */
+  terms: Partial<Record<KernelTerm, number>>;
+  /** Per probe, modelled / measured − 1. */
+  relativeErrors: number[];
 }
 
 function readText(path: string): string | undefined {
@@ -117,6 +153,196 @@ function kernelPath(): "wasm-simd" | "typescript" {
 }
 
 const round3 = (x: number) => Number(x.toPrecision(3));
+
+function probeGraph(
+  opClass: OpClass,
+  op: string,
+  shape: number[],
+  attrs: Node["attrs"],
+  weights: Record<string, number[]> = {},
+): Probe {
+  const initializers = new Map<string, GraphTensor>();
+  for (const [k, ws] of Object.entries(weights)) {
+    const t = zeros("float32", ws);
+    (t.data as Float32Array).fill(0.01);
+    initializers.set(k, t);
+  }
+  const g: Graph = {
+    name: "probe",
+    opset: 17,
+    inputs: [{ name: "x", dtype: "float32", shape }],
+    outputs: [{ name: "y", dtype: "float32", shape: [] }],
+    nodes: [{ name: "n", op, inputs: ["x", ...Object.keys(weights)], outputs: ["y"], attrs }],
+    initializers,
+    values: new Map(),
+  };
+  const n = shape.reduce((a, b) => a * b, 1);
+  return {
+    opClass,
+    graph: inferShapes(g),
+    input: { x: { data: new Float32Array(n).fill(0.5), shape } },
+  };
+}
+
+/** Terms each op class's kernel-time model may use (Eq. 1e). */
+export const KERNEL_TIME_TERMS: Readonly<Record<OpClass, readonly KernelTerm[]>> = {
+  conv: ["fixed", "perMac", "perPatch", "perWeight", "perInput", "perOutput"],
+  // depthwise probes are all 3×3, so MACs = 9 · outputs: no separate perOutput term
+  depthwise: ["fixed", "perMac", "perGroup", "perInput"],
+  gemm: ["fixed", "perMac", "perWeight", "perInput", "perOutput"],
+  pool: ["fixed", "perMac", "perInput", "perOutput"],
+  // element-wise ops and global reductions read one element per op: perInput = perMac there
+  elementwise: ["fixed", "perMac", "perOutput"],
+};
+
+/**
+ * The kernel-time sweep: single-node float graphs per op class at shapes spanning the layers
+ * of small CNNs (MNIST / MLPerf Tiny sizes: a few hundred to a few million MACs).
+ *
+ * @returns The probes, shaped.
+ *
+ * @example
+ * ```ts
+ * import { kernelTimeProbes } from "@lowbit/hardware/host";
+ * import { ok } from "node:assert/strict";
+ * const probes = kernelTimeProbes();
+ * for (const c of ["conv", "depthwise", "gemm", "pool", "elementwise"]) {
+ *   ok(probes.filter((p) => p.opClass === c).length >= 4, c);
+ * }
+ * ```
+ */
+export function kernelTimeProbes(): Probe[] {
+  const probes: Probe[] = [];
+  const conv: [number, number, number, number, number, number][] = [
+    [1, 64, 49, 10, 3, 1],
+    [16, 32, 32, 32, 3, 1],
+    [64, 64, 25, 5, 1, 1],
+    [8, 16, 48, 48, 1, 1],
+    [128, 128, 6, 6, 1, 1],
+    [3, 16, 32, 32, 3, 1],
+    [32, 32, 8, 8, 3, 1],
+    [3, 8, 96, 96, 3, 2],
+    [64, 128, 12, 12, 1, 1],
+    [1, 8, 28, 28, 5, 1],
+    [8, 16, 14, 14, 5, 1],
+    [16, 16, 32, 32, 3, 1],
+    [32, 32, 16, 16, 3, 1],
+    [64, 64, 8, 8, 3, 1],
+  ];
+  for (const [ci, co, h, w, k, st] of conv) {
+    const p = (k - 1) >> 1;
+    probes.push(probeGraph("conv", "Conv", [1, ci, h, w], {
+      pads: [p, p, p, p],
+      strides: [st, st],
+    }, { w: [co, ci, k, k] }));
+  }
+  const dw: [number, number, number, number][] = [
+    [64, 25, 5, 1],
+    [32, 32, 32, 1],
+    [8, 48, 48, 1],
+    [128, 6, 6, 1],
+    [16, 12, 12, 1],
+    [256, 3, 3, 1],
+    [8, 96, 96, 2],
+    [32, 48, 48, 2],
+  ];
+  for (const [c, h, w, st] of dw) {
+    probes.push(probeGraph("depthwise", "Conv", [1, c, h, w], {
+      pads: [1, 1, 1, 1],
+      strides: [st, st],
+      group: c,
+    }, { w: [c, 1, 3, 3] }));
+  }
+  const gemm: [number, number, number][] = [
+    [1, 640, 128],
+    [1, 128, 128],
+    [1, 1568, 128],
+    [4, 512, 256],
+    [1, 64, 12],
+    [1, 128, 8],
+    [1, 784, 10],
+    [8, 256, 64],
+  ];
+  for (const [m, k, n] of gemm) {
+    probes.push(probeGraph("gemm", "Gemm", [m, k], { transB: 1 }, { w: [n, k], b: [n] }));
+  }
+  for (const [c, h] of [[16, 64], [8, 28], [16, 14], [64, 12]]) {
+    probes.push(
+      probeGraph("pool", "MaxPool", [1, c, h, h], { kernel_shape: [2, 2], strides: [2, 2] }),
+    );
+  }
+  for (const [c, h] of [[32, 32], [8, 6]]) {
+    probes.push(
+      probeGraph("pool", "MaxPool", [1, c, h, h], { kernel_shape: [3, 3], strides: [2, 2] }),
+    );
+  }
+  for (const [c, h, w] of [[64, 25, 5], [256, 3, 3], [64, 8, 8]]) {
+    probes.push(probeGraph("elementwise", "GlobalAveragePool", [1, c, h, w], {}));
+  }
+  for (const n of [1000, 8000, 65536, 300000]) {
+    probes.push(probeGraph("elementwise", "Relu", [1, n], {}));
+  }
+  return probes;
+}
+
+/**
+ * Fits one op class's kernel-time model (Eq. 1e) to measured probe times: non-negative
+ * coefficients minimizing the squared relative errors (exact active-set least squares).
+ *
+ * @param probes Probes of one op class.
+ * @param seconds Their measured times.
+ * @param terms The terms to fit (default {@linkcode KERNEL_TIME_TERMS} of the class).
+ * @returns Coefficients (zeros left out) and relative errors.
+ * @throws {RangeError} For no probes, mixed classes, a length mismatch or a non-positive time.
+ *
+ * @example Times of 2 µs + 1 ns per MAC are recovered
+ * ```ts
+ * import { fitKernelTime, kernelTimeProbes } from "@lowbit/hardware/host";
+ * import { nodeWork } from "@lowbit/hardware/work";
+ * import { ok } from "node:assert/strict";
+ * const probes = kernelTimeProbes().filter((p) => p.opClass === "gemm");
+ * const work = (p: (typeof probes)[number]) => {
+ *   const w = nodeWork(p.graph, p.graph.nodes[0]);
+ *   return w.macs + w.elementOps; // MACs and bias adds
+ * };
+ * const t = probes.map((p) => 2e-6 + 1e-9 * work(p));
+ * const fit = fitKernelTime(probes, t);
+ * ok(Math.abs((fit.terms.fixed ?? 0) / 2e-6 - 1) < 1e-6);
+ * ok(Math.abs((fit.terms.perMac ?? 0) / 1e-9 - 1) < 1e-6);
+ * ```
+ */
+export function fitKernelTime(
+  probes: readonly Probe[],
+  seconds: readonly number[],
+  terms?: readonly KernelTerm[],
+): KernelTimeFit {
+  if (probes.length === 0) throw new RangeError("probes: at least one probe is needed");
+  if (seconds.length !== probes.length) {
+    throw new RangeError(`seconds: ${seconds.length} times for ${probes.length} probes`);
+  }
+  const cls = probes[0].opClass;
+  if (probes.some((p) => p.opClass !== cls)) throw new RangeError("probes: mixed op classes");
+  seconds.forEach((t, i) => {
+    if (!Number.isFinite(t) || t <= 0) {
+      throw new RangeError(`seconds[${i}]: must be a positive number, got ${t}`);
+    }
+  });
+  const use = terms ?? KERNEL_TIME_TERMS[cls];
+  const works = probes.map((p) => nodeWork(p.graph, p.graph.nodes[0]));
+  // features per probe: the time each term alone would give at coefficient 1, / measured
+  const a = works.map((w, i) => use.map((term) => kernelTimeOf({ [term]: 1 }, w) / seconds[i]));
+  // scale columns to unit norm for conditioning, then min ‖a x − 1‖², x ≥ 0
+  const norms = use.map((_, j) => Math.sqrt(a.reduce((s, row) => s + row[j] ** 2, 0)) || 1);
+  const scaled = a.map((row) => row.map((v, j) => v / norms[j]));
+  const sol = boundedLeastSquares(scaled, a.map(() => 1), use.map(() => 0));
+  if (sol === undefined) throw new RangeError("probes: the features are linearly dependent");
+  const out: Partial<Record<KernelTerm, number>> = {};
+  use.forEach((term, j) => {
+    const c = sol.x[j] / norms[j];
+    if (c > 0) out[term] = c;
+  });
+  return { terms: out, relativeErrors: sol.residuals };
+}
 
 /**
  * Measures this host and returns it as a target file.
@@ -241,6 +467,19 @@ export function measureHost(
   const fa = new Uint8Array(4 * 512).fill(3);
   const fb = packInt8(new Int8Array(512 * 256).fill(2), 512, 256);
   const fcI8 = fcMacs / best(() => void gemmInt8(4, 256, 512, fa, fb, { aZeroPoint: 128 }), budget);
+
+  // Kernel-time models (Eq. 1e): the float executor on a sweep of shapes per op class.
+  const probes = kernelTimeProbes();
+  const probeBudget = (options.seconds ?? 3) / 2 / probes.length;
+  const timer = options.probeTimer ??
+    ((p: Probe, b: number) => best(() => void runFloat(p.graph, p.input), b));
+  const probeSeconds = probes.map((p) => timer(p, probeBudget));
+  const kernelFits: Partial<Record<OpClass, KernelTimeFit & { probes: number }>> = {};
+  for (const cls of ["conv", "depthwise", "gemm", "pool", "elementwise"] as const) {
+    const idx = probes.flatMap((p, i) => (p.opClass === cls ? [i] : []));
+    const fit = fitKernelTime(idx.map((i) => probes[i]), idx.map((i) => probeSeconds[i]));
+    kernelFits[cls] = { ...fit, probes: idx.length };
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   const src = (what: string) =>
@@ -311,6 +550,21 @@ export function measureHost(
       binary: { value: round3(binary / 1e9), unit: "GMAC/s", source: src("gemmBinary 256³") },
     },
     opClassRate: classRates(),
+    kernelTime: Object.fromEntries(
+      Object.entries(kernelFits).map(([cls, fit]) => [cls, {
+        fp32: Object.fromEntries(
+          Object.entries(fit.terms).map(([term, v]) => [term, {
+            value: round3(v * 1e9),
+            unit: "ns",
+            source: src(
+              `runFloat on ${fit.probes} single-node ${cls} graphs (kernelTimeProbes), non-negative least squares on relative error; sweep max |error| ${
+                (Math.max(...fit.relativeErrors.map(Math.abs)) * 100).toFixed(0)
+              }%`,
+            ),
+          }]),
+        ),
+      }]),
+    ),
     nodeOverhead: {
       value: Number((overhead * 1e6).toPrecision(3)),
       unit: "us",
@@ -329,6 +583,7 @@ export function measureHost(
     ...(l2 === undefined ? {} : { l2Bytes: l2 }),
     gemvBytesPerSecond: gemvBw,
     seconds,
+    kernelTime: kernelFits,
   };
   if (options.print ?? true) {
     console.error(

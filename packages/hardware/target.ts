@@ -138,6 +138,31 @@ export interface SoftwareStack {
   runPower?: number;
 }
 
+/**
+ * Terms of a measured kernel-time model (docs/hardware.md Eq. 1e): a fixed time per node and
+ * a time per multiply-accumulate, per weight element, per activation input element, per
+ * output element, per convolution group and per im2col patch element (N·OH·OW·C·KH·KW).
+ */
+export type KernelTerm =
+  | "fixed"
+  | "perMac"
+  | "perWeight"
+  | "perInput"
+  | "perOutput"
+  | "perGroup"
+  | "perPatch";
+
+/** Every {@linkcode KernelTerm}. */
+export const KERNEL_TERMS: readonly KernelTerm[] = [
+  "fixed",
+  "perMac",
+  "perWeight",
+  "perInput",
+  "perOutput",
+  "perGroup",
+  "perPatch",
+];
+
 /** The JSON form of a target (`hardware/<target>.json`). */
 export interface TargetFile {
   /** Short identifier (file name without `.json`). */
@@ -159,6 +184,15 @@ export interface TargetFile {
   opClassRate?: Partial<Record<OpClass, Partial<Record<PeakPrecision, Quantity>>>>;
   /** Fixed time per node (dispatch overhead of a software executor, Eq. 1c). */
   nodeOverhead?: Quantity;
+  /**
+   * Kernel-time models per op class and format (Eq. 1e): the node's compute time is
+   * Σ_term coefficient · feature (fixed, per MAC, per weight, per input, per output, per group),
+   * replacing the rate and the node overhead for nodes of that class; fitted by `measureHost`
+   * to microbenchmarks of this host's kernels.
+   */
+  kernelTime?: Partial<
+    Record<OpClass, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, Quantity>>>>>
+  >;
   /**
    * The ONNX op types the target runs (absent: every op the cost model knows). With
    * `partitionedCost`, the first node outside the list and every node after it run on a
@@ -213,6 +247,10 @@ export interface Target {
   opClassRate: Partial<Record<OpClass, Partial<Record<PeakPrecision, number>>>>;
   /** Seconds added to every node (Eq. 1c; 0 when not given). */
   nodeOverhead: number;
+  /** Kernel-time coefficients in seconds per feature, per op class and format (Eq. 1e). */
+  kernelTime: Partial<
+    Record<OpClass, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, number>>>>>
+  >;
   /** ONNX op types the target runs, when the file lists them. */
   supportedOps?: ReadonlySet<string>;
   /** Energy per MAC in pJ per format, when the file gives its own. */
@@ -403,6 +441,49 @@ export function parseTarget(json: unknown): Target {
     }
   }
   const nodeOverhead = optional(json, "nodeOverhead", "$", TIME) ?? 0;
+  const kernelTime: Target["kernelTime"] = {};
+  if (json.kernelTime !== undefined) {
+    if (!isRecord(json.kernelTime)) throw new TargetError("$.kernelTime", "must be an object");
+    for (const [cls, perPrecision] of Object.entries(json.kernelTime)) {
+      const cpath = `$.kernelTime.${cls}`;
+      if (!(OP_CLASSES as readonly string[]).includes(cls)) {
+        throw new TargetError(cpath, `unknown op class; expected one of ${OP_CLASSES.join(", ")}`);
+      }
+      if (!isRecord(perPrecision)) {
+        throw new TargetError(cpath, "must be an object keyed by precision");
+      }
+      const byP: Partial<Record<PeakPrecision, Partial<Record<KernelTerm, number>>>> = {};
+      for (const [k, terms] of Object.entries(perPrecision)) {
+        const ppath = `${cpath}.${k}`;
+        if (!(PEAK_PRECISIONS as readonly string[]).includes(k)) {
+          throw new TargetError(
+            ppath,
+            `unknown precision; expected one of ${PEAK_PRECISIONS.join(", ")}`,
+          );
+        }
+        if (!isRecord(terms) || Object.keys(terms).length === 0) {
+          throw new TargetError(
+            ppath,
+            `must be a non-empty object of terms (${KERNEL_TERMS.join(", ")})`,
+          );
+        }
+        const out: Partial<Record<KernelTerm, number>> = {};
+        for (const [term, q] of Object.entries(terms)) {
+          const tpath = `${ppath}.${term}`;
+          if (!(KERNEL_TERMS as readonly string[]).includes(term)) {
+            throw new TargetError(
+              tpath,
+              `unknown term; expected one of ${KERNEL_TERMS.join(", ")}`,
+            );
+          }
+          const { q: qq, scale } = quantity(q, tpath, TIME);
+          out[term as KernelTerm] = qq.value * scale;
+        }
+        byP[k as PeakPrecision] = out;
+      }
+      kernelTime[cls as OpClass] = byP;
+    }
+  }
   let supportedOps: Set<string> | undefined;
   if (json.supportedOps !== undefined) {
     const so = json.supportedOps;
@@ -533,6 +614,7 @@ export function parseTarget(json: unknown): Target {
     peak,
     opClassRate,
     nodeOverhead,
+    kernelTime,
     ...(supportedOps === undefined ? {} : { supportedOps }),
     macEnergy,
     levels,

@@ -13,7 +13,7 @@
  * | Relu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, LeakyRelu, Erf, Softmax | — | output elements |
  * | BatchNormalization | — | 2 × output elements |
  * | MaxPool, AveragePool | — | output elements × KH·KW |
- * | GlobalAveragePool, GlobalMaxPool, ReduceMean | — | input elements |
+ * | GlobalAveragePool, GlobalMaxPool, ReduceMean | — | input elements (op class element-wise) |
  * | Concat, Transpose | — | — (a copy: bytes only) |
  * | Reshape, Flatten, Squeeze, Unsqueeze, Identity, Dropout | — | — (a view: no bytes) |
  *
@@ -71,6 +71,10 @@ export interface NodeWork {
    * convolutions, Gemm and MatMul. Absent for nodes without MACs.
    */
   kernel?: KernelKind;
+  /** Groups of a convolution. */
+  groups?: number;
+  /** Elements of a convolution's im2col patches, N·OH·OW·C·KH·KW. */
+  patchElements?: number;
 }
 
 const ELEMENTWISE = new Set(["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum"]);
@@ -219,6 +223,8 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs: activations([x, w, ...(b ? [b] : [])]),
       outputs,
       view: false,
+      groups: group,
+      patchElements: macs * group / ws[0],
       opClass: ws[1] === 1 && group > 1 ? "depthwise" : "conv",
       kernel: ws[1] === 1 && group > 1
         ? "depthwise"
@@ -296,6 +302,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
     };
   }
   if (GLOBAL.has(op)) {
+    // a reduction over the input: priced like element-wise ops (one op per input element)
     const inputs = activations(present.slice(0, 1));
     return {
       macs: 0,
@@ -304,7 +311,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       inputs,
       outputs,
       view: false,
-      opClass: "pool",
+      opClass: "elementwise",
     };
   }
   if (COPIES.has(op)) {
