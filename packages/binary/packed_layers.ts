@@ -4,9 +4,14 @@
  * binary, {−1, 0, +1} for ternary); each layer returns the exact int32 accumulators
  * acc = Σ w·x (what `threshold.ts` turns into the next layer's codes or into floats).
  *
- * A convolution runs per image as one GEMM: the patches of `im2colInt8` (one patch per row,
- * k = C·kH·kW in OIHW order, padded taps written as 0) are packed and multiplied with the
- * weight rows packed once at construction.
+ * A convolution runs per image as one GEMM `patches · Wᵀ`. Binary layers work on channel-packed
+ * activations (`packChannels` of `packed_bits.ts`: one row of ⌈C/32⌉ words per pixel, the
+ * layout the binary max-pool produces): a patch row is the concatenation of its kH·kW taps'
+ * words (all-zero words for padded taps), k = kH·kW·32·⌈C/32⌉ bits, and the weights are packed
+ * once in the same order ([O][kH][kW][C], each tap padded to whole words). The unused channel
+ * bits are 0 in both operands, so each of the kH·kW·(32·⌈C/32⌉ − C) of them counts +1 in
+ * k − 2·popcount; the layer subtracts that constant. Ternary layers pack the patches of
+ * `im2colInt8` (one patch per row, k = C·kH·kW in OIHW order, padded taps written as 0).
  *
  * Padding (binary layers). A padded input is 0, which has no ±1 code: packed, the 0 becomes
  * bit 0, i.e. +1, so the popcount result counts +w for every padded tap. As Larq Compute Engine
@@ -33,7 +38,7 @@ import { gemmTernary, type PackedTernary, packTernary } from "@lowbit/kernels/ge
 import { im2colInt8 } from "@lowbit/kernels/im2col";
 import type { KernelChoice } from "@lowbit/kernels/gemm-f32";
 import { conv2dOutputShape, type Conv2dParams } from "@lowbit/kernels/conv-params";
-import { checkCodes } from "./packed_bits.ts";
+import { checkCodes, packChannels } from "./packed_bits.ts";
 
 /** Binary (±1 codes, XNOR-popcount) or ternary ({−1, 0, +1}, two bit-planes). */
 export type PackedKind = "binary" | "ternary";
@@ -186,9 +191,21 @@ export class PackedConv2d {
     this.geometry = Object.freeze({ ...geometry });
     this.kind = checkKind(options.kind ?? "binary");
     this.#kernel = options.kernel ?? "auto";
-    const K = C * kh * kw;
+    const K = C * kh * kw, T = kh * kw;
     checkCodes("weights", weights, this.kind === "ternary", O * K);
-    this.#w = this.kind === "binary" ? packBinary(weights, O, K) : packTernary(weights, O, K);
+    if (this.kind === "binary") {
+      // [O][kH][kW][C]: one packed row of C bits per (o, tap), ⌈C/32⌉ words each
+      const ohwc = new Int8Array(O * K);
+      for (let o = 0; o < O; o++) {
+        for (let c = 0; c < C; c++) {
+          for (let t = 0; t < T; t++) ohwc[(o * T + t) * C + c] = weights[o * K + c * T + t];
+        }
+      }
+      const taps = packBinary(ohwc, O * T, C), wc = Math.ceil(C / 32);
+      this.#w = { rows: O, k: T * wc * 32, words: taps.words };
+    } else {
+      this.#w = packTernary(weights, O, K);
+    }
     this.#tapSums = new Int32Array(O * kh * kw);
     for (let o = 0; o < O; o++) {
       for (let c = 0; c < C; c++) {
@@ -229,11 +246,7 @@ export class PackedConv2d {
     if (hit) return hit;
     const { outH, outW } = conv2dOutputShape(this.#params(1, height, width));
     const g = this.geometry, kh = g.kernelH, kw = g.kernelW, O = g.outChannels;
-    const pair = (v: number | [number, number] | undefined): [number, number] =>
-      v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : v;
-    const [sh, sw] = pair(g.stride), [dh, dw] = pair(g.dilation);
-    const pad = g.padding ?? 0;
-    const [pt, pl] = typeof pad === "number" ? [pad, pad] : [pad[0], pad[1]];
+    const [sh, sw] = pair(g.stride), [dh, dw] = pair(g.dilation), [pt, pl] = padBegin(g.padding);
     const hw = outH * outW, corr = new Int32Array(O * hw);
     for (let oh = 0; oh < outH; oh++) {
       for (let ow = 0; ow < outW; ow++) {
@@ -275,27 +288,114 @@ export class PackedConv2d {
     const g = this.geometry, O = g.outChannels, K = g.inChannels * g.kernelH * g.kernelW;
     const ternary = this.kind === "ternary";
     checkCodes("x", x, ternary, batch * g.inChannels * height * width);
+    if (!ternary) {
+      return this.forwardPacked(
+        packChannels(x, batch, g.inChannels, height, width),
+        batch,
+        height,
+        width,
+      );
+    }
     const hw = outH * outW;
     const rows = new Int8Array(hw * K), res = new Int32Array(hw * O);
     const acc = new Int32Array(batch * O * hw);
-    const corr = ternary ? null : this.paddingCorrection(height, width);
     const kernel = this.#kernel;
     for (let n = 0; n < batch; n++) {
       im2colInt8(x, p, n, 0, { zeroPoint: 0, out: rows });
-      if (ternary) {
-        gemmTernary(hw, O, K, packTernary(rows, hw, K), this.#w as PackedTernary, {
-          out: res,
-          kernel,
-        });
-      } else {
-        gemmBinary(hw, O, K, packBinary(rows, hw, K), this.#w as PackedBits, { out: res, kernel });
-      }
-      const base = n * O * hw;
-      for (let q = 0; q < hw; q++) {
-        for (let o = 0; o < O; o++) acc[base + o * hw + q] = res[q * O + o];
-      }
-      if (corr) { for (let i = 0; i < O * hw; i++) acc[base + i] -= corr[i]; }
+      gemmTernary(hw, O, K, packTernary(rows, hw, K), this.#w as PackedTernary, {
+        out: res,
+        kernel,
+      });
+      transposeInto(res, acc, n * O * hw, hw, O, null);
     }
     return { acc, outH, outW };
   }
+
+  /**
+   * Convolves channel-packed ±1 activations (binary layers; module doc).
+   *
+   * @param bits `packChannels` rows: `batch·height·width` rows of C bits.
+   * @param batch N.
+   * @param height H.
+   * @param width W.
+   * @returns acc NCHW `[N][O][outH][outW]` and the output size.
+   * @throws {RangeError} On a ternary layer, bad sizes, or bits of another shape.
+   */
+  forwardPacked(
+    bits: PackedBits,
+    batch: number,
+    height: number,
+    width: number,
+  ): { acc: Int32Array; outH: number; outW: number } {
+    if (this.kind !== "binary") throw new RangeError("forwardPacked needs a binary layer");
+    const p = this.#params(positive("batch", batch), height, width);
+    const { outH, outW } = conv2dOutputShape(p);
+    const g = this.geometry, O = g.outChannels, C = g.inChannels;
+    const wc = Math.ceil(C / 32), kh = g.kernelH, kw = g.kernelW;
+    if (
+      bits.rows !== batch * height * width || bits.k !== C || bits.words.length < bits.rows * wc
+    ) {
+      throw new RangeError(
+        `bits has ${bits.rows} rows of ${bits.k} bits; expected ${
+          batch * height * width
+        } rows of ${C}`,
+      );
+    }
+    const [sh, sw] = pair(g.stride), [dh, dw] = pair(g.dilation), [pt, pl] = padBegin(g.padding);
+    const hw = outH * outW, rowWords = kh * kw * wc, kBits = rowWords * 32;
+    const unused = kh * kw * (wc * 32 - C);
+    // all images' patches in one GEMM (one Wasm call)
+    const patches = new Uint32Array(batch * hw * rowWords), res = new Int32Array(batch * hw * O);
+    const acc = new Int32Array(batch * O * hw);
+    const corr = this.paddingCorrection(height, width), src = bits.words;
+    for (let n = 0; n < batch; n++) {
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          let dst = ((n * outH + oh) * outW + ow) * rowWords;
+          for (let i = 0; i < kh; i++) {
+            const y = oh * sh - pt + i * dh;
+            for (let j = 0; j < kw; j++, dst += wc) {
+              const x = ow * sw - pl + j * dw;
+              if (y < 0 || y >= height || x < 0 || x >= width) continue;
+              const from = ((n * height + y) * width + x) * wc;
+              for (let q = 0; q < wc; q++) patches[dst + q] = src[from + q];
+            }
+          }
+        }
+      }
+    }
+    gemmBinary(batch * hw, O, kBits, patches, (this.#w as PackedBits).words, {
+      out: res,
+      kernel: this.#kernel,
+    });
+    for (let n = 0; n < batch; n++) {
+      transposeInto(res.subarray(n * hw * O), acc, n * O * hw, hw, O, corr, unused);
+    }
+    return { acc, outH, outW };
+  }
+}
+
+function pair(v: number | [number, number] | undefined): [number, number] {
+  return v === undefined ? [1, 1] : typeof v === "number" ? [v, v] : v;
+}
+
+function padBegin(v: number | [number, number, number, number] | undefined): [number, number] {
+  const pad = v ?? 0;
+  return typeof pad === "number" ? [pad, pad] : [pad[0], pad[1]];
+}
+
+/** `[hw][O]` GEMM result → the NCHW block at `base`, minus the corrections. */
+function transposeInto(
+  res: Int32Array,
+  acc: Int32Array,
+  base: number,
+  hw: number,
+  O: number,
+  corr: Int32Array | null,
+  unused = 0,
+): void {
+  for (let q = 0; q < hw; q++) {
+    for (let o = 0; o < O; o++) acc[base + o * hw + q] = res[q * O + o] - unused;
+  }
+  if (corr) { for (let i = 0; i < O * hw; i++) acc[base + i] -= corr[i]; }
 }
