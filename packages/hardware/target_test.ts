@@ -1,5 +1,8 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
-import { TargetError } from "./errors.ts";
+import { PrecisionError, TargetError } from "./errors.ts";
+import { costModel } from "./cost.ts";
+import { uniform } from "./precision.ts";
+import { graph, node } from "./_test_util.ts";
 import { loadTarget, parseTarget, type TargetFile } from "./target.ts";
 
 const S = "test";
@@ -179,6 +182,40 @@ Deno.test("datasheet peaks land as MAC/s (2 ops per MAC)", async () => {
   equal(m4.levels[0].bandwidth, 4 * 120e6);
   const rpi = await loadTarget(new URL("rpi4-cortex-a72.json", dir));
   equal(rpi.peak.fp32, 4 * 4 * 1.5e9);
+  const h100 = await loadTarget(new URL("nvidia-h100.json", dir));
+  deepEqual([h100.peak.int8, h100.peak.fp8, h100.peak.int4], [
+    1978.9e12 / 2,
+    1978.9e12 / 2,
+    undefined,
+  ]);
+  const gap9 = await loadTarget(new URL("gap9.json", dir));
+  deepEqual([gap9.peak.int8, gap9.peak.fp16, gap9.peak.fp32], [25e9, 14e9, undefined]);
+  const gap8 = await loadTarget(new URL("gap8.json", dir));
+  deepEqual([gap8.peak.int8, gap8.peak.fp32, gap8.cores], [5e9, undefined, 8]);
+  const m85 = await loadTarget(new URL("cortex-m85.json", dir));
+  equal(m85.peak.int8, 8 * 480e6);
+});
+
+Deno.test("a precision the target lacks is a PrecisionError naming precision, target and node", async () => {
+  const dir = new URL("../../hardware/", import.meta.url);
+  const g = graph(["x", [1, 16]], [node("fc", "Gemm", ["x", "w"], ["y"], { transB: 1 })], ["y"], {
+    w: [4, 16],
+  });
+  for (
+    const [file, p] of [["nvidia-h100.json", "int4"], ["gap8.json", "fp32"], [
+      "gap9.json",
+      "binary",
+    ]] as const
+  ) {
+    const t = await loadTarget(new URL(file, dir));
+    throws(
+      () => costModel(g, t, uniform(p)),
+      (e: unknown) =>
+        e instanceof PrecisionError && e.precision === p && e.target === t.name &&
+        e.message.includes("(node fc)"),
+      file,
+    );
+  }
 });
 
 Deno.test("loadTarget: invalid JSON is a TargetError at $", async () => {
