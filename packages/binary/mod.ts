@@ -18,3 +18,4 @@ export * from "./io.ts";
 export * from "./packed_bits.ts";
 export * from "./packed_layers.ts";
 export * from "./threshold.ts";
+export * from "./packed_net.ts";
