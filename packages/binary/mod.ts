@@ -19,3 +19,4 @@ export * from "./packed_bits.ts";
 export * from "./packed_layers.ts";
 export * from "./threshold.ts";
 export * from "./packed_net.ts";
+export * from "./summary.ts";
