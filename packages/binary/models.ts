@@ -35,6 +35,7 @@ import type { Variable } from "@lowbit/nn/autograd";
 import { Conv2d } from "@lowbit/nn/conv2d";
 import { Linear } from "@lowbit/nn/linear";
 import { Activation } from "@lowbit/nn/layers";
+import { BatchNorm1d } from "@lowbit/nn/batchnorm";
 import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
 import { steBinarize, type SteName } from "./ste.ts";
 import { binaryConnect, scaledSign, ternaryTwn } from "./weights.ts";
@@ -184,6 +185,12 @@ export interface BinarizePlan {
   layers: readonly string[];
   /** Activation layers replaced by sign activations (methods with binary activations). */
   activations: readonly string[];
+  /**
+   * Linear layers after which methods with binary activations insert a `BatchNorm1d` named
+   * `bn_<layer>` (BNN and XNOR-Net put batch norm after every binary layer: without it the
+   * sign's hard-tanh STE sees a sum of K ±1 products, |x| ≫ 1, and cancels the gradient).
+   */
+  batchNormAfter?: readonly string[];
 }
 
 /**
@@ -217,7 +224,19 @@ export function binarizeModel(
     if (!names.has(n)) throw new RangeError(`plan names layer "${n}", which the model lacks`);
   }
   const acts = binaryActivations(method);
-  return new Sequential(model.layers.map(([name, m]) => {
+  const entries: (readonly [string, Module])[] = [];
+  for (const [name, m] of model.layers) {
+    entries.push(convert(name, m));
+    if (acts && plan.batchNormAfter?.includes(name)) {
+      if (!(m instanceof Linear)) {
+        throw new RangeError(`plan.batchNormAfter: "${name}" is ${m.describe()}, not Linear`);
+      }
+      entries.push([`bn_${name}`, new BatchNorm1d(m.weight.shape[0])]);
+    }
+  }
+  return new Sequential(entries);
+
+  function convert(name: string, m: Module): readonly [string, Module] {
     if (plan.layers.includes(name)) {
       if (!(m instanceof Conv2d || m instanceof Linear)) {
         throw new RangeError(`plan.layers: "${name}" is ${m.describe()}, not Conv2d/Linear`);
@@ -236,13 +255,17 @@ export function binarizeModel(
       return [renamed, new SignActivation("hardTanh", method === "xnor")] as const;
     }
     return [name, m] as const;
-  }));
+  }
 }
 
-/** The plan of the Fashion CNN: conv2 and fc1 binary; conv1 and fc2 stay float. */
+/**
+ * The plan of the Fashion CNN: conv2 and fc1 binary; conv1 and fc2 stay float; BNN and
+ * XNOR-Net get a batch norm `bn_fc1` after fc1 (the float CNN has none there).
+ */
 export const FASHION_CNN_PLAN: BinarizePlan = Object.freeze({
   layers: Object.freeze(["conv2", "fc1"]),
   activations: Object.freeze(["relu1", "relu2", "relu3"]),
+  batchNormAfter: Object.freeze(["fc1"]),
 });
 
 /** The plan of the MNIST CNN: conv2 binary; conv1 and fc stay float. */
@@ -263,6 +286,7 @@ export const MNIST_CNN_PLAN: BinarizePlan = Object.freeze({
  * import { binaryFashionCnn } from "@lowbit/binary/models";
  * import { equal } from "node:assert/strict";
  * equal(binaryFashionCnn(1, "twn").layers.length, 12);
+ * equal(binaryFashionCnn(1, "bnn").layers[10][0], "bn_fc1");
  * ```
  */
 export function binaryFashionCnn(seed: number, method: BinaryMethod): Sequential {
