@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { Philox } from "@lowbit/rounding/philox";
 import { MseObserver } from "./mse.ts";
 import { MinMaxObserver } from "./minmax.ts";
-import { fakeQuantSquaredError } from "../_fake_quant.ts";
+import { fakeQuantSquaredError, SortedSquaredError } from "../_fake_quant.ts";
 import { fakeQuantize } from "../uniform.ts";
 import { qparamsFromRange, type QuantParams } from "../params.ts";
 
@@ -54,6 +54,66 @@ Deno.test("_fake_quant: squared error equals fakeQuantize's, bit for bit (proper
     ),
     { numRuns: 500, seed: 31 },
   );
+});
+
+Deno.test("_fake_quant: code-run squared error equals the direct sum to 1e-9 (property, large n)", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 1 << 30 }),
+      fc.integer({ min: 2_000, max: 30_000 }),
+      fc.double({ min: 0.01, max: 50, noNaN: true }),
+      fc.integer({ min: 0, max: 3 }),
+      fc.double({ min: 0.05, max: 1.5, noNaN: true }),
+      (seed, n, b, bitsCase, shrink) => {
+        const x = laplaceWithOutliers(n, b, 3, 20 * b, seed).sort();
+        // a few exact duplicates and values on code boundaries
+        for (let i = 0; i < 50; i++) x[(i * 97) % n] = x[(i * 89) % n];
+        x.sort();
+        const [qmin, qmax] = [[0, 255], [-128, 127], [-8, 7], [0, 15]][bitsCase];
+        const runs = new SortedSquaredError(x);
+        const lo = shrink * Math.min(x[0], 0), hi = shrink * Math.max(x[n - 1], 0);
+        const p = qparamsFromRange(lo, hi, { qmin, qmax });
+        const direct = fakeQuantSquaredError(x, p.scale, p.zeroPoint, qmin, qmax);
+        const fast = runs.sse(p.scale, p.zeroPoint, qmin, qmax);
+        ok(
+          Math.abs(fast - direct) <= 1e-9 * direct + 1e-12,
+          `n ${n} [${qmin}, ${qmax}]: ${fast} vs ${direct}`,
+        );
+      },
+    ),
+    { numRuns: 60, seed: 7 },
+  );
+});
+
+Deno.test("MseObserver equals a direct brute-force search on large inputs (code-run path)", () => {
+  for (
+    const [seed, opts] of [[1, { bits: 8 }], [2, { bits: 8, signed: true, symmetric: true }], [3, {
+      bits: 4,
+    }]] as const
+  ) {
+    const x = laplaceWithOutliers(40_000, 0.7, 20, 12, seed);
+    const obs = new MseObserver(opts);
+    obs.observe(x);
+    const got = obs.searchResult();
+    // brute force over the same grid through the public fakeQuantize
+    const sorted = x.slice().sort();
+    const m = Math.min(sorted[0], 0), M = Math.max(sorted[sorted.length - 1], 0);
+    const probe = new MinMaxObserver(opts);
+    probe.observe(x);
+    const { qmin, qmax } = probe.qparams();
+    let best = { alpha: 0, mse: Infinity };
+    for (let k = 100; k >= 1; k--) {
+      const p = qparamsFromRange((k / 100) * m, (k / 100) * M, {
+        qmin,
+        qmax,
+        symmetric: "symmetric" in opts,
+      });
+      const e = mseOf(x, { ...p, qmin, qmax });
+      if (e < best.mse) best = { alpha: k / 100, mse: e };
+    }
+    equal(got.alpha, best.alpha, JSON.stringify(opts));
+    equal(got.mse, best.mse);
+  }
 });
 
 Deno.test("MseObserver: on Laplace data with outliers the chosen range beats min-max", () => {
