@@ -12,6 +12,13 @@
  * lr 2e-3; BinaryConnect clips its latent binary weights to [−H, H] (H its binary value),
  * BNN and XNOR-Net to [−1, 1], after every step (`LatentClip`). Every random choice is seeded.
  *
+ *     deno task train:binary --packed-eval
+ *
+ * instead loads every trained BNN and XNOR-Net model under `models/binary/`, runs the test set
+ * through `PackedNet` (binary layers on the XNOR-popcount kernels) and through the float model,
+ * and writes `models/binary/packed-agreement.json` (both accuracies, arg-max and sign-code
+ * mismatches, max |logit difference|, wall time of both runs).
+ *
  * @module
  */
 
@@ -23,7 +30,10 @@ import {
   binaryMnistCnn,
   latentBounds,
 } from "@lowbit/binary/models";
-import { encodeBinaryModel } from "@lowbit/binary/io";
+import { decodeBinaryModel, encodeBinaryModel } from "@lowbit/binary/io";
+import { PackedNet } from "@lowbit/binary/packed-net";
+import { Variable } from "@lowbit/nn/autograd";
+import type { Dataset } from "@lowbit/nn/data/dataset";
 import { LatentClip } from "@lowbit/binary/optim";
 import { Adam } from "@lowbit/nn/optim";
 import { cosineLR } from "@lowbit/nn/schedule";
@@ -52,6 +62,11 @@ const lr = Number(arg("lr", "0.002"));
 const out = arg("out", "models/binary");
 const batchSize = 64;
 const [mean, std] = dataset === "fashion" ? [0.2860, 0.3530] : [0.1307, 0.3081];
+
+if (Deno.args.includes("--packed-eval")) {
+  await packedEval();
+  Deno.exit(0);
+}
 
 await Deno.mkdir(out, { recursive: true });
 const data = dataset === "fashion" ? await loadFashionMnist() : await loadMnist();
@@ -127,5 +142,78 @@ for (const method of methods) {
   await Deno.writeTextFile(`${out}/${name}.json`, JSON.stringify(info, null, 2) + "\n");
   console.log(
     `${name}: test accuracy ${(100 * e.accuracy).toFixed(2)}% (${e.correct}/${data.test.count})`,
+  );
+}
+
+function argmax(v: Float32Array, at: number, k: number): number {
+  let b = 0;
+  for (let j = 1; j < k; j++) if (v[at + j] > v[at + b]) b = j;
+  return b;
+}
+
+async function packedEval(): Promise<void> {
+  const results = [];
+  const sets: Record<string, Dataset> = {};
+  for (const ds of ["fashion", "mnist"] as const) {
+    for (const method of ["bnn", "xnor"] as const) {
+      const name = `${ds}-cnn-${method}-s${seed}`;
+      let bytes: Uint8Array;
+      try {
+        bytes = await Deno.readFile(`${out}/${name}.safetensors`);
+      } catch {
+        console.log(`${name}: not trained, skipped`);
+        continue;
+      }
+      const test = sets[ds] ??= (ds === "fashion" ? await loadFashionMnist() : await loadMnist())
+        .test;
+      const model = ds === "fashion"
+        ? binaryFashionCnn(seed, method)
+        : binaryMnistCnn(seed, method);
+      const meta = decodeBinaryModel(model, bytes);
+      model.eval();
+      const net = new PackedNet(model);
+      const [m, sd] = [Number(meta.mean), Number(meta.std)];
+      let okPacked = 0, okFloat = 0, top1 = 0, codes = 0, compared = 0, maxAbs = 0;
+      let msPacked = 0, msFloat = 0;
+      const chunk = 500, px = test.height * test.width * test.channels;
+      for (let at = 0; at < test.count; at += chunk) {
+        const n = Math.min(chunk, test.count - at);
+        const data = Float32Array.from(
+          test.images.subarray(at * px, (at + n) * px),
+          (b) => (b / 255 - m) / sd,
+        );
+        const r = net.compare(new Variable(data, [n, test.channels, test.height, test.width]));
+        top1 += r.top1Mismatches;
+        codes += r.codeMismatches;
+        compared += r.codesCompared;
+        maxAbs = Math.max(maxAbs, r.maxAbsLogitDiff);
+        msPacked += r.packedMs;
+        msFloat += r.floatMs;
+        const K = r.packedOutput.length / n;
+        for (let i = 0; i < n; i++) {
+          if (argmax(r.packedOutput, i * K, K) === test.labels[at + i]) okPacked++;
+          if (argmax(r.floatOutput, i * K, K) === test.labels[at + i]) okFloat++;
+        }
+      }
+      results.push({
+        model: name,
+        packedLayers: net.packedLayers,
+        testCount: test.count,
+        packedAccuracy: okPacked / test.count,
+        floatAccuracy: okFloat / test.count,
+        top1Mismatches: top1,
+        codeMismatches: codes,
+        codesCompared: compared,
+        maxAbsLogitDiff: maxAbs,
+        packedSeconds: Math.round(msPacked) / 1000,
+        floatSeconds: Math.round(msFloat) / 1000,
+      });
+      console.log(JSON.stringify(results.at(-1)));
+    }
+  }
+  await Deno.writeTextFile(
+    `${out}/packed-agreement.json`,
+    JSON.stringify({ command: "deno task train:binary --packed-eval", seed, results }, null, 2) +
+      "\n",
   );
 }

@@ -74,6 +74,14 @@ export interface PackedComparison {
   codeMismatches: number;
   /** Sign-activation codes compared. */
   codesCompared: number;
+  /** The packed run's output. */
+  packedOutput: Float32Array;
+  /** The float model's output. */
+  floatOutput: Float32Array;
+  /** Wall time of the packed run (ms). */
+  packedMs: number;
+  /** Wall time of the float run (ms). */
+  floatMs: number;
 }
 
 function bnStats(m: BatchNormBase): BatchNormStats {
@@ -244,7 +252,9 @@ export class PackedNet {
    * @returns Output difference, arg-max and sign-code mismatches.
    */
   compare(x: Variable): PackedComparison {
+    const t0 = performance.now();
     const packed = this.run(x);
+    const t1 = performance.now();
     const floatCodes = new Map<string, Int8Array>();
     const y = noGrad(() => {
       let v = x;
@@ -254,6 +264,7 @@ export class PackedNet {
       }
       return v;
     });
+    const t2 = performance.now();
     let maxAbs = 0;
     y.data.forEach((v, i) => (maxAbs = Math.max(maxAbs, Math.abs(v - packed.output.data[i]))));
     const [N, K] = y.shape;
@@ -273,6 +284,10 @@ export class PackedNet {
       top1Mismatches: top1,
       codeMismatches: mism,
       codesCompared: compared,
+      packedOutput: packed.output.data,
+      floatOutput: y.data,
+      packedMs: t1 - t0,
+      floatMs: t2 - t1,
     };
   }
 }
