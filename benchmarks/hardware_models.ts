@@ -19,6 +19,7 @@ import {
   Conv2d,
   GlobalAvgPool,
   Linear,
+  MaxPool2d,
   type Module,
   ReLU,
   Residual,
@@ -119,6 +120,46 @@ export function fcAutoencoder(seed: number): Sequential {
     );
   }
   layers.push(["out", new Linear(128, 640, { random: r })]);
+  return new Sequential(layers);
+}
+
+/**
+ * ResNet-50 (He et al. 2016, Table 1; torchvision layout: stride on the 3×3 of each bottleneck)
+ * for 224×224 ImageNet inputs: 7×7 stem, 3×3 max pool, bottleneck stages of [3, 4, 6, 3] blocks
+ * (64, 128, 256, 512 channels, expansion 4), 1000 classes. HAWQ-V3 reports its T4 latencies on it.
+ */
+export function resNet50(seed: number): Sequential {
+  const r = new Philox(seed, 1);
+  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, 64, 7, 2, 3);
+  layers.push(["maxpool", new MaxPool2d({ kernel: 3, stride: 2, padding: 1 })]);
+  let c = 64;
+  for (
+    const [i, [width, blocks, stride]]
+      of ([[64, 3, 1], [128, 4, 2], [256, 6, 2], [512, 3, 2]] as const).entries()
+  ) {
+    for (let b = 0; b < blocks; b++) {
+      const s = b === 0 ? stride : 1;
+      const o = width * 4;
+      const body = new Sequential([
+        ...convBnRelu(r, "a", c, width, 1, 1, 0),
+        ...convBnRelu(r, "b", width, width, 3, s, 1),
+        ["c", new Conv2d(width, o, 1, { random: r })],
+        ["c_bn", new BatchNorm2d(o)],
+      ]);
+      const shortcut = b === 0
+        ? new Sequential([["conv", new Conv2d(c, o, 1, { random: r, stride: s })], [
+          "bn",
+          new BatchNorm2d(o),
+        ]])
+        : undefined;
+      layers.push([`layer${i + 1}_${b}`, new Residual(body, shortcut)], [
+        `layer${i + 1}_${b}_relu`,
+        new ReLU(),
+      ]);
+      c = o;
+    }
+  }
+  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(2048, 1000, { random: r })]);
   return new Sequential(layers);
 }
 

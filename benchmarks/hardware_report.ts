@@ -549,4 +549,31 @@ await Deno.writeTextFile(
   ),
 );
 console.log(`\nwrote ${out.pathname}`);
+if (args.has("write-host-check")) {
+  // The host comparison notebook 12 reads (committed: small, machine-specific, dated).
+  const file = new URL("benchmarks/hardware_host_check.json", root);
+  await Deno.writeTextFile(
+    file,
+    JSON.stringify(
+      {
+        generated: new Date().toISOString(),
+        command: `deno run -A benchmarks/hardware_report.ts ${Deno.args.join(" ")}`.trim(),
+        cpu: host.info.cpuModel,
+        kernelPath: host.info.kernelPath,
+        rounds,
+        kernelTime: Object.fromEntries(
+          Object.entries(host.info.kernelTime).map(([k, f]) => [k, {
+            terms: f.terms,
+            probes: f.probes,
+            maxAbsError: Math.max(...f.relativeErrors.map(Math.abs)),
+          }]),
+        ),
+        checks,
+      },
+      null,
+      1,
+    ) + "\n",
+  );
+  console.log(`wrote ${file.pathname}`);
+}
 Deno.exit(0); // a kernel worker pool, if any package started one, would keep the process alive
