@@ -8,8 +8,9 @@
  * Ties are broken deterministically: among all optimal allocations the result is the
  * lexicographically smallest vector of choice indices (layer order, then choice order), found
  * by fixing one layer at a time at its smallest index that still admits an optimum (one extra
- * solve per layer). Ω is divided by its largest magnitude for the solver, so totals that differ
- * by less than about 1e-9 of max|Ω| count as ties.
+ * solve per layer whose current optimal choice is not already its first). Ω is divided by its
+ * largest magnitude for the solver, so totals that differ by less than about 1e-9 of max|Ω|
+ * count as ties.
  *
  * Budgets no allocation can meet are a `RangeError` naming the budget: each budget is first
  * compared with its own minimum Σ_l min_c r_lc; budgets that are each achievable but not
@@ -394,16 +395,20 @@ export async function allocateBits(
     );
   });
   const bound = best + 1e-9 * Math.max(1, Math.abs(best));
+  // The incumbent is an optimal allocation consistent with the layers fixed so far; a layer
+  // whose incumbent choice is already index 0 needs no solve.
+  let incumbent = model.vars.map((vars) => pick(vars, first));
   const fixed: number[] = [];
   let fixing = "";
   for (let i = 0; i < layers.length; i++) {
     const vars = model.vars[i];
-    if (vars.length > 1) {
+    if (incumbent[i] > 0) {
       const objective: [number, string][] = vars.map((v, j) => [j, v]);
       const omegaRow = row("omega", model.omegaCoefs, "<=", bound);
       const sol = solve(h, lp(model, objective, omegaRow + fixing), names);
-      fixed.push(pick(vars, sol));
-    } else fixed.push(0);
+      incumbent = model.vars.map((vs) => pick(vs, sol));
+    }
+    fixed.push(incumbent[i]);
     fixing += ` fix${i}: + ${vars[fixed[i]]} = 1\n`;
   }
   const out = evaluateAllocation(layers, fixed);
