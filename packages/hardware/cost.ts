@@ -336,7 +336,8 @@ export function costModel(
       ? peakOf(target, cp, n.name) * stack.efficiency[w.kernel]
       : undefined;
     const kt = stackRate === undefined && w.opClass !== undefined
-      ? target.kernelTime[w.opClass]?.[cp]
+      ? (w.kernel === "pointwise" ? target.kernelTime.pointwise?.[cp] : undefined) ??
+        target.kernelTime[w.opClass]?.[cp]
       : undefined;
     const rate = stackRate ?? (w.opClass && target.opClassRate[w.opClass]?.[cp]) ?? undefined;
     const computeSeconds = kt !== undefined

@@ -38,13 +38,15 @@ import {
   packInt8,
 } from "@lowbit/kernels";
 import { inferShapes } from "@lowbit/graph/executor";
-import type {
-  KernelTerm,
-  MemoryLevelFile,
-  OpClass,
-  PeakPrecision,
-  Quantity,
-  TargetFile,
+import {
+  KERNEL_TIME_KEYS,
+  type KernelTerm,
+  type KernelTimeKey,
+  type MemoryLevelFile,
+  type OpClass,
+  type PeakPrecision,
+  type Quantity,
+  type TargetFile,
 } from "./target.ts";
 import { kernelTimeOf } from "./cost.ts";
 import { nodeWork } from "./work.ts";
@@ -63,7 +65,7 @@ export interface HostInfo {
   /** Seconds the measurement took. */
   seconds: number;
   /** Kernel-time fits per op class (Eq. 1e) with their sweep errors. */
-  kernelTime: Partial<Record<OpClass, KernelTimeFit & { probes: number }>>;
+  kernelTime: Partial<Record<KernelTimeKey, KernelTimeFit & { probes: number }>>;
 }
 
 /** Options of {@linkcode measureHost}. */
@@ -81,8 +83,8 @@ export interface MeasureHostOptions {
 
 /** One single-node graph of the kernel-time sweep (docs/hardware.md Eq. 1e). */
 export interface Probe {
-  /** Op class it measures. */
-  opClass: OpClass;
+  /** Op class (or `pointwise`: 1×1 convolutions) it measures. */
+  opClass: KernelTimeKey;
   /** The shaped one-node graph (input `x`, output `y`). */
   graph: Graph;
   /** Its input. */
@@ -155,7 +157,7 @@ function kernelPath(): "wasm-simd" | "typescript" {
 const round3 = (x: number) => Number(x.toPrecision(3));
 
 function probeGraph(
-  opClass: OpClass,
+  opClass: KernelTimeKey,
   op: string,
   shape: number[],
   attrs: Node["attrs"],
@@ -185,8 +187,9 @@ function probeGraph(
 }
 
 /** Terms each op class's kernel-time model may use (Eq. 1e). */
-export const KERNEL_TIME_TERMS: Readonly<Record<OpClass, readonly KernelTerm[]>> = {
+export const KERNEL_TIME_TERMS: Readonly<Record<KernelTimeKey, readonly KernelTerm[]>> = {
   conv: ["fixed", "perMac", "perPatch", "perWeight", "perInput", "perOutput"],
+  pointwise: ["fixed", "perMac", "perWeight", "perInput", "perOutput"],
   // depthwise probes are all 3×3, so MACs = 9 · outputs: no separate perOutput term
   depthwise: ["fixed", "perMac", "perGroup", "perInput"],
   gemm: ["fixed", "perMac", "perWeight", "perInput", "perOutput"],
@@ -206,28 +209,26 @@ export const KERNEL_TIME_TERMS: Readonly<Record<OpClass, readonly KernelTerm[]>>
  * import { kernelTimeProbes } from "@lowbit/hardware/host";
  * import { ok } from "node:assert/strict";
  * const probes = kernelTimeProbes();
- * for (const c of ["conv", "depthwise", "gemm", "pool", "elementwise"]) {
+ * for (const c of ["conv", "pointwise", "depthwise", "gemm", "pool", "elementwise"]) {
  *   ok(probes.filter((p) => p.opClass === c).length >= 4, c);
  * }
  * ```
  */
 export function kernelTimeProbes(): Probe[] {
   const probes: Probe[] = [];
+  // [in channels, out channels, height, width, kernel, stride]
   const conv: [number, number, number, number, number, number][] = [
     [1, 64, 49, 10, 3, 1],
     [16, 32, 32, 32, 3, 1],
-    [64, 64, 25, 5, 1, 1],
-    [8, 16, 48, 48, 1, 1],
-    [128, 128, 6, 6, 1, 1],
     [3, 16, 32, 32, 3, 1],
     [32, 32, 8, 8, 3, 1],
     [3, 8, 96, 96, 3, 2],
-    [64, 128, 12, 12, 1, 1],
     [1, 8, 28, 28, 5, 1],
     [8, 16, 14, 14, 5, 1],
     [16, 16, 32, 32, 3, 1],
     [32, 32, 16, 16, 3, 1],
     [64, 64, 8, 8, 3, 1],
+    [16, 32, 32, 32, 3, 2],
   ];
   for (const [ci, co, h, w, k, st] of conv) {
     const p = (k - 1) >> 1;
@@ -235,6 +236,23 @@ export function kernelTimeProbes(): Probe[] {
       pads: [p, p, p, p],
       strides: [st, st],
     }, { w: [co, ci, k, k] }));
+  }
+  // 1×1 convolutions: [in channels, out channels, height, width, stride]
+  const pointwise: [number, number, number, number, number][] = [
+    [64, 64, 25, 5, 1],
+    [8, 16, 48, 48, 1],
+    [128, 128, 6, 6, 1],
+    [64, 128, 12, 12, 1],
+    [16, 32, 24, 24, 1],
+    [64, 64, 12, 12, 1],
+    [128, 256, 3, 3, 1],
+    [256, 256, 3, 3, 1],
+    [16, 32, 32, 32, 2],
+  ];
+  for (const [ci, co, h, w, st] of pointwise) {
+    probes.push(probeGraph("pointwise", "Conv", [1, ci, h, w], { strides: [st, st] }, {
+      w: [co, ci, 1, 1],
+    }));
   }
   const dw: [number, number, number, number][] = [
     [64, 25, 5, 1],
@@ -474,8 +492,8 @@ export function measureHost(
   const timer = options.probeTimer ??
     ((p: Probe, b: number) => best(() => void runFloat(p.graph, p.input), b));
   const probeSeconds = probes.map((p) => timer(p, probeBudget));
-  const kernelFits: Partial<Record<OpClass, KernelTimeFit & { probes: number }>> = {};
-  for (const cls of ["conv", "depthwise", "gemm", "pool", "elementwise"] as const) {
+  const kernelFits: Partial<Record<KernelTimeKey, KernelTimeFit & { probes: number }>> = {};
+  for (const cls of KERNEL_TIME_KEYS) {
     const idx = probes.flatMap((p, i) => (p.opClass === cls ? [i] : []));
     const fit = fitKernelTime(idx.map((i) => probes[i]), idx.map((i) => probeSeconds[i]));
     kernelFits[cls] = { ...fit, probes: idx.length };

@@ -46,7 +46,7 @@ Deno.test("measureHost with a fixed fake probe measurement: the kernel-time fits
     return 3e-6 + 0.5e-9 * work + 2e-9 * outputs;
   };
   const { file, info } = measureHost({ seconds: 0.2, print: false, probeTimer: fake });
-  for (const cls of ["conv", "gemm", "pool", "elementwise"] as const) {
+  for (const cls of ["conv", "pointwise", "gemm", "pool", "elementwise"] as const) {
     const terms = info.kernelTime[cls]?.terms ?? {};
     ok(Math.abs((terms.fixed ?? 0) / 3e-6 - 1) < 1e-6, `${cls} fixed ${terms.fixed}`);
     ok(Math.abs((terms.perMac ?? 0) / 0.5e-9 - 1) < 1e-6, `${cls} perMac ${terms.perMac}`);

@@ -152,6 +152,22 @@ export type KernelTerm =
   | "perGroup"
   | "perPatch";
 
+/**
+ * Keys of a kernel-time model (Eq. 1e): the op classes, and `pointwise` for 1×1 convolutions
+ * (which a `conv` model covers when no `pointwise` model is given).
+ */
+export type KernelTimeKey = OpClass | "pointwise";
+
+/** Every {@linkcode KernelTimeKey}. */
+export const KERNEL_TIME_KEYS: readonly KernelTimeKey[] = [
+  "conv",
+  "pointwise",
+  "depthwise",
+  "gemm",
+  "pool",
+  "elementwise",
+];
+
 /** Every {@linkcode KernelTerm}. */
 export const KERNEL_TERMS: readonly KernelTerm[] = [
   "fixed",
@@ -191,7 +207,7 @@ export interface TargetFile {
    * to microbenchmarks of this host's kernels.
    */
   kernelTime?: Partial<
-    Record<OpClass, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, Quantity>>>>>
+    Record<KernelTimeKey, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, Quantity>>>>>
   >;
   /**
    * The ONNX op types the target runs (absent: every op the cost model knows). With
@@ -249,7 +265,7 @@ export interface Target {
   nodeOverhead: number;
   /** Kernel-time coefficients in seconds per feature, per op class and format (Eq. 1e). */
   kernelTime: Partial<
-    Record<OpClass, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, number>>>>>
+    Record<KernelTimeKey, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, number>>>>>
   >;
   /** ONNX op types the target runs, when the file lists them. */
   supportedOps?: ReadonlySet<string>;
@@ -446,8 +462,11 @@ export function parseTarget(json: unknown): Target {
     if (!isRecord(json.kernelTime)) throw new TargetError("$.kernelTime", "must be an object");
     for (const [cls, perPrecision] of Object.entries(json.kernelTime)) {
       const cpath = `$.kernelTime.${cls}`;
-      if (!(OP_CLASSES as readonly string[]).includes(cls)) {
-        throw new TargetError(cpath, `unknown op class; expected one of ${OP_CLASSES.join(", ")}`);
+      if (!(KERNEL_TIME_KEYS as readonly string[]).includes(cls)) {
+        throw new TargetError(
+          cpath,
+          `unknown op class; expected one of ${KERNEL_TIME_KEYS.join(", ")}`,
+        );
       }
       if (!isRecord(perPrecision)) {
         throw new TargetError(cpath, "must be an object keyed by precision");
@@ -481,7 +500,7 @@ export function parseTarget(json: unknown): Target {
         }
         byP[k as PeakPrecision] = out;
       }
-      kernelTime[cls as OpClass] = byP;
+      kernelTime[cls as KernelTimeKey] = byP;
     }
   }
   let supportedOps: Set<string> | undefined;
