@@ -281,3 +281,18 @@ Deno.test("foldAffine + affineOutput = α·acc + b through @lowbit/nn's BatchNor
   );
   throws(() => foldAffine(O, { alpha: [1] }), /alpha has 1 entries/);
 });
+
+Deno.test("PackedConv2d.forwardPacked takes packChannels bits directly; ternary layers refuse it", () => {
+  const rng = new Philox(77);
+  const x = codes(2 * 37 * 5 * 6, rng, false), w = codes(3 * 37 * 2 * 2, rng, false);
+  const geometry = { inChannels: 37, outChannels: 3, kernelH: 2, kernelW: 2, padding: 1 };
+  const conv = new PackedConv2d(w, geometry);
+  const a = conv.forward(x, 2, 5, 6);
+  const b = conv.forwardPacked(packChannels(x, 2, 37, 5, 6), 2, 5, 6);
+  deepEqual([...b.acc], [...a.acc]);
+  const ref = convRef(x, w, 2, 37, 5, 6, 3, 2, 2, [1, 1], [1, 1, 1, 1], [1, 1]);
+  deepEqual([...b.acc], [...ref.y]);
+  throws(() => conv.forwardPacked(packChannels(x, 2, 37, 5, 6), 1, 5, 6), /rows/);
+  const t = new PackedConv2d(w, geometry, { kind: "ternary" });
+  throws(() => t.forwardPacked(packChannels(x, 2, 37, 5, 6), 2, 5, 6), /binary layer/);
+});
