@@ -66,6 +66,8 @@ export interface HostInfo {
   seconds: number;
   /** Kernel-time fits per op class (Eq. 1e) with their sweep errors. */
   kernelTime: Partial<Record<KernelTimeKey, KernelTimeFit & { probes: number }>>;
+  /** The int8 fits, when an `int8ProbeTimer` was given. */
+  kernelTimeInt8: Partial<Record<KernelTimeKey, KernelTimeFit & { probes: number }>>;
 }
 
 /** Options of {@linkcode measureHost}. */
@@ -79,6 +81,13 @@ export interface MeasureHostOptions {
    * repeated `runFloat` runs within the budget. A test passes a fixed fake measurement here.
    */
   probeTimer?: (probe: Probe, budgetSeconds: number) => number;
+  /**
+   * Times one probe through the integer (int8) runtime, in seconds. `@lowbit/hardware` does
+   * not depend on the quantizer or the runtime, so the caller supplies it (benchmarks/
+   * hardware_report.ts compiles each probe with `quantizeStatic` + `compileQuantized`); when
+   * given, the int8 kernel-time models are fitted too (`kernelTime.<class>.int8`).
+   */
+  int8ProbeTimer?: (probe: Probe) => number;
 }
 
 /** One single-node graph of the kernel-time sweep (docs/hardware.md Eq. 1e). */
@@ -498,6 +507,15 @@ export function measureHost(
     const fit = fitKernelTime(idx.map((i) => probes[i]), idx.map((i) => probeSeconds[i]));
     kernelFits[cls] = { ...fit, probes: idx.length };
   }
+  const kernelFitsInt8: Partial<Record<KernelTimeKey, KernelTimeFit & { probes: number }>> = {};
+  if (options.int8ProbeTimer !== undefined) {
+    const t8 = probes.map((p) => (options.int8ProbeTimer as (p: Probe) => number)(p));
+    for (const cls of KERNEL_TIME_KEYS) {
+      const idx = probes.flatMap((p, i) => (p.opClass === cls ? [i] : []));
+      const fit = fitKernelTime(idx.map((i) => probes[i]), idx.map((i) => t8[i]));
+      kernelFitsInt8[cls] = { ...fit, probes: idx.length };
+    }
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   const src = (what: string) =>
@@ -569,19 +587,25 @@ export function measureHost(
     },
     opClassRate: classRates(),
     kernelTime: Object.fromEntries(
-      Object.entries(kernelFits).map(([cls, fit]) => [cls, {
-        fp32: Object.fromEntries(
-          Object.entries(fit.terms).map(([term, v]) => [term, {
-            value: round3(v * 1e9),
-            unit: "ns",
-            source: src(
-              `runFloat on ${fit.probes} single-node ${cls} graphs (kernelTimeProbes), non-negative least squares on relative error; sweep max |error| ${
-                (Math.max(...fit.relativeErrors.map(Math.abs)) * 100).toFixed(0)
-              }%`,
-            ),
-          }]),
-        ),
-      }]),
+      Object.entries(kernelFits).map(([cls, fit]) => {
+        const terms = (f: KernelTimeFit & { probes: number }, how: string) =>
+          Object.fromEntries(
+            Object.entries(f.terms).map(([term, v]) => [term, {
+              value: round3(v * 1e9),
+              unit: "ns",
+              source: src(
+                `${how} on ${f.probes} single-node ${cls} graphs (kernelTimeProbes), non-negative least squares on relative error; sweep max |error| ${
+                  (Math.max(...f.relativeErrors.map(Math.abs)) * 100).toFixed(0)
+                }%`,
+              ),
+            }]),
+          );
+        const i8 = kernelFitsInt8[cls as KernelTimeKey];
+        return [cls, {
+          fp32: terms(fit, "runFloat"),
+          ...(i8 === undefined ? {} : { int8: terms(i8, "the integer runtime (int8ProbeTimer)") }),
+        }];
+      }),
     ),
     nodeOverhead: {
       value: Number((overhead * 1e6).toPrecision(3)),
@@ -602,6 +626,7 @@ export function measureHost(
     gemvBytesPerSecond: gemvBw,
     seconds,
     kernelTime: kernelFits,
+    kernelTimeInt8: kernelFitsInt8,
   };
   if (options.print ?? true) {
     console.error(

@@ -45,7 +45,18 @@ Deno.test("measureHost with a fixed fake probe measurement: the kernel-time fits
     }
     return 3e-6 + 0.5e-9 * work + 2e-9 * outputs;
   };
-  const { file, info } = measureHost({ seconds: 0.2, print: false, probeTimer: fake });
+  const { file, info } = measureHost({
+    seconds: 0.2,
+    print: false,
+    probeTimer: fake,
+    int8ProbeTimer: (p) => fake(p) / 2, // the integer runtime, faked at twice the speed
+  });
+  for (const cls of ["conv", "pointwise", "gemm", "pool", "elementwise"] as const) {
+    const t8 = info.kernelTimeInt8[cls]?.terms ?? {};
+    ok(Math.abs((t8.fixed ?? 0) / 1.5e-6 - 1) < 1e-6, `${cls} int8 fixed ${t8.fixed}`);
+    ok(Math.abs((t8.perMac ?? 0) / 0.25e-9 - 1) < 1e-6, `${cls} int8 perMac ${t8.perMac}`);
+  }
+  equal(file.kernelTime?.gemm?.int8?.fixed?.value, 1500); // ns
   for (const cls of ["conv", "pointwise", "gemm", "pool", "elementwise"] as const) {
     const terms = info.kernelTime[cls]?.terms ?? {};
     ok(Math.abs((terms.fixed ?? 0) / 3e-6 - 1) < 1e-6, `${cls} fixed ${terms.fixed}`);
