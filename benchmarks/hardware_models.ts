@@ -163,6 +163,38 @@ export function resNet50(seed: number): Sequential {
   return new Sequential(layers);
 }
 
+/**
+ * MobileNetV1 α = 1 (Howard et al. 2017, Table 1) at 224×224, 1000 classes: the architecture of
+ * Coral's "MobileNet v1 (224x224)" Edge TPU benchmark.
+ */
+export function mobileNetV1(seed: number): Sequential {
+  const r = new Philox(seed, 1);
+  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, 32, 3, 2, [0, 0, 1, 1]);
+  const blocks: [number, number][] = [
+    [64, 1],
+    [128, 2],
+    [128, 1],
+    [256, 2],
+    [256, 1],
+    [512, 2],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [512, 1],
+    [1024, 2],
+    [1024, 1],
+  ];
+  let c = 32;
+  blocks.forEach(([o, s], i) => {
+    layers.push(...convBnRelu(r, `dw${i + 1}`, c, c, 3, s, s === 2 ? [0, 0, 1, 1] : 1, c));
+    layers.push(...convBnRelu(r, `pw${i + 1}`, c, o, 1, 1, 0));
+    c = o;
+  });
+  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(1024, 1000, { random: r })]);
+  return new Sequential(layers);
+}
+
 /** A shaped model graph with its input name and shape. */
 export interface ShapedModel {
   /** Model name (validation.json's `model`). */
@@ -186,6 +218,16 @@ export function shapedModel(name: string, net: Module, perImage: number[], batch
     shape,
   };
 }
+
+/**
+ * Larger models some validation points use, built on demand (shape inference runs the float
+ * executor: seconds for MobileNetV1, about a minute for ResNet-50 at 299×299).
+ */
+export const EXTRA_MODELS: Readonly<Record<string, () => ShapedModel>> = {
+  "mobilenet-v1-224": () => shapedModel("mobilenet-v1-224", mobileNetV1(0), [3, 224, 224]),
+  "resnet50-224": () => shapedModel("resnet50-224", resNet50(0), [3, 224, 224]),
+  "resnet50-299": () => shapedModel("resnet50-299", resNet50(0), [3, 299, 299]),
+};
 
 /** The MNIST and Fashion CNNs of `@lowbit/nn` and the four MLPerf Tiny models (seed 0). */
 export function referenceModels(batch = 1): ShapedModel[] {
