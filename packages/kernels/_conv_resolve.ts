@@ -6,27 +6,45 @@ import type { Conv2dParams } from "./conv_params.ts";
 
 /** Conv2dParams with every default filled in and derived sizes. */
 export interface ResolvedConv2d {
+  /** Images in the batch (N). */
   batch: number;
+  /** Input channels (C). */
   inC: number;
+  /** Input height. */
   h: number;
+  /** Input width. */
   w: number;
+  /** Output channels (O). */
   outC: number;
+  /** Kernel height. */
   kh: number;
+  /** Kernel width. */
   kw: number;
+  /** Vertical stride. */
   sh: number;
+  /** Horizontal stride. */
   sw: number;
+  /** Zero rows above. */
   padT: number;
+  /** Zero columns on the left. */
   padL: number;
+  /** Zero rows below. */
   padB: number;
+  /** Zero columns on the right. */
   padR: number;
+  /** Vertical dilation. */
   dh: number;
+  /** Horizontal dilation. */
   dw: number;
+  /** Groups. */
   groups: number;
   /** Input channels per group. */
   cinG: number;
   /** Output channels per group. */
   coutG: number;
+  /** Output height (equation (1) of conv_params.ts). */
   outH: number;
+  /** Output width. */
   outW: number;
   /** Rows of a group's im2col matrix: cinG·kh·kw. */
   kSize: number;

@@ -17,7 +17,37 @@
  * @module
  */
 
-import { resolveConv2d } from "./_conv_resolve.ts";
+import { resolveConv2d as resolve, type ResolvedConv2d } from "./_conv_resolve.ts";
+
+export type { ResolvedConv2d };
+
+/**
+ * Validates a convolution's shapes and fills in every default (stride, padding, dilation,
+ * groups 1) and the derived sizes: output size by equation (1), channels per group and the
+ * rows of a group's im2col matrix. The one geometry every convolution in lowbit (kernels,
+ * runtime, nn's Hessian-vector products) is built from.
+ *
+ * @param p The convolution's shapes.
+ * @returns All fields as numbers.
+ * @throws {RangeError} On a non-integer or out-of-range field (named `p.<field>`), groups
+ *   that do not divide the channels, an empty output, or sizes of 2^31 elements or more.
+ * @throws {TypeError} When `p` is not an object.
+ *
+ * @example Depthwise 3×3, stride 2, ONNX pads [top, left, bottom, right] = [0, 0, 1, 1]
+ * ```ts
+ * import { resolveConv2d } from "@lowbit/kernels/conv-params";
+ * import { equal } from "node:assert/strict";
+ * const r = resolveConv2d({ batch: 1, inChannels: 8, height: 9, width: 9, outChannels: 8,
+ *   kernelH: 3, kernelW: 3, stride: 2, padding: [0, 0, 1, 1], groups: 8 });
+ * equal(r.outH, 4); // floor((9 + 1 − 3) / 2) + 1
+ * equal(r.cinG * r.coutG, 1);
+ * equal(r.padB + r.padR, 2);
+ * equal(r.kSize, 9);
+ * ```
+ */
+export function resolveConv2d(p: Conv2dParams): ResolvedConv2d {
+  return resolve(p);
+}
 
 /** A 2-D convolution's shapes (NCHW activations, OIHW weights). */
 export interface Conv2dParams {
@@ -69,6 +99,6 @@ export interface Conv2dParams {
  * ```
  */
 export function conv2dOutputShape(p: Conv2dParams): { outH: number; outW: number } {
-  const r = resolveConv2d(p);
+  const r = resolve(p);
   return { outH: r.outH, outW: r.outW };
 }

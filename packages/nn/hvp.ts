@@ -56,6 +56,7 @@ import {
 import { Linear } from "./linear.ts";
 import { type Module, Sequential } from "./module.ts";
 import { convGeometry } from "./ops_conv.ts";
+import { resolveConv2d, type ResolvedConv2d } from "@lowbit/kernels/conv-params";
 import type { Labels } from "./losses.ts";
 
 /** The loss whose Hessian is taken. */
@@ -118,36 +119,19 @@ function secondDerivative(kind: string, x: number): [number, number] {
 }
 
 // Convolution as a bilinear map y = conv(x, w); convTx and convTw are its transposes in x and w.
-interface ConvGeo {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  o: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  pt: number;
-  pl: number;
-  dh: number;
-  dw: number;
-  g: number;
-  oh: number;
-  ow: number;
-}
 
 // The three bilinear loops share one index walk: for each (image, output channel, input
 // channel of its group, kernel tap, output row) the valid output columns [lo, hi) are those
 // whose input column lies inside the image; mode 0 is y += x·w, 1 is x̄ += g·w, 2 is w̄ += g·x.
 function convWalk(
-  geo: ConvGeo,
+  geo: ResolvedConv2d,
   mode: 0 | 1 | 2,
   a: Float64Array,
   b: Float64Array,
   out: Float64Array,
 ) {
-  const { n, c, h, w, o, kh, kw, sh, sw, pt, pl, dh, dw, g, oh, ow } = geo;
+  const { batch: n, inC: c, h, w, outC: o, kh, kw, sh, sw, padT: pt, padL: pl, dh, dw } = geo;
+  const { groups: g, outH: oh, outW: ow } = geo;
   const cg = c / g, og = o / g;
   for (let bi = 0; bi < n; bi++) {
     for (let oc = 0; oc < o; oc++) {
@@ -184,15 +168,15 @@ function convWalk(
   }
 }
 
-function conv(geo: ConvGeo, x: Float64Array, wt: Float64Array, y: Float64Array): void {
+function conv(geo: ResolvedConv2d, x: Float64Array, wt: Float64Array, y: Float64Array): void {
   convWalk(geo, 0, x, wt, y);
 }
 
-function convTx(geo: ConvGeo, g: Float64Array, wt: Float64Array, xb: Float64Array): void {
+function convTx(geo: ResolvedConv2d, g: Float64Array, wt: Float64Array, xb: Float64Array): void {
   convWalk(geo, 1, g, wt, xb);
 }
 
-function convTw(geo: ConvGeo, g: Float64Array, x: Float64Array, wb: Float64Array): void {
+function convTw(geo: ResolvedConv2d, g: Float64Array, x: Float64Array, wb: Float64Array): void {
   convWalk(geo, 2, g, x, wb);
 }
 
@@ -330,35 +314,17 @@ class Runner {
       throw new TypeError(`hessianVectorProduct: ${m.describe()} has a weight quantizer`);
     }
     const { params: p, outShape } = convGeometry(x.shape, m.weight.shape, m.options);
-    const stride = p.stride as [number, number], dil = p.dilation as [number, number];
-    const pad = p.padding as [number, number, number, number];
-    const geo: ConvGeo = {
-      n: p.batch,
-      c: p.inChannels,
-      h: p.height,
-      w: p.width,
-      o: p.outChannels,
-      kh: p.kernelH,
-      kw: p.kernelW,
-      sh: stride[0],
-      sw: stride[1],
-      pt: pad[0],
-      pl: pad[1],
-      dh: dil[0],
-      dw: dil[1],
-      g: p.groups ?? 1,
-      oh: outShape[2],
-      ow: outShape[3],
-    };
+    const geo = resolveConv2d(p);
+
     const W = this.slot(m.weight), B = m.bias === null ? null : this.slot(m.bias);
-    const len = size(outShape), hw = geo.oh * geo.ow;
+    const len = size(outShape), hw = geo.outH * geo.outW;
     const y: T = { d: new Float64Array(len), t: new Float64Array(len), shape: outShape };
     conv(geo, x.d, W.data, y.d);
     conv(geo, x.t, W.data, y.t);
     conv(geo, x.d, W.v, y.t);
     if (B !== null) {
       for (let i = 0; i < len; i++) {
-        const ch = Math.floor(i / hw) % geo.o;
+        const ch = Math.floor(i / hw) % geo.outC;
         y.d[i] += B.data[ch];
         y.t[i] += B.v[ch];
       }
@@ -375,7 +341,7 @@ class Runner {
         convTw(geo, g, x.t, W.h);
         if (B !== null) {
           for (let i = 0; i < len; i++) {
-            const ch = Math.floor(i / hw) % geo.o;
+            const ch = Math.floor(i / hw) % geo.outC;
             B.g[ch] += g[i];
             B.h[ch] += gt[i];
           }
