@@ -27,6 +27,11 @@ export interface Pool2dOptions {
   stride?: number | readonly [number, number];
   /** Zero padding on each side (default 0): one number or [ph, pw]. */
   padding?: number | readonly [number, number];
+  /**
+   * Average pooling only: whether padded zeros count in the divisor (default true, PyTorch's
+   * `count_include_pad`; ONNX AveragePool and @lowbit/runtime's `avgPool2d` default to false).
+   */
+  countIncludePad?: boolean;
 }
 
 /** Resolved pooling geometry. */
@@ -127,7 +132,8 @@ export function maxPool2d(x: Variable, options: Pool2dOptions): Variable {
 }
 
 /**
- * 2-D average pooling (zeros in the padding count toward the mean).
+ * 2-D average pooling; by default the zeros in the padding count toward the mean (PyTorch),
+ * `countIncludePad: false` divides by the in-bounds taps only (ONNX's default).
  *
  * @param x Input `[N, C, H, W]`.
  * @param options Kernel, stride (default kernel), padding.
@@ -140,11 +146,26 @@ export function maxPool2d(x: Variable, options: Pool2dOptions): Variable {
  * import { Variable } from "@lowbit/nn/autograd";
  * import { deepEqual } from "node:assert/strict";
  * deepEqual([...avgPool2d(Variable.from([1, 2, 3, 6], [1, 1, 2, 2]), { kernel: 2 }).data], [3]);
+ * const x = Variable.from([4], [1, 1, 1, 1]);
+ * deepEqual([...avgPool2d(x, { kernel: [1, 3], padding: [0, 1] }).data], [Math.fround(4 / 3)]);
+ * deepEqual([...avgPool2d(x, { kernel: [1, 3], padding: [0, 1], countIncludePad: false }).data], [4]);
  * ```
  */
 export function avgPool2d(x: Variable, options: Pool2dOptions): Variable {
   const { n, c, h, w, kh, kw, sh, sw, ph, pw, oh, ow } = geometry("avgPool2d", x, options);
-  const inv = 1 / (kh * kw);
+  const includePad = options.countIncludePad ?? true;
+  if (typeof includePad !== "boolean") {
+    throw new TypeError(`options.countIncludePad must be a boolean; got ${String(includePad)}`);
+  }
+  // 1 / divisor per output position (the same for every image and channel)
+  const invAt = new Float64Array(oh * ow);
+  for (let i = 0; i < oh; i++) {
+    const rows = Math.min(h, i * sh - ph + kh) - Math.max(0, i * sh - ph);
+    for (let j = 0; j < ow; j++) {
+      const cols = Math.min(w, j * sw - pw + kw) - Math.max(0, j * sw - pw);
+      invAt[i * ow + j] = 1 / (includePad ? kh * kw : rows * cols);
+    }
+  }
   const out = new Float32Array(n * c * oh * ow);
   const xd = x.data;
   const window = (p: number, i: number, j: number, visit: (idx: number) => void) => {
@@ -163,7 +184,7 @@ export function avgPool2d(x: Variable, options: Pool2dOptions): Variable {
       for (let j = 0; j < ow; j++, o++) {
         let s = 0;
         window(p, i, j, (idx) => s += xd[idx]);
-        out[o] = s * inv;
+        out[o] = s * invAt[i * ow + j];
       }
     }
   }
@@ -172,7 +193,7 @@ export function avgPool2d(x: Variable, options: Pool2dOptions): Variable {
     for (let p = 0, o = 0; p < n * c; p++) {
       for (let i = 0; i < oh; i++) {
         for (let j = 0; j < ow; j++, o++) {
-          const v = gy[o] * inv;
+          const v = gy[o] * invAt[i * ow + j];
           window(p, i, j, (idx) => gx[idx] += v);
         }
       }

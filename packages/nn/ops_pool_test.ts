@@ -53,3 +53,19 @@ Deno.test("pooling matches brute force on a worked example", () => {
   throws(() => maxPool2d(Variable.zeros([1, 1, 2, 2]), { kernel: 3 }), /does not fit/);
   throws(() => maxPool2d(Variable.zeros([1, 1, 2, 2]), { kernel: 0 }), /options.kernel/);
 });
+
+Deno.test("avgPool2d countIncludePad: false divides by the in-bounds taps (brute force, finite differences)", () => {
+  // 1×1×3×3 = 1..9, kernel 2, stride 2, padding 1: windows {1}, {2,3}, {4,7}, {5,6,8,9}
+  const x = Variable.from([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3]);
+  const o = { kernel: 2, stride: 2, padding: 1 } as const;
+  deepEqual([...avgPool2d(x, { ...o, countIncludePad: false }).data], [1, 2.5, 5.5, 7]);
+  deepEqual([...avgPool2d(x, o).data], [0.25, 1.25, 2.75, 7]); // PyTorch default: /4
+  const d = distinct(2 * 3 * 4 * 5, 3);
+  gradCheck(([v]) => avgPool2d(v, { kernel: 3, stride: 2, padding: 1, countIncludePad: false }), [
+    { data: d, shape: [2, 3, 4, 5] },
+  ]);
+  throws(
+    () => avgPool2d(x, { ...o, countIncludePad: 1 as unknown as boolean }),
+    /options\.countIncludePad/,
+  );
+});

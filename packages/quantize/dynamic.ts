@@ -11,7 +11,7 @@ import {
   forEachSegment,
   granularityLayout,
   quantize,
-  type QuantizedTensor,
+  type QuantizedCodes,
   type QuantizeOptions,
 } from "./uniform.ts";
 
@@ -90,6 +90,6 @@ export function minMaxQParams(x: QuantInput, options: MinMaxQParamsOptions = {})
 export function quantizeDynamic(
   x: QuantInput,
   options: MinMaxQParamsOptions & QuantizeOptions = {},
-): QuantizedTensor {
+): QuantizedCodes {
   return quantize(x, minMaxQParams(x, options), options);
 }

@@ -38,7 +38,7 @@ import type { QuantParams } from "./params.ts";
 export type QuantizedData = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array;
 
 /** Codes with the parameters that give them meaning (the `QuantizedBuffer {q, S, Z}` of Jacob et al.). */
-export interface QuantizedTensor {
+export interface QuantizedCodes {
   /** Integer codes, row-major. */
   q: QuantizedData;
   /** The shape of the original tensor. */
@@ -482,7 +482,7 @@ export function quantize(
   x: QuantInput,
   params: QuantParams,
   options?: QuantizeOptions,
-): QuantizedTensor {
+): QuantizedCodes {
   const t = asTensorLike(x);
   const layout = paramLayout(t.shape, params);
   const { mode, random } = resolveRounding(options);
@@ -602,9 +602,9 @@ function dequantizeSegment(
  * deepEqual([...dequantize(quantize(new Float32Array([1.2, -9]), p))], [1, -4]);
  * ```
  */
-export function dequantize(t: QuantizedTensor, out?: Float32Array): Float32Array {
+export function dequantize(t: QuantizedCodes, out?: Float32Array): Float32Array {
   if (t === null || typeof t !== "object" || !isNumberArray(t.q) || !Array.isArray(t.shape)) {
-    throw new TypeError("t must be a QuantizedTensor { q, shape, params }");
+    throw new TypeError("t must be a QuantizedCodes { q, shape, params }");
   }
   const layout = paramLayout(t.shape, t.params);
   const n = t.q.length;

@@ -29,6 +29,12 @@ export interface PoolOptions {
   stride?: number | [number, number];
   /** Padding, one value or `[top, left, bottom, right]` (default 0). */
   padding?: number | [number, number, number, number];
+  /**
+   * Average pooling only: whether padded taps count in the divisor as real zeros (ONNX
+   * `count_include_pad`; default false as in ONNX; PyTorch's `AvgPool2d` and @lowbit/nn's
+   * `avgPool2d` default to true). Max pooling always ignores padded taps.
+   */
+  countIncludePad?: boolean;
 }
 
 interface PoolPlan {
@@ -91,6 +97,10 @@ function plan(x: QuantizedTensor, o: PoolOptions): PoolPlan {
 
 function pool(x: QuantizedTensor, o: PoolOptions, reduce: "max" | "avg"): QuantizedTensor {
   const r = plan(x, o);
+  const includePad = o.countIncludePad ?? false;
+  if (typeof includePad !== "boolean") {
+    throw new TypeError(`options.countIncludePad must be a boolean, got ${String(includePad)}`);
+  }
   const q = x.codes();
   const out = x.dtype === "int32"
     ? new Int32Array(r.n * r.c * r.oh * r.ow)
@@ -110,7 +120,13 @@ function pool(x: QuantizedTensor, o: PoolOptions, reduce: "max" | "avg"): Quanti
           }
         }
         if (reduce === "avg") {
-          const count = (y1 - y0) * (x1 - x0);
+          let count = (y1 - y0) * (x1 - x0);
+          if (includePad) {
+            // a padded tap is the real value 0, i.e. the channel's zero point in codes
+            const zp = x.perChannel ? x.zeroPoint[b % r.c] : x.zeroPoint[0];
+            acc += zp * (r.kh * r.kw - count);
+            count = r.kh * r.kw;
+          }
           const half = Math.floor(count / 2);
           acc = acc >= 0 ? Math.trunc((acc + half) / count) : Math.trunc((acc - half) / count);
         }
@@ -159,13 +175,17 @@ export function maxPool2d(x: QuantizedTensor, options: PoolOptions): QuantizedTe
  * @returns Pooled codes with the input's parameters.
  * @throws {RangeError} On a non-4-D input or bad geometry.
  *
- * @example Negative tie rounds away from zero
+ * @example Negative tie rounds away from zero; padding counted or not
  * ```ts
  * import { avgPool2d } from "@lowbit/runtime/pool";
  * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
  * import { deepEqual } from "node:assert/strict";
  * const x = new QuantizedTensor({ q: new Int8Array([-1, -2]), shape: [1, 1, 1, 2], dtype: "int8", scale: 1 });
  * deepEqual([...avgPool2d(x, { kernel: [1, 2] }).q], [-2]); // −1.5 → −2
+ * const y = new QuantizedTensor({ q: new Uint8Array([12]), shape: [1, 1, 1, 1], dtype: "uint8", scale: 1, zeroPoint: 10 });
+ * const pad = { kernel: [1, 2] as [number, number], padding: [0, 0, 0, 1] as [number, number, number, number] };
+ * deepEqual([...avgPool2d(y, pad).q], [12]); // mean of the one real tap, 2
+ * deepEqual([...avgPool2d(y, { ...pad, countIncludePad: true }).q], [11]); // (2 + 0) / 2 = 1
  * ```
  */
 export function avgPool2d(x: QuantizedTensor, options: PoolOptions): QuantizedTensor {

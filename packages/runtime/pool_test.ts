@@ -57,3 +57,43 @@ Deno.test("max/avg pooling equal brute force over windows (stride, padding, int8
   throws(() => maxPool2d(x, { kernel: 0 }), /kernel/);
   throws(() => avgPool2d(x, { kernel: 2, padding: 2 }), /padding/);
 });
+
+Deno.test("avgPool2d countIncludePad: codes equal the rounded float mean of the real values (≤ 0.5 LSB)", () => {
+  const g = new Philox(43, 0);
+  for (const include of [false, true]) {
+    for (const zp of [0, 7, 200]) {
+      const n = 1, c = 2, h = 5, w = 6, scale = 0.25, k = 3, s = 2, p = 1;
+      const codes = Array.from({ length: n * c * h * w }, () => g.nextUint32() & 255);
+      const x = QuantizedTensor.fromCodes(codes, [n, c, h, w], "uint8", scale, { zeroPoint: zp });
+      const y = avgPool2d(x, { kernel: k, stride: s, padding: p, countIncludePad: include });
+      const oh = Math.floor((h + 2 * p - k) / s) + 1, ow = Math.floor((w + 2 * p - k) / s) + 1;
+      equal(y.q.length, n * c * oh * ow);
+      for (let ch = 0; ch < n * c; ch++) {
+        for (let i = 0; i < oh; i++) {
+          for (let j = 0; j < ow; j++) {
+            let sum = 0, taps = 0;
+            for (let a = 0; a < k; a++) {
+              for (let b = 0; b < k; b++) {
+                const r = i * s - p + a, col = j * s - p + b;
+                if (r < 0 || r >= h || col < 0 || col >= w) continue;
+                sum += (codes[(ch * h + r) * w + col] - zp) * scale; // padded taps add 0
+                taps++;
+              }
+            }
+            const mean = sum / (include ? k * k : taps);
+            const got = (y.q[(ch * oh + i) * ow + j] - zp) * scale;
+            ok(
+              Math.abs(got - mean) <= scale / 2 + 1e-9,
+              `include ${include} zp ${zp}: ${got} vs ${mean}`,
+            );
+          }
+        }
+      }
+    }
+  }
+  throws(() =>
+    avgPool2d(QuantizedTensor.fromCodes([1], [1, 1, 1, 1], "uint8", 1), {
+      kernel: 1,
+      countIncludePad: "yes" as unknown as boolean,
+    }), /options\.countIncludePad/);
+});

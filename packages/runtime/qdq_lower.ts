@@ -13,7 +13,7 @@
  * | Concat | `concat`, each input requantized to the output grid |
  * | GlobalAveragePool | int32 sum per channel, one requantization by `S_x / (S_y·HW)` (onnxruntime's QLinearGlobalAveragePool) |
  * | MaxPool | max of codes (exact), then a requantization table if the grids differ |
- * | AveragePool | int32 sum of the valid taps, one requantization by `S_x / (S_y·taps)` (count_include_pad = 0) |
+ * | AveragePool | int32 sum of Σ(q − Z_x) over the valid taps, one requantization by `S_x / (S_y·taps)` (taps = valid taps, or kh·kw with count_include_pad = 1) |
  * | unary ops (Relu, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh, LeakyRelu, Gelu, Erf, …) | a 256-entry table built from the float op |
  * | layout ops (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity, Slice, Gather, nearest Resize) | the op on the codes, then a table if the grids differ |
  *
@@ -259,11 +259,13 @@ const maxPool: Lowering = (node, [xv], out) => {
 
 const averagePool: Lowering = (node, [xv], out, ctx) => {
   const x = perTensor8(xv);
-  if (!x || attrInt(node, "count_include_pad", 0) !== 0) return undefined;
+  if (!x) return undefined;
+  const includePad = attrInt(node, "count_include_pad", 0) !== 0;
   const p = poolAttrs(node, x);
   if (!p) return undefined;
   // Like GlobalAveragePool: Σ (q − Z_x) over the valid taps, one requantization by
-  // S_x / (S_y·count) (count = valid taps of the window), so there is a single rounding.
+  // S_x / (S_y·count) (count = valid taps of the window, or kh·kw with count_include_pad,
+  // where a padded tap is the real 0 and adds nothing to the sum), so there is one rounding.
   const [n, c, h, w] = x.shape, [kh, kw] = p.kernel, [sh, sw] = p.stride;
   const [pt, pl] = p.padding;
   const { outH: oh, outW: ow } = conv2dOutputShape({
@@ -285,8 +287,9 @@ const averagePool: Lowering = (node, [xv], out, ctx) => {
     for (let j = 0; j < ow; j++) {
       const y0 = Math.max(0, i * sh - pt), y1 = Math.min(h, i * sh - pt + kh);
       const x0 = Math.max(0, j * sw - pl), x1 = Math.min(w, j * sw - pl + kw);
-      const taps = (y1 - y0) * (x1 - x0);
-      if (taps <= 0) return undefined;
+      const valid = (y1 - y0) * (x1 - x0);
+      if (valid <= 0) return undefined;
+      const taps = includePad ? kh * kw : valid;
       mult[i * ow + j] = Math.fround(x.scale[0] / Math.fround(sy * taps));
       for (let nc = 0; nc < n * c; nc++) {
         let acc = 0;

@@ -161,6 +161,49 @@ Deno.test("compileQuantized: GlobalAveragePool equals the closed form rne(Î£(q â
   deepEqual(yq.shape, [2, 3, 1, 1]);
 });
 
+Deno.test("compileQuantized: AveragePool with pads runs integer-only for count_include_pad 0 and 1 (closed form)", () => {
+  for (const include of [0, 1]) {
+    const attrs = {
+      kernel_shape: [3, 3],
+      strides: [2, 2],
+      pads: [1, 1, 1, 1],
+      count_include_pad: include,
+    };
+    const f = graph([node("a", "AveragePool", ["x"], attrs)], {}, [1, 2, 5, 6], "a");
+    const q = toQdq(f, input(7, [1, 2, 5, 6]), { weights: [] });
+    const run = compileQuantized(q).run(input(8, [1, 2, 5, 6]), { codes: ["x/q", "a/q"] });
+    equal(run.trace.find((t) => t.node === "a")?.path, "integer");
+    const xq = run.codes["x/q"], yq = run.codes["a/q"];
+    const sx = xq.scale[0], zx = xq.zeroPoint[0], sy = yq.scale[0], zy = yq.zeroPoint[0];
+    const [h, w, oh, ow] = [5, 6, 3, 3];
+    deepEqual(yq.shape, [1, 2, oh, ow]);
+    for (let c = 0; c < 2; c++) {
+      for (let i = 0; i < oh; i++) {
+        for (let j = 0; j < ow; j++) {
+          let sum = 0, valid = 0;
+          for (let a = 0; a < 3; a++) {
+            for (let b = 0; b < 3; b++) {
+              const r = 2 * i - 1 + a, col = 2 * j - 1 + b;
+              if (r < 0 || r >= h || col < 0 || col >= w) continue;
+              sum += xq.q[(c * h + r) * w + col] - zx;
+              valid++;
+            }
+          }
+          const v = (sum * sx) / (sy * (include ? 9 : valid));
+          const fl = Math.floor(v), frac = v - fl;
+          const rne = frac > 0.5 || (frac === 0.5 && fl % 2 !== 0) ? fl + 1 : fl;
+          const want = Math.min(255, Math.max(0, rne + zy));
+          const got = yq.q[(c * oh + i) * ow + j];
+          ok(
+            Math.abs(got - want) <= (Math.abs(frac - 0.5) < 1e-4 ? 1 : 0),
+            `include ${include}: ${got} vs ${want}`,
+          );
+        }
+      }
+    }
+  }
+});
+
 Deno.test("compileQuantized: fixed-point mode stays within one code of the float-multiplier mode on one layer", () => {
   const f = graph(
     [node("c", "Conv", ["x", "w", "b"], { kernel_shape: [3, 3], strides: [2, 2] })],
