@@ -1,19 +1,19 @@
 // Private: option checks shared by the convolutions.
 
 import { checkLength, checkType } from "./_validate.ts";
-import type { Activation, KernelChoice } from "./gemm_f32.ts";
+import type { FusedActivation, KernelChoice } from "./gemm_f32.ts";
 
-const ACTIVATIONS: readonly Activation[] = ["none", "relu", "relu6"];
+const ACTIVATIONS: readonly FusedActivation[] = ["none", "relu", "relu6"];
 
 /** Validates `options.activation` (default "none"). */
-export function checkActivation(v: unknown): Activation {
+export function checkActivation(v: unknown): FusedActivation {
   const a = v ?? "none";
-  if (!ACTIVATIONS.includes(a as Activation)) {
+  if (!ACTIVATIONS.includes(a as FusedActivation)) {
     throw new RangeError(
       `options.activation must be one of ${ACTIVATIONS.join(", ")}, got ${String(a)}`,
     );
   }
-  return a as Activation;
+  return a as FusedActivation;
 }
 
 /** Validates `options.kernel` (default "auto"). */
@@ -56,7 +56,7 @@ export function outputBuffer<T extends ArrayLike<number>>(
 }
 
 /** float32 rounding and activation of a binary64 sum, as the reference GEMM does it. */
-export function activate(v: number, act: Activation): number {
+export function activate(v: number, act: FusedActivation): number {
   v = Math.fround(v);
   if (act !== "none" && !(v > 0) && v === v) v = 0;
   if (act === "relu6" && v > 6) v = 6;

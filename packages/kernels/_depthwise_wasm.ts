@@ -8,7 +8,7 @@
 import type { ResolvedConv2d } from "./_conv_resolve.ts";
 import type { ResolvedOutputStage } from "./_output_stage.ts";
 import type { Int8Operand } from "./gemm_int8.ts";
-import type { Activation, KernelChoice } from "./gemm_f32.ts";
+import type { FusedActivation, KernelChoice } from "./gemm_f32.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
 import { depthwiseF32Unchecked } from "./_depthwise.ts";
 import { activate } from "./_conv_common.ts";
@@ -155,7 +155,7 @@ export function depthwiseInt8Wasm(
     );}
 }
 
-const ACT: Record<Activation, number> = { none: 0, relu: 1, relu6: 2 };
+const ACT: Record<FusedActivation, number> = { none: 0, relu: 1, relu6: 2 };
 
 /**
  * f32 depthwise; returns false (nothing written) when a weight is not finite, where padding
@@ -166,7 +166,7 @@ export function depthwiseF32Wasm(
   weight: Float32Array,
   r: ResolvedConv2d,
   bias: Float32Array | undefined,
-  act: Activation,
+  act: FusedActivation,
   out: Float32Array,
 ): boolean {
   const { batch, inC, outC, h, outH, outW, kh, kw } = r;
@@ -227,7 +227,7 @@ export function runDepthwiseF32(
   weight: Float32Array,
   r: ResolvedConv2d,
   bias: Float32Array | undefined,
-  act: Activation,
+  act: FusedActivation,
   out: Float32Array,
   kernel: KernelChoice,
 ): void {

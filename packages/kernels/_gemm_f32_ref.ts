@@ -1,7 +1,7 @@
 // Private: the plain TypeScript reference f32 GEMM (the truth the Wasm kernel is tested
 // against) and the validated call it takes.
 
-import type { Activation } from "./gemm_f32.ts";
+import type { FusedActivation } from "./gemm_f32.ts";
 
 /** Validated arguments shared by the kernels. */
 export interface GemmF32Call {
@@ -13,7 +13,7 @@ export interface GemmF32Call {
   b: Float32Array;
   transB: boolean;
   bias: Float32Array | undefined;
-  activation: Activation;
+  activation: FusedActivation;
   accumulate: boolean;
   out: Float32Array;
 }

@@ -36,7 +36,7 @@ import { runDepthwiseF32, runDepthwiseInt8 } from "./_depthwise_wasm.ts";
 import { resolveGemmInt8 } from "./_gemm_int8_ref.ts";
 import { gemmInt8Wasm } from "./_gemm_int8_wasm.ts";
 import { wasmAvailable } from "./_wasm.ts";
-import { type Activation, gemmF32, type KernelChoice } from "./gemm_f32.ts";
+import { type FusedActivation, gemmF32, type KernelChoice } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "./gemm_int8.ts";
 import type { OutputStage } from "./output_stage.ts";
@@ -49,7 +49,7 @@ export interface Conv2dF32Options {
   /** Per-output-channel bias (length outChannels). */
   bias?: Float32Array;
   /** Output activation. Default `"none"`. */
-  activation?: Activation;
+  activation?: FusedActivation;
   /** Output storage, NCHW (≥ batch·outChannels·outH·outW); allocated when omitted. */
   out?: Float32Array;
   /** GEMM implementation (the depthwise direct loops are TypeScript). Default `"auto"`. */

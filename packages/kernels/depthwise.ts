@@ -30,7 +30,7 @@ import { checkInput, checkWeight, resolveConv2d } from "./_conv_resolve.ts";
 import { checkActivation, checkKernel, checkPerChannel, outputBuffer } from "./_conv_common.ts";
 import { checkDepthwise } from "./_depthwise.ts";
 import { runDepthwiseF32, runDepthwiseInt8 } from "./_depthwise_wasm.ts";
-import type { Activation } from "./gemm_f32.ts";
+import type { FusedActivation } from "./gemm_f32.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 import type { KernelChoice } from "./gemm_f32.ts";
 import type { Int8Operand } from "./gemm_int8.ts";
@@ -43,7 +43,7 @@ export interface DepthwiseF32Options {
   /** Per-output-channel bias (length outChannels). */
   bias?: Float32Array;
   /** Output activation. Default `"none"`. */
-  activation?: Activation;
+  activation?: FusedActivation;
   /** Output storage, NCHW (≥ batch·outChannels·outH·outW); allocated when omitted. */
   out?: Float32Array;
   /**

@@ -32,7 +32,7 @@ import { isPackedF32, type PackedF32, unpackF32 } from "./pack.ts";
 export type KernelChoice = "auto" | "wasm" | "ts";
 
 /** Output activation applied after the bias: none, `max(x, 0)`, or `min(max(x, 0), 6)`. */
-export type Activation = "none" | "relu" | "relu6";
+export type FusedActivation = "none" | "relu" | "relu6";
 
 /** Options of {@link gemmF32}. */
 export interface GemmF32Options {
@@ -43,7 +43,7 @@ export interface GemmF32Options {
   /** Per-column bias of length n, added before the activation. */
   bias?: Float32Array;
   /** Output activation. Default `"none"`. */
-  activation?: Activation;
+  activation?: FusedActivation;
   /** Add the product into `out` instead of overwriting it (`C += A·B`). Default false. */
   accumulate?: boolean;
   /** Output storage (at least m·n elements); allocated when omitted. */
@@ -52,7 +52,7 @@ export interface GemmF32Options {
   kernel?: KernelChoice;
 }
 
-const ACTIVATIONS: readonly Activation[] = ["none", "relu", "relu6"];
+const ACTIVATIONS: readonly FusedActivation[] = ["none", "relu", "relu6"];
 
 /**
  * Computes `C = act(op(A)·op(B) + bias)` in float32, C row-major m×n.
