@@ -33,7 +33,7 @@ import { bitsColumns } from "./_gemm_binary_wasm.ts";
 let running = false;
 
 /** Options of {@link startPool}. */
-export interface PoolOptions {
+export interface WorkerPoolOptions {
   /**
    * Threads, including the calling one. Default `navigator.hardwareConcurrency` (at most 16).
    */
@@ -72,7 +72,7 @@ export interface KernelPool {
  * await pool.dispose();
  * ```
  */
-export async function startPool(options: PoolOptions = {}): Promise<KernelPool> {
+export async function startPool(options: WorkerPoolOptions = {}): Promise<KernelPool> {
   const hw = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
   const threads = options.threads ?? Math.min(MAX_THREADS, hw);
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) {
