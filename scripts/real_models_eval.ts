@@ -104,11 +104,7 @@ if (only.has("cls")) {
   // test seeds 101/102, distinct from calibration (11) and the notebook's test (12, 13)
   const lines = textLines(clsLines, new Philox(101, 1)).map((l) => l.image);
   const crops = photoCrops(clsCrops, new Philox(102, 1));
-  const q = await quantizeStatic(cls, calib, {
-    onProgress: (i, n) => progress("classifier: calibration", i, n ?? calib.length),
-  });
-  const integer = compileQuantized(q);
-  const agree = (ims: RgbImage[], label: string) => {
+  const agree = (integer: ReturnType<typeof compileQuantized>, ims: RgbImage[], label: string) => {
     let same = 0;
     ims.forEach((im, i) => {
       const x = { x: clsInput(im) };
@@ -119,9 +115,46 @@ if (only.has("cls")) {
     });
     return same;
   };
-  const sl = agree(lines, "test lines"), sc = agree(crops, "test photo crops");
+  // development (seeds 103/105, disjoint from calibration and test): pick the recipe
+  const devIms = [
+    ...textLines(100, new Philox(105, 1)).map((l) => l.image),
+    ...photoCrops(100, new Philox(103, 1)),
+  ];
+  const clsCandidates: [string, Graph, QuantizeStaticOptions][] = [
+    ["min-max", cls, {}],
+    ["percentile", cls, { activations: { observer: "percentile" } }],
+    ["CLE + percentile", equalizeCrossLayer(cls).graph, {
+      activations: { observer: "percentile" },
+    }],
+  ];
+  const clsDev: Record<string, number> = {};
+  let clsBest = clsCandidates[0];
+  let integer: ReturnType<typeof compileQuantized> | undefined;
+  for (const cand of clsCandidates) {
+    const [cname, g, opts] = cand;
+    const q = await quantizeStatic(g, calib, {
+      ...opts,
+      onProgress: (i, n) => progress(`classifier: calibration (${cname})`, i, n ?? calib.length),
+    });
+    const compiled = compileQuantized(q);
+    clsDev[cname] = agree(compiled, devIms, `dev ${cname}`);
+    log(`classifier: dev ${cname}: ${clsDev[cname]}/${devIms.length}`);
+    if (integer === undefined || clsDev[cname] > clsDev[clsBest[0]]) {
+      clsBest = cand;
+      integer = compiled;
+    }
+  }
+  log(`classifier: chosen on dev: ${clsBest[0]}`);
+  const sl = agree(integer!, lines, "test lines"), sc = agree(integer!, crops, "test photo crops");
   const r = {
-    recipe: "static int8, per-channel weights, min-max activations (uint8), 64 calibration images",
+    recipe: `static int8, per-channel weights, ${
+      clsBest[0]
+    } activations (uint8), 64 calibration images`,
+    dev: {
+      n: devIms.length,
+      images: "100 lines (Philox 105) + 100 photo crops (103)",
+      candidates: clsDev,
+    },
     lines: { n: lines.length, agree: sl, pct: 100 * sl / lines.length },
     crops: { n: crops.length, agree: sc, pct: crops.length ? 100 * sc / crops.length : null },
     combined: {
@@ -313,6 +346,21 @@ if (only.has("mv")) {
     };
   };
   const cle = equalizeCrossLayer(mv).graph;
+  // The decoders take arg-maxes of sigmoid heatmaps: a uint8 grid turns near-ties into exact
+  // ties (the first index wins), so the nodes feeding an ArgMax, back to and including the
+  // first Conv on each path, are the candidates to keep in float.
+  const argmaxHeads = (g: Graph): string[] => {
+    const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+    const heads = new Set<string>();
+    const stack = g.nodes.filter((n) => n.op === "ArgMax").flatMap((n) => n.inputs);
+    while (stack.length) {
+      const p = producer.get(stack.pop()!);
+      if (!p || heads.has(p.name)) continue;
+      heads.add(p.name);
+      if (p.op !== "Conv") stack.push(...p.inputs.filter((i) => !g.initializers.has(i)));
+    }
+    return [...heads];
+  };
   const convs = mv.nodes.filter((n) => n.op === "Conv");
   const tail = convs.slice(-2).map((n) => n.name);
   const candidates: [string, Graph, QuantizeStaticOptions][] = [
@@ -320,6 +368,10 @@ if (only.has("mv")) {
     ["minmax", mv, {}],
     ["mse", mv, { activations: { observer: "mse" } }],
     ["percentile + CLE", cle, { activations: { observer: "percentile" } }],
+    ["percentile, ArgMax heads in float", mv, {
+      activations: { observer: "percentile" },
+      nodes: Object.fromEntries(argmaxHeads(mv).map((t) => [t, { float: true }])),
+    }],
     ["percentile, last 2 Conv in float", mv, {
       activations: { observer: "percentile" },
       nodes: Object.fromEntries(tail.map((t) => [t, { float: true }])),
