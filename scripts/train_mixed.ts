@@ -18,6 +18,9 @@
  * 4. `fronts` — ILP allocations over a list of size budgets and of latency budgets (T4 cost
  *    model, `hardware/nvidia-t4.json`, batch 256), plus the uniform widths, each QAT fine-tuned
  *    (one seed, fewer epochs) → `fronts.json`.
+ * 5. `mbv2` — Hutchinson traces and top eigenvalues of the Fashion-MNIST MobileNetV2-style net's
+ *    15 weight layers, Ω per width and the ILP's allocation at its uniform-4-bit size (no
+ *    fine-tuning) → `mbv2-sensitivity.json`.
  *
  * @module
  */
@@ -449,7 +452,100 @@ async function fronts(): Promise<void> {
   }
 }
 
-const stages: Record<string, () => Promise<void>> = { sensitivity, compare, exact, fronts };
+const MBV2_BATCH = 16;
+const MBV2_SAMPLES = 48;
+const MBV2_POWER_ITERATIONS = 6;
+
+/**
+ * Stage `mbv2`: Hutchinson traces and (few-iteration) top eigenvalues of the Fashion-MNIST
+ * MobileNetV2-style net's 15 weight layers (batch norm in evaluation mode, not folded), Ω per
+ * width, and the ILP's allocation at the weight size of uniform 4-bit (no fine-tuning).
+ */
+async function mbv2(): Promise<void> {
+  const { fashionMobileNetV2, loadFashionMnist } = await import("@lowbit/nn");
+  const meta = JSON.parse(
+    await Deno.readTextFile(new URL("fashion-mbv2.json", root)),
+  ) as { seed: number; input: { mean: number; std: number } };
+  const st = await loadSafetensors(new URL("fashion-mbv2.safetensors", root));
+  const model = fashionMobileNetV2(meta.seed);
+  model.loadStateDict(st.stateDict as StateDict);
+  model.eval();
+  const fashion = await loadFashionMnist();
+  const [b] = batches(fashion.train, { batchSize: MBV2_BATCH, seed: HESSIAN_SEED, ...meta.input });
+  const loss = { kind: "cross-entropy" as const, labels: b.labels };
+  const t0 = performance.now();
+  const traces = hutchinsonTrace(model, b.x, loss, {
+    samples: MBV2_SAMPLES,
+    random: new Philox(HESSIAN_SEED, 2),
+    onSample: (d, m) => {
+      if (d % 8 === 0) {
+        log(`mbv2 hutchinson ${d}/${m} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+      }
+    },
+  });
+  const layers = weightLayers(model);
+  const eigenvalues = layers.map((l, k) => {
+    const e = topEigenvalue(model, b.x, loss, l, {
+      random: new Philox(HESSIAN_SEED, 100 + k),
+      maxIterations: MBV2_POWER_ITERATIONS,
+      tol: 1e-2,
+    });
+    log(`mbv2 eigenvalue ${l.name}: ${e.value.toFixed(4)} (${e.iterations} iterations)`);
+    return { name: l.name, value: e.value, iterations: e.iterations };
+  });
+  const graph = fromNn(model, { inputShape: [1, 1, 28, 28] });
+  const candidates = BITS.map((w) => ({ weightBits: w, activationBits: ACT_BITS }));
+  const macs = hardwareCosts(
+    graph,
+    await loadTarget(new URL("../hardware/nvidia-t4.json", import.meta.url)),
+    layers.map((l) => l.name),
+    candidates,
+  ).macs;
+  const tableM = choiceTable(model, traces.map((t) => t.trace), candidates, { macs });
+  const u4 = uniformAllocation(tableM, { weightBits: 4, activationBits: ACT_BITS });
+  const ilp = await allocateBits(tableM, { sizeBits: u4.usage.sizeBits as number });
+  log(
+    `mbv2 ILP at the uniform-4-bit size: ${
+      ilp.bits.map((x) => `${x.name}:${x.weightBits}`).join(" ")
+    }, Σ Ω ${ilp.omega.toExponential(3)} vs uniform 4-bit ${u4.omega.toExponential(3)}`,
+  );
+  await writeJson("mbv2-sensitivity.json", {
+    command: "deno task train:mixed mbv2",
+    model:
+      "fashionMobileNetV2(1) with models/fashion-mbv2.safetensors, eval mode (batch norm not folded)",
+    hessianBatch:
+      `${MBV2_BATCH} Fashion-MNIST training images, batches(train, { seed: ${HESSIAN_SEED} }) first batch, cross-entropy`,
+    hutchinson:
+      `${MBV2_SAMPLES} Rademacher samples, Philox(${HESSIAN_SEED}, 2), 95% normal intervals`,
+    power:
+      `≤ ${MBV2_POWER_ITERATIONS} iterations, tol 1e-2 (a budget, not convergence), Philox(${HESSIAN_SEED}, 100 + layer)`,
+    seconds: Math.round((performance.now() - t0) / 1000),
+    traces: traces.map((t) => ({
+      name: t.name,
+      size: t.size,
+      trace: t.trace,
+      standardError: t.standardError,
+      interval: t.interval,
+    })),
+    eigenvalues,
+    omega: Object.fromEntries(
+      tableM.map((
+        l,
+      ) => [l.name, Object.fromEntries(l.choices.map((c) => [String(c.weightBits), c.omega]))]),
+    ),
+    macs,
+    ilpAtUniform4Size: {
+      sizeBits: u4.usage.sizeBits,
+      bits: Object.fromEntries(ilp.bits.map((x) => [x.name, x.weightBits])),
+      omega: ilp.omega,
+      uniform4Omega: u4.omega,
+      ilpBops: ilp.usage.bops,
+      uniform4Bops: u4.usage.bops,
+    },
+  });
+}
+
+const stages: Record<string, () => Promise<void>> = { sensitivity, compare, exact, fronts, mbv2 };
 const wanted = Deno.args.length === 0 ? Object.keys(stages) : Deno.args;
 for (const s of wanted) {
   if (!(s in stages)) {
