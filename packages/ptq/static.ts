@@ -30,6 +30,7 @@ import {
   type ObserverOptions,
   PercentileObserver,
 } from "@lowbit/quantize";
+import { Philox } from "@lowbit/rounding/philox";
 import { addQdqPair } from "./_qdq.ts";
 import {
   addWeightDequantize,
@@ -59,6 +60,13 @@ export interface ActivationQuantOptions {
   observer?: ObserverName;
   /** Percentile for `"percentile"` (default that of `PercentileObserver`). */
   percentile?: number;
+  /**
+   * Seed of the reservoir sampling that the `"percentile"` and `"mse"` observers switch to
+   * once a value has had more than 2^24 elements observed (e.g. 64 calibration images of a
+   * large model); each observed value draws from its own Philox stream (seed, k), so
+   * calibration stays reproducible (default 0).
+   */
+  seed?: number;
 }
 
 /** Per-node overrides. */
@@ -170,7 +178,12 @@ export class CalibrationError extends Error {
   }
 }
 
-function makeObserver(name: ObserverName, opts: ObserverOptions, percentile?: number): Observer {
+function makeObserver(
+  name: ObserverName,
+  opts: ObserverOptions,
+  percentile: number | undefined,
+  random: () => Philox,
+): Observer {
   switch (name) {
     case "minmax":
       return new MinMaxObserver(opts);
@@ -180,11 +193,12 @@ function makeObserver(name: ObserverName, opts: ObserverOptions, percentile?: nu
       return new PercentileObserver({
         ...opts,
         ...(percentile !== undefined ? { percentile } : {}),
+        random: random(),
       });
     case "entropy":
       return new EntropyObserver(opts);
     case "mse":
-      return new MseObserver(opts);
+      return new MseObserver({ ...opts, random: random() });
     case "histogram":
       return new HistogramObserver(opts);
     case "cross-entropy":
@@ -376,9 +390,20 @@ export async function quantizeStatic(
     observed.delete(v);
   }
   const observers = new Map<string, Observer>();
+  const seed = options.activations?.seed ?? 0;
+  if (!Number.isSafeInteger(seed) || seed < 0) {
+    throw new RangeError(
+      `options.activations.seed must be a non-negative safe integer, got ${String(seed)}`,
+    );
+  }
+  let stream = 0;
   for (const [v, name] of observed) {
     if (alias.has(v)) continue;
-    observers.set(v, makeObserver(name, obsOpts, options.activations?.percentile));
+    const k = stream++;
+    observers.set(
+      v,
+      makeObserver(name, obsOpts, options.activations?.percentile, () => new Philox(seed, k)),
+    );
   }
   const dtypes = new Map<string, GraphTensor["shape"]>();
   const seen = new Set<string>();
