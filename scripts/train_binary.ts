@@ -12,6 +12,12 @@
  * lr 2e-3; BinaryConnect clips its latent binary weights to [−H, H] (H its binary value),
  * BNN and XNOR-Net to [−1, 1], after every step (`LatentClip`). Every random choice is seeded.
  *
+ *     deno task train:binary --float --dataset=fashion --epochs=3
+ *
+ * trains the float CNN (`fashionCnn` / `mnistCnn`) with the same recipe (Adam, cosine, batch 64,
+ * no augmentation) as a same-budget reference: `models/binary/<dataset>-cnn-float-s<seed>.json`
+ * (no weights file: the committed `models/<dataset>-cnn.safetensors` is the float model).
+ *
  *     deno task train:binary --packed-eval
  *
  * instead loads every trained BNN and XNOR-Net model under `models/binary/`, runs the test set
@@ -36,6 +42,7 @@ import { Variable } from "@lowbit/nn/autograd";
 import type { Dataset } from "@lowbit/nn/data/dataset";
 import { LatentClip } from "@lowbit/binary/optim";
 import { Adam } from "@lowbit/nn/optim";
+import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
 import { cosineLR } from "@lowbit/nn/schedule";
 import { evaluate, fit } from "@lowbit/nn/train";
 import { loadFashionMnist } from "@lowbit/nn/data/fashion-mnist";
@@ -50,7 +57,10 @@ const dataset = arg("dataset", "fashion");
 if (dataset !== "fashion" && dataset !== "mnist") {
   throw new RangeError(`--dataset must be fashion or mnist; got ${dataset}`);
 }
-const methods = arg("methods", BINARY_METHODS.join(",")).split(",") as BinaryMethod[];
+const floatOnly = Deno.args.includes("--float");
+const methods = floatOnly
+  ? []
+  : arg("methods", BINARY_METHODS.join(",")).split(",") as BinaryMethod[];
 for (const m of methods) {
   if (!BINARY_METHODS.includes(m)) {
     throw new RangeError(`--methods: unknown ${m}; choose from ${BINARY_METHODS.join(", ")}`);
@@ -70,6 +80,47 @@ if (Deno.args.includes("--packed-eval")) {
 
 await Deno.mkdir(out, { recursive: true });
 const data = dataset === "fashion" ? await loadFashionMnist() : await loadMnist();
+if (floatOnly) {
+  const model = dataset === "fashion" ? fashionCnn(seed) : mnistCnn(seed);
+  const steps = epochs * Math.ceil(data.train.count / batchSize);
+  console.log(`== ${dataset}-cnn float seed ${seed}, ${epochs} epochs`);
+  const t0 = performance.now();
+  const history = fit(model, data.train, {
+    epochs,
+    batchSize,
+    seed,
+    optimizer: new Adam(model.parameters(), { lr }),
+    schedule: cosineLR({ lr, total: steps }),
+    test: data.test,
+    mean,
+    std,
+  });
+  const e = evaluate(model, data.test, { mean, std });
+  const name = `${dataset}-cnn-float-s${seed}`;
+  await Deno.writeTextFile(
+    `${out}/${name}.json`,
+    JSON.stringify(
+      {
+        name,
+        command:
+          `deno task train:binary --float --dataset=${dataset} --seed=${seed} --epochs=${epochs} --lr=${lr}`,
+        builder: `@lowbit/nn/models ${dataset === "fashion" ? "fashionCnn" : "mnistCnn"}(${seed})`,
+        seed,
+        epochs,
+        batchSize,
+        optimizer: `Adam lr ${lr} (cosine to 0 per step)`,
+        testAccuracy: e.accuracy,
+        testCorrect: e.correct,
+        testCount: data.test.count,
+        trainingSeconds: Math.round((performance.now() - t0) / 100) / 10,
+        history: history.map((h) => ({ epoch: h.epoch, testAccuracy: h.testAccuracy })),
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  console.log(`${name}: test accuracy ${(100 * e.accuracy).toFixed(2)}%`);
+}
 for (const method of methods) {
   const model = dataset === "fashion"
     ? binaryFashionCnn(seed, method)
