@@ -433,23 +433,9 @@ export function measureHost(
     attrs: Node["attrs"],
     weights: Record<string, number[]> = {},
   ): { g: Graph; x: { x: { data: Float32Array; shape: number[] } } } => {
-    const initializers = new Map<string, GraphTensor>();
-    for (const [k, ws] of Object.entries(weights)) {
-      const t = zeros("float32", ws);
-      (t.data as Float32Array).fill(0.01);
-      initializers.set(k, t);
-    }
-    const g: Graph = {
-      name: "probe",
-      opset: 17,
-      inputs: [{ name: "x", dtype: "float32", shape }],
-      outputs: [{ name: "y", dtype: "float32", shape: [] }],
-      nodes: [{ name: "n", op, inputs: ["x", ...Object.keys(weights)], outputs: ["y"], attrs }],
-      initializers,
-      values: new Map(),
-    };
-    const n = shape.reduce((a, b) => a * b, 1);
-    return { g, x: { x: { data: new Float32Array(n).fill(0.5), shape } } };
+    // the op class only labels a probe; these one-off graphs are timed directly
+    const p = probeGraph("conv", op, shape, attrs, weights);
+    return { g: p.graph, x: p.input };
   };
   const timeGraph = (probe: ReturnType<typeof oneNode>) =>
     best(() => void runFloat(probe.g, probe.x), budget);
