@@ -619,7 +619,7 @@ if (args.has("write-host-check")) {
         checks,
       },
       null,
-      1,
+      2, // deno fmt's JSON indentation, so `deno fmt --check` passes on the written file
     ) + "\n",
   );
   console.log(`wrote ${file.pathname}`);
