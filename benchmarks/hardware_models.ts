@@ -61,32 +61,7 @@ export function dsCnn(seed: number): Sequential {
 }
 /** MobileNetV1 α = 0.25 (visual wake words): 96×96×3 input, 2 classes. */
 export function mobileNetV1Vww(seed: number): Sequential {
-  const r = new Philox(seed, 1);
-  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, 8, 3, 2, [0, 0, 1, 1]);
-  // [out channels, stride] of the 13 depthwise-separable blocks at α = 0.25
-  const blocks: [number, number][] = [
-    [16, 1],
-    [32, 2],
-    [32, 1],
-    [64, 2],
-    [64, 1],
-    [128, 2],
-    [128, 1],
-    [128, 1],
-    [128, 1],
-    [128, 1],
-    [128, 1],
-    [256, 2],
-    [256, 1],
-  ];
-  let c = 8;
-  blocks.forEach(([o, s], i) => {
-    layers.push(...convBnRelu(r, `dw${i + 1}`, c, c, 3, s, s === 2 ? [0, 0, 1, 1] : 1, c));
-    layers.push(...convBnRelu(r, `pw${i + 1}`, c, o, 1, 1, 0));
-    c = o;
-  });
-  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(256, 2, { random: r })]);
-  return new Sequential(layers);
+  return mobileNetV1(seed, 0.25, 2);
 }
 /** ResNet-8 (CIFAR-10 image classification): 32×32×3 input, stacks of 16, 32, 64 channels. */
 export function resNet8(seed: number): Sequential {
@@ -164,12 +139,15 @@ export function resNet50(seed: number): Sequential {
 }
 
 /**
- * MobileNetV1 α = 1 (Howard et al. 2017, Table 1) at 224×224, 1000 classes: the architecture of
- * Coral's "MobileNet v1 (224x224)" Edge TPU benchmark.
+ * MobileNetV1 (Howard et al. 2017, Table 1) with width multiplier α: at α = 1, 224×224 and 1000
+ * classes it is the architecture of Coral's "MobileNet v1 (224x224)" Edge TPU benchmark; at
+ * α = 0.25 with 2 classes, MLPerf Tiny's visual wake words model.
  */
-export function mobileNetV1(seed: number): Sequential {
+export function mobileNetV1(seed: number, alpha = 1, classes = 1000): Sequential {
   const r = new Philox(seed, 1);
-  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, 32, 3, 2, [0, 0, 1, 1]);
+  const w = (ch: number) => ch * alpha;
+  const layers: [string, Module][] = convBnRelu(r, "conv1", 3, w(32), 3, 2, [0, 0, 1, 1]);
+  // [out channels at α = 1, stride] of the 13 depthwise-separable blocks
   const blocks: [number, number][] = [
     [64, 1],
     [128, 2],
@@ -185,13 +163,13 @@ export function mobileNetV1(seed: number): Sequential {
     [1024, 2],
     [1024, 1],
   ];
-  let c = 32;
+  let c = w(32);
   blocks.forEach(([o, s], i) => {
     layers.push(...convBnRelu(r, `dw${i + 1}`, c, c, 3, s, s === 2 ? [0, 0, 1, 1] : 1, c));
-    layers.push(...convBnRelu(r, `pw${i + 1}`, c, o, 1, 1, 0));
-    c = o;
+    layers.push(...convBnRelu(r, `pw${i + 1}`, c, w(o), 1, 1, 0));
+    c = w(o);
   });
-  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(1024, 1000, { random: r })]);
+  layers.push(["pool", new GlobalAvgPool()], ["fc", new Linear(c, classes, { random: r })]);
   return new Sequential(layers);
 }
 
