@@ -24,6 +24,7 @@ import { graphAgreement } from "@lowbit/runtime/graph-agreement";
 import { compileQuantized } from "@lowbit/runtime/qdq-run";
 import { npmFile } from "../notebooks/_lib/repo.ts";
 import {
+  argmaxHeads,
   clsInput,
   ctcGreedy,
   movenetInput,
@@ -354,21 +355,6 @@ if (only.has("mv")) {
     };
   };
   const cle = equalizeCrossLayer(mv).graph;
-  // The decoders take arg-maxes of sigmoid heatmaps: a uint8 grid turns near-ties into exact
-  // ties (the first index wins), so the nodes feeding an ArgMax, back to and including the
-  // first Conv on each path, are the candidates to keep in float.
-  const argmaxHeads = (g: Graph): string[] => {
-    const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
-    const heads = new Set<string>();
-    const stack = g.nodes.filter((n) => n.op === "ArgMax").flatMap((n) => n.inputs);
-    while (stack.length) {
-      const p = producer.get(stack.pop()!);
-      if (!p || heads.has(p.name)) continue;
-      heads.add(p.name);
-      if (p.op !== "Conv") stack.push(...p.inputs.filter((i) => !g.initializers.has(i)));
-    }
-    return [...heads];
-  };
   const convs = mv.nodes.filter((n) => n.op === "Conv");
   const tail = convs.slice(-2).map((n) => n.name);
   const candidates: [string, Graph, QuantizeStaticOptions][] = [

@@ -16,6 +16,7 @@ import {
   type RgbImage,
   rotate180,
 } from "@lowbit/cli/image";
+import type { Graph } from "@lowbit/graph/ir";
 import { npmFile } from "./repo.ts";
 
 /** A uniform source on [0, 1) (e.g. `new Philox(seed, stream)`). */
@@ -296,4 +297,25 @@ export function movenetInput(
     }
   }
   return { data: out, shape: [1, size, size, 3] };
+}
+
+/**
+ * The nodes that feed an ArgMax, back to and including the first Conv on each path (initializers
+ * excluded): the decoding heads of a heatmap model such as MoveNet, whose arg-maxes turn a uint8
+ * grid's near-ties into first-index ties, so they are the nodes to keep in float.
+ *
+ * @param g The graph.
+ * @returns Node names, in the order found walking back from the ArgMax nodes.
+ */
+export function argmaxHeads(g: Graph): string[] {
+  const producer = new Map(g.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const heads = new Set<string>();
+  const stack = g.nodes.filter((n) => n.op === "ArgMax").flatMap((n) => n.inputs);
+  while (stack.length) {
+    const p = producer.get(stack.pop()!);
+    if (!p || heads.has(p.name)) continue;
+    heads.add(p.name);
+    if (p.op !== "Conv") stack.push(...p.inputs.filter((i) => !g.initializers.has(i)));
+  }
+  return [...heads];
 }

@@ -1,6 +1,14 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
 import { Philox } from "@lowbit/rounding/philox";
-import { clsInput, ctcGreedy, ocrKeys, randomText, renderLine, textLines } from "./ocr_data.ts";
+import {
+  argmaxHeads,
+  clsInput,
+  ctcGreedy,
+  ocrKeys,
+  randomText,
+  renderLine,
+  textLines,
+} from "./ocr_data.ts";
 
 Deno.test("ctcGreedy collapses repeats and drops blanks (hand example)", () => {
   // classes: 0 blank, 1 'a', 2 'b'; path a a blank a b b → "aab"
@@ -39,4 +47,38 @@ Deno.test("clsInput pads on the right with zeros after normalisation", () => {
   const rw = Math.ceil(48 * img.width / img.height);
   equal(x.data[rw - 1] !== 0, true); // paper pixel, (v/255 − 0.5)/0.5 ≈ 1
   equal(x.data[191], 0);
+});
+
+Deno.test("argmaxHeads: the nodes feeding an ArgMax back to the first Conv of each path (hand graph)", () => {
+  const node = (name: string, op: string, inputs: string[]) => ({
+    name,
+    op,
+    inputs,
+    outputs: [name],
+    attrs: {},
+  });
+  // backbone conv → head conv → sigmoid → mul(const) → argmax; a side head joins through a Div
+  const g = {
+    name: "h",
+    opset: 13,
+    inputs: [{ name: "x", dtype: "float32" as const, shape: [1, 1, 4, 4] }],
+    outputs: [{ name: "am", dtype: "float32" as const, shape: [] }],
+    nodes: [
+      node("backbone", "Conv", ["x", "w0"]),
+      node("head", "Conv", ["backbone", "w1"]),
+      node("sig", "Sigmoid", ["head"]),
+      node("side", "Conv", ["backbone", "w2"]),
+      node("div", "Div", ["sig", "side"]),
+      node("scale", "Mul", ["div", "k"]),
+      node("am", "ArgMax", ["scale"]),
+      node("other", "Relu", ["backbone"]),
+    ],
+    initializers: new Map(
+      ["w0", "w1", "w2", "k"].map((
+        n,
+      ) => [n, { dtype: "float32" as const, shape: [1], data: new Float32Array(1) }]),
+    ),
+    values: new Map(),
+  };
+  deepEqual(new Set(argmaxHeads(g)), new Set(["scale", "div", "side", "sig", "head"]));
 });
