@@ -2,15 +2,17 @@
  * Trains the binary and ternary CNNs of `@lowbit/binary/models` (issue 18) and writes them under
  * `models/binary/` (run from the repository root):
  *
- *     deno task train:binary                                   # Fashion-MNIST, all four methods
+ *     deno task train:binary                                   # Fashion-MNIST, every method
  *     deno task train:binary --dataset=mnist --methods=bnn,xnor --epochs=15 --seed=2
  *
  * Per (dataset, method, seed): `models/binary/<dataset>-cnn-<method>-s<seed>.safetensors`
- * (`encodeBinaryModel`: hidden binary weights as I8 codes + F32 scales) and a `.json` with the
+ * (`encodeBinaryModel`: hidden binary weights as I8 codes + F32 scales; TTQ, DoReFa, ABC-Net
+ * and Bi-Real's nested blocks keep F32 latent weights and their trained scales) and a `.json` with the
  * command, seed, epochs, optimizer, test accuracy and per-epoch history. Recipe: the reference
  * float recipe's batch 64 and cosine schedule, Adam (no weight decay on latent weights) at
  * lr 2e-3; BinaryConnect clips its latent binary weights to [−H, H] (H its binary value),
- * BNN and XNOR-Net to [−1, 1], after every step (`LatentClip`). Every random choice is seeded.
+ * BNN, XNOR-Net, Bi-Real and BNN+ to [−1, 1], after every step (`LatentClip`); TWN, TTQ, DoReFa
+ * and ABC-Net are not clipped. Every random choice is seeded.
  *
  *     deno task train:binary --float --dataset=fashion --epochs=3
  *
@@ -34,6 +36,7 @@ import {
   binaryFashionCnn,
   type BinaryMethod,
   binaryMnistCnn,
+  clipsLatentWeights,
   latentBounds,
 } from "@lowbit/binary/models";
 import { decodeBinaryModel, encodeBinaryModel } from "@lowbit/binary/io";
@@ -126,9 +129,9 @@ for (const method of methods) {
     ? binaryFashionCnn(seed, method)
     : binaryMnistCnn(seed, method);
   const adam = new Adam(model.parameters(), { lr });
-  const optimizer = method === "twn"
-    ? adam
-    : new LatentClip(adam, binarizedWeights(model), latentBounds(model));
+  const optimizer = clipsLatentWeights(method)
+    ? new LatentClip(adam, binarizedWeights(model), latentBounds(model))
+    : adam;
   const steps = epochs * Math.ceil(data.train.count / batchSize);
   console.log(`== ${dataset}-cnn ${method} seed ${seed}, ${epochs} epochs`);
   const t0 = performance.now();
@@ -161,7 +164,7 @@ for (const method of methods) {
     epochs,
     batchSize,
     optimizer: `Adam lr ${lr} (cosine to 0 per step)${
-      method === "twn"
+      !clipsLatentWeights(method)
         ? ""
         : method === "binaryConnect"
         ? ", latent binary weights clipped to [−H, H]"

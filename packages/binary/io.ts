@@ -5,7 +5,10 @@
  * TWN's α repeated), everything else as F32. The latent float weights are not kept: loading
  * sets the latent weight to scale·code, which the method's quantizer maps back onto the same
  * quantized weight (sign(±1) = ±1; XNOR's α = mean |α·code| = α; TWN's Δ = 0.7·E|α·t| < α
- * keeps every nonzero and α), so the loaded model computes what the trained one did.
+ * keeps every nonzero and α), so the loaded model computes what the trained one did. Layers
+ * with the other transforms (TTQ's W_p/W_n, DoReFa's k-bit and ABC-Net's multi-basis weights)
+ * and layers nested inside blocks (Bi-Real's residual blocks) are not {−s, 0, s} per channel
+ * at the top level and keep their F32 latent weights, with the transforms' trained parameters.
  *
  * @example A round trip reproduces the quantized weights exactly
  * ```ts

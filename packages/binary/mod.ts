@@ -12,6 +12,7 @@
  */
 export * from "./ste.ts";
 export * from "./weights.ts";
+export * from "./method_layers.ts";
 export * from "./optim.ts";
 export * from "./models.ts";
 export * from "./io.ts";
