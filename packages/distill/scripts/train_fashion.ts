@@ -5,6 +5,7 @@
  *
  *     deno task train:distill              # the 6 main runs (skips runs whose json exists), then the sweep
  *     deno task train:distill main         # only the main runs
+ *     deno task train:distill binary       # only the binary (BNN) student's 6 runs
  *     deno task train:distill sweep        # only the sweep
  *     deno task train:distill data-free    # only the data-free (ZeroQ images) experiment
  *
@@ -19,7 +20,14 @@
  * observers calibrated on the first 500 training images. Training: Adam lr 5e-4 cosine to 0
  * per step, batch 64, no augmentation, shuffling seed 100 + s. Arms: `ce` (softmax
  * cross-entropy) and `kd` (Hinton loss α = 0.5, β = 0.5, T = 4, fixed a priori, not tuned).
- * Each run writes `models/distill/fashion-w2a2-<arm>-seed<s>.json`; the sweep writes
+ * Each run writes `models/distill/fashion-w2a2-<arm>-seed<s>.json`.
+ *
+ * Binary student (`binary`, the same scheme): the teacher's weights binarized by `@lowbit/binary`
+ * (`binarizeModel(…, "bnn", FASHION_CNN_PLAN)`: BNN sign weights in conv2 and fc1, sign
+ * activations with the hard-tanh STE, a new batch norm after fc1, conv1 and fc2 float), Adam
+ * wrapped in `LatentClip` (latent weights clipped to [−1, 1]), otherwise the same recipe, arms,
+ * seeds, epochs and teacher-logit cache; each run writes
+ * `models/distill/fashion-bnn-<arm>-seed<s>.json`. The sweep writes
  * `models/distill/fashion-w2a2-sweep.json` (1 epoch on training images 0..9,999, accuracy on
  * training images 50,000..59,999 as a validation set, never the test set), and the data-free
  * experiment `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the
@@ -42,12 +50,20 @@ import {
   loadFashionMnist,
   loadSafetensors,
   noGrad,
+  type Optimizer,
   prepareQat,
   type Sequential,
   type StateDict,
   subset,
 } from "@lowbit/nn";
 import { distillData } from "@lowbit/ptq/zeroq";
+import {
+  binarizedWeights,
+  binarizeModel,
+  FASHION_CNN_PLAN,
+  latentBounds,
+} from "@lowbit/binary/models";
+import { LatentClip } from "@lowbit/binary/optim";
 import { syntheticDataset } from "../data_free.ts";
 import { distill } from "../trainer.ts";
 import {
@@ -99,6 +115,32 @@ export const DATA_FREE = {
   epochs: 20,
   seed: 9,
 } as const;
+
+/** The binary student: @lowbit/binary's method (BNN: sign weights, sign activations). */
+export const BINARY = { method: "bnn" } as const;
+
+/**
+ * The binary student made from the teacher's float state dict (Apprentice scheme C as for
+ * the w2a2 student): `fashionCnn(1)` with the teacher's weights and batch norms, binarized by
+ * `FASHION_CNN_PLAN` (conv2 and fc1 sign weights, sign activations, a new batch norm after fc1;
+ * conv1 and fc2 float), in eval mode.
+ */
+export function binaryStudent(sd: StateDict): Sequential {
+  const base = fashionCnn(1);
+  base.loadStateDict(sd);
+  const q = binarizeModel(base, BINARY.method, FASHION_CNN_PLAN);
+  q.eval();
+  return q;
+}
+
+interface StudentKind {
+  prefix: string;
+  make: () => Sequential;
+  optimizer: (q: Sequential) => Optimizer;
+  description: string;
+  optimizerText: string;
+  command: string;
+}
 
 /** The w2a2 student made from the teacher's float state dict, calibrated, in eval mode. */
 export function w2a2Student(
@@ -156,8 +198,8 @@ function stepLogger(every: number): () => void {
 
 if (import.meta.main) {
   const what = Deno.args[0] ?? "all";
-  if (!["all", "main", "sweep", "data-free"].includes(what)) {
-    throw new RangeError(`argument must be all, main, sweep or data-free; got ${what}`);
+  if (!["all", "main", "binary", "sweep", "data-free"].includes(what)) {
+    throw new RangeError(`argument must be all, main, binary, sweep or data-free; got ${what}`);
   }
   const meta = JSON.parse(await Deno.readTextFile(new URL("fashion-cnn.json", MODELS)));
   const norm = { mean: meta.input.mean as number, std: meta.input.std as number };
@@ -171,73 +213,108 @@ if (import.meta.main) {
   const calibration = subset(train, Array.from({ length: RECIPE.calibrationImages }, (_, i) => i));
   await Deno.mkdir(OUT, { recursive: true });
 
-  if (what !== "sweep") {
+  const students: Record<"w2a2" | "bnn", StudentKind> = {
+    w2a2: {
+      prefix: "fashion-w2a2",
+      make: () => w2a2Student(stateDict, calibration, norm),
+      optimizer: (q) => new Adam(q.parameters(), { lr: RECIPE.lr }),
+      description:
+        "prepareQat(foldBatchNorm(fashionCnn(1) with the teacher's weights), { weightBits: 2, activationBits: 2 }), min-max observers calibrated on training images 0..499",
+      optimizerText: `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}`,
+      command: "deno task train:distill main",
+    },
+    bnn: {
+      prefix: `fashion-${BINARY.method}`,
+      make: () => binaryStudent(stateDict),
+      optimizer: (q) =>
+        new LatentClip(
+          new Adam(q.parameters(), { lr: RECIPE.lr }),
+          binarizedWeights(q),
+          latentBounds(q),
+        ),
+      description:
+        `binarizeModel(fashionCnn(1) with the teacher's weights, "${BINARY.method}", FASHION_CNN_PLAN) of @lowbit/binary: conv2 and fc1 sign(W), sign activations after bn1, bn2 and a new bn_fc1 (hard-tanh STE), conv1 and fc2 float`,
+      optimizerText:
+        `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`,
+      command: "deno task train:distill binary",
+    },
+  };
+  const kinds: ("w2a2" | "bnn")[] = what === "all"
+    ? ["w2a2", "bnn"]
+    : what === "main"
+    ? ["w2a2"]
+    : what === "binary"
+    ? ["bnn"]
+    : [];
+  if (kinds.length > 0) {
     const cache = await teacherLogits(teacher, train, norm);
-    for (const seed of RECIPE.seeds) {
-      for (const arm of ["kd", "ce"] as const) {
-        const file = new URL(`fashion-w2a2-${arm}-seed${seed}.json`, OUT);
-        try {
-          await Deno.stat(file);
-          console.log(`skip ${file.pathname} (exists)`);
-          continue;
-        } catch { /* run it */ }
-        const started = performance.now();
-        const q = w2a2Student(stateDict, calibration, norm);
-        const ptq = evaluate(q, test, norm).accuracy;
-        console.log(`== ${arm} seed ${seed}: PTQ w2a2 ${(100 * ptq).toFixed(2)}%`);
-        const steps = RECIPE.epochs * Math.ceil(train.count / RECIPE.batchSize);
-        const opt = new Adam(q.parameters(), { lr: RECIPE.lr });
-        const tick = stepLogger(200);
-        const common = {
-          epochs: RECIPE.epochs,
-          batchSize: RECIPE.batchSize,
-          seed: 100 + seed,
-          optimizer: opt,
-          // Progress inside an epoch only: returns the batch unchanged (no augmentation).
-          augment: (b: Batch) => {
-            tick();
-            return b;
-          },
-          schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
-          test,
-          ...norm,
-        };
-        let history: EpochStats[];
-        if (arm === "kd") {
-          history = distill(q, train, { ...common, teacher: cache, ...RECIPE.kd });
-        } else {
-          history = fit(q, train, { ...common });
+    for (const kind of kinds) {
+      const S = students[kind];
+      for (const seed of RECIPE.seeds) {
+        for (const arm of ["kd", "ce"] as const) {
+          const file = new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT);
+          try {
+            await Deno.stat(file);
+            console.log(`skip ${file.pathname} (exists)`);
+            continue;
+          } catch { /* run it */ }
+          const started = performance.now();
+          const q = S.make();
+          const ptq = evaluate(q, test, norm).accuracy;
+          console.log(`== ${kind} ${arm} seed ${seed}: before training ${(100 * ptq).toFixed(2)}%`);
+          const steps = RECIPE.epochs * Math.ceil(train.count / RECIPE.batchSize);
+          const opt = S.optimizer(q);
+          const tick = stepLogger(200);
+          const common = {
+            epochs: RECIPE.epochs,
+            batchSize: RECIPE.batchSize,
+            seed: 100 + seed,
+            optimizer: opt,
+            // Progress inside an epoch only: returns the batch unchanged (no augmentation).
+            augment: (b: Batch) => {
+              tick();
+              return b;
+            },
+            schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+            test,
+            ...norm,
+          };
+          let history: EpochStats[];
+          if (arm === "kd") {
+            history = distill(q, train, { ...common, teacher: cache, ...RECIPE.kd });
+          } else {
+            history = fit(q, train, { ...common });
+          }
+          const final = evaluate(q, test, norm);
+          const record = {
+            arm,
+            seed,
+            shuffleSeed: 100 + seed,
+            command: S.command,
+            teacher: { file: "models/fashion-cnn.safetensors", testAccuracy: teacherAcc },
+            student: S.description,
+            loss: arm === "kd" ? { kind: "hinton", ...RECIPE.kd } : { kind: "cross-entropy" },
+            optimizer: S.optimizerText,
+            epochs: RECIPE.epochs,
+            steps,
+            ptqAccuracy: ptq,
+            finalAccuracy: final.accuracy,
+            finalCorrect: final.correct,
+            testCount: test.count,
+            seconds: Math.round((performance.now() - started) / 1000),
+            history: history.map((h) => ({
+              epoch: h.epoch,
+              loss: Number(h.loss.toPrecision(5)),
+              trainAccuracy: h.trainAccuracy,
+              testAccuracy: h.testAccuracy,
+              seconds: Math.round(h.seconds),
+            })),
+          };
+          await Deno.writeTextFile(file, JSON.stringify(record, null, 2) + "\n");
+          console.log(
+            `${kind} ${arm} seed ${seed}: ${(100 * final.accuracy).toFixed(2)}% → ${file.pathname}`,
+          );
         }
-        const final = evaluate(q, test, norm);
-        const record = {
-          arm,
-          seed,
-          shuffleSeed: 100 + seed,
-          command: "deno task train:distill main",
-          teacher: { file: "models/fashion-cnn.safetensors", testAccuracy: teacherAcc },
-          student:
-            "prepareQat(foldBatchNorm(fashionCnn(1) with the teacher's weights), { weightBits: 2, activationBits: 2 }), min-max observers calibrated on training images 0..499",
-          loss: arm === "kd" ? { kind: "hinton", ...RECIPE.kd } : { kind: "cross-entropy" },
-          optimizer: `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}`,
-          epochs: RECIPE.epochs,
-          steps,
-          ptqAccuracy: ptq,
-          finalAccuracy: final.accuracy,
-          finalCorrect: final.correct,
-          testCount: test.count,
-          seconds: Math.round((performance.now() - started) / 1000),
-          history: history.map((h) => ({
-            epoch: h.epoch,
-            loss: Number(h.loss.toPrecision(5)),
-            trainAccuracy: h.trainAccuracy,
-            testAccuracy: h.testAccuracy,
-            seconds: Math.round(h.seconds),
-          })),
-        };
-        await Deno.writeTextFile(file, JSON.stringify(record, null, 2) + "\n");
-        console.log(
-          `${arm} seed ${seed}: ${(100 * final.accuracy).toFixed(2)}% → ${file.pathname}`,
-        );
       }
     }
   }
