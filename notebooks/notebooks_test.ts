@@ -1,11 +1,17 @@
 // The notebooks' fast path (no Jupyter): every notebook's code cells become one module that is
 // type-checked and executed with a stand-in for Deno.jupyter, so notebooks cannot rot. The full
 // headless Jupyter run (nbconvert) is `deno task reproduce`.
-import { equal, ok } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { notebookNames, parseNotebook } from "./_lib/notebook.ts";
 import { PLOTLY_MIME } from "./_lib/plot.ts";
-import { expectedFigures, fastPathDir, runFastPath } from "../scripts/notebook_outputs.ts";
+import {
+  committedExpectedPath,
+  expectedFigures,
+  type ExpectedOutputs,
+  fastPathDir,
+  runFastPath,
+} from "../scripts/notebook_outputs.ts";
 import type { ResultsFile } from "./_lib/results.ts";
 
 const here = import.meta.dirname!;
@@ -48,6 +54,23 @@ for (const name of notebooks) {
       ok(String(d.bundle["text/html"]).includes("Plotly.newPlot"), `${name}: no HTML fallback`);
     }
     equal(expectedFigures(run.expected!), figures.length);
+    // The committed record (what a clean clone's `deno task reproduce` checks against) must be
+    // this run's.
+    const committed = JSON.parse(
+      await Deno.readTextFile(committedExpectedPath(base, root)).catch(() => "null"),
+    ) as ExpectedOutputs | null;
+    const refresh = `run: deno run -A scripts/notebook_outputs.ts --record ${base}`;
+    ok(committed, `${name}: notebooks/_expected/${base}.json is missing (${refresh})`);
+    equal(
+      committed.sources,
+      run.expected!.sources,
+      `${name}: its committed record is stale (${refresh})`,
+    );
+    deepEqual(
+      committed.cells,
+      run.expected!.cells,
+      `${name}: committed record differs (${refresh})`,
+    );
 
     const results = JSON.parse(
       await Deno.readTextFile(join(work, "results", `${base}.json`)),

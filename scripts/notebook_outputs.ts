@@ -6,9 +6,10 @@
 //
 //   tools/node_modules/.bin/deno run -A scripts/notebook_outputs.ts out/notebooks/01-number-formats.ipynb
 //
-// compares an executed notebook with out/fastpath/<name>/expected_outputs.json (running the fast
-// path first when that file is missing or was made from other sources). Exit code 1 on a problem.
-import { basename, join } from "node:path";
+// compares an executed notebook with out/fastpath/<name>/expected_outputs.json or the committed
+// notebooks/_expected/<name>.json (running the fast path first when neither was made from the
+// current sources). Exit code 1 on a problem. `--record <name>...` writes the committed records.
+import { basename, dirname, join } from "node:path";
 import { repoRoot } from "../notebooks/_lib/repo.ts";
 import {
   cellSource,
@@ -280,7 +281,17 @@ export async function runFastPath(name: string, root: string = repoRoot()): Prom
 }
 
 /**
- * The fast path's record of a notebook if it was made from the current sources, else undefined.
+ * The committed copy of a notebook's record: notebooks/_expected/<name>.json. The notebooks'
+ * test checks that it equals a fresh fast-path run of the current sources, so a clean clone's
+ * `deno task reproduce` needs no fast-path run (which would double its time).
+ */
+export function committedExpectedPath(name: string, root: string = repoRoot()): string {
+  return join(root, "notebooks", "_expected", `${name}.json`);
+}
+
+/**
+ * The fast path's record of a notebook if it was made from the current sources (the one in
+ * out/fastpath, else the committed one), else undefined.
  * @param name Notebook name.
  * @param root The repository root.
  * @returns The record or undefined.
@@ -289,14 +300,17 @@ export async function freshExpected(
   name: string,
   root: string = repoRoot(),
 ): Promise<ExpectedOutputs | undefined> {
-  let e: ExpectedOutputs;
-  try {
-    e = JSON.parse(await Deno.readTextFile(expectedPath(name, root)));
-  } catch {
-    return undefined;
-  }
   const nb = parseNotebook(await Deno.readTextFile(join(root, "notebooks", `${name}.ipynb`)), name);
-  return e.sources === await sourcesHash(nb, libSources(root)) ? e : undefined;
+  const hash = await sourcesHash(nb, libSources(root));
+  for (const path of [expectedPath(name, root), committedExpectedPath(name, root)]) {
+    try {
+      const e = JSON.parse(await Deno.readTextFile(path)) as ExpectedOutputs;
+      if (e.sources === hash) return e;
+    } catch {
+      // missing or unreadable: try the next
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -321,9 +335,23 @@ export async function loadOrRunExpected(
   return { expected: run.expected, ran: true };
 }
 
-if (import.meta.main) {
+if (import.meta.main && Deno.args[0] === "--record") {
+  // `deno run -A scripts/notebook_outputs.ts --record 07-real-models ...`: writes the committed
+  // records (running each fast path whose record is not fresh).
+  for (const name of Deno.args.slice(1).map((a) => basename(a).replace(/\.ipynb$/, ""))) {
+    const { expected, ran } = await loadOrRunExpected(name);
+    await Deno.mkdir(dirname(committedExpectedPath(name)), { recursive: true });
+    await Deno.writeTextFile(
+      committedExpectedPath(name),
+      JSON.stringify(expected, null, 2) + "\n",
+    );
+    console.log(`${name}: record written${ran ? " (fast path run)" : ""}`);
+  }
+} else if (import.meta.main) {
   if (Deno.args.length === 0) {
-    console.error("usage: deno run -A scripts/notebook_outputs.ts <executed.ipynb>...");
+    console.error(
+      "usage: deno run -A scripts/notebook_outputs.ts <executed.ipynb>... | --record <name>...",
+    );
     Deno.exit(2);
   }
   let failed = 0;

@@ -2,6 +2,7 @@ import { deepEqual, equal, match, rejects } from "node:assert/strict";
 import { join } from "node:path";
 import {
   checkOutputs,
+  committedExpectedPath,
   type ExecutedNotebook,
   expectedFigures,
   expectedOutputs,
@@ -143,6 +144,24 @@ Deno.test("loadOrRunExpected runs the fast path of a small notebook and then reu
     const again = await loadOrRunExpected("99-demo", root);
     equal(again.ran, false);
     deepEqual(again.expected, first.expected);
+    // a clean clone: no out/fastpath, but a committed record of the same sources
+    await Deno.mkdir(join(root, "notebooks", "_expected"));
+    await Deno.writeTextFile(
+      committedExpectedPath("99-demo", root),
+      JSON.stringify(first.expected),
+    );
+    await Deno.remove(join(root, "out"), { recursive: true });
+    const committed = await loadOrRunExpected("99-demo", root);
+    equal(committed.ran, false);
+    deepEqual(committed.expected, first.expected);
+    // a stale committed record (other sources) is not used
+    await Deno.writeTextFile(
+      committedExpectedPath("99-demo", root),
+      JSON.stringify({ ...first.expected, sources: "0".repeat(64), cells: { 0: [] } }),
+    );
+    const rerun = await loadOrRunExpected("99-demo", root);
+    equal(rerun.ran, true);
+    deepEqual(rerun.expected.cells, { 0: [], 2: ["table", "table"] });
     demo.cells[0].source = 'throw new Error("broken");';
     await Deno.writeTextFile(join(root, "notebooks", "99-demo.ipynb"), JSON.stringify(demo));
     await rejects(loadOrRunExpected("99-demo", root), /the fast path failed/);

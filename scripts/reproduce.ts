@@ -9,7 +9,8 @@
 //
 // Options: names (or prefixes) of notebooks to run, e.g. `deno task reproduce 01 03`;
 // `--no-browser` skips the chromium check; `--no-server` skips starting the interactive notebook
-// server (scripts/notebook_server.ts) and running a cell through its API.
+// server (scripts/notebook_server.ts) and running a cell through its API; `--jobs=N` runs N
+// notebooks at a time (default 2 on two or more cores).
 import { join } from "node:path";
 import { repoRoot } from "../notebooks/_lib/repo.ts";
 import { notebookNames, parseNotebook } from "../notebooks/_lib/notebook.ts";
@@ -65,7 +66,7 @@ const expectedFigureCount = new Map<string, number>();
 const python = Deno.env.get("LOWBIT_PYTHON") ??
   (await Deno.stat("/usr/bin/python3").then(() => "/usr/bin/python3", () => "python3"));
 
-for (const [i, name] of selected.entries()) {
+async function runNotebook(i: number, name: string): Promise<void> {
   const tag = `[${i + 1}/${selected.length}] ${name}`;
   console.log(`${tag}: executing`);
   const t0 = performance.now();
@@ -100,7 +101,7 @@ for (const [i, name] of selected.entries()) {
     );
     console.error(`${tag}: FAILED after ${secs} s\n${err.slice(-40).join("\n")}`);
     failures.push(name);
-    continue;
+    return;
   }
   const late = dec.decode(run.stderr).split("\n").filter((l) => l.startsWith("late-output "));
   const page = join(pages, `${name}.html`);
@@ -122,7 +123,7 @@ for (const [i, name] of selected.entries()) {
   } catch (e) {
     console.error(`${tag}: FAILED: ${(e as Error).message}`);
     failures.push(`${name} (fast path)`);
-    continue;
+    return;
   }
   expectedFigureCount.set(name, expectedFigures(expected));
   const problems = checkOutputs(
@@ -153,6 +154,51 @@ for (const [i, name] of selected.entries()) {
       problems.length ? "OUTPUT CHECK FAILED" : `all ${outputs} displays present`
     } (${late.length} arrived after the cell's idle status, kept by the flush), ${summary}`,
   );
+}
+
+// Two notebooks at a time on a machine with two or more cores (`--jobs=N` to change): each
+// kernel runs on one thread. A notebook whose metadata has `"lowbit": { "exclusive": true }`
+// (it times kernels, e.g. 05) runs alone.
+const jobsArg = Deno.args.find((a) => a.startsWith("--jobs="));
+const jobs = jobsArg === undefined
+  ? Math.max(1, Math.min(2, navigator.hardwareConcurrency))
+  : Number(jobsArg.slice("--jobs=".length));
+if (!Number.isInteger(jobs) || jobs < 1) {
+  console.error(`reproduce: --jobs must be a positive integer, got ${jobsArg}`);
+  Deno.exit(2);
+}
+const exclusive = new Set(
+  selected.filter((name) => {
+    const nb = JSON.parse(
+      Deno.readTextFileSync(join(root, "notebooks", `${name}.ipynb`)),
+    ) as { metadata?: { lowbit?: { exclusive?: boolean } } };
+    return nb.metadata?.lowbit?.exclusive === true;
+  }),
+);
+{
+  // the exclusive ones first, while nothing else runs
+  const queue = [...selected.entries()].sort((a, b) =>
+    Number(exclusive.has(b[1])) - Number(exclusive.has(a[1]))
+  );
+  const running = new Set<Promise<void>>();
+  let exclusiveRunning = false;
+  while (queue.length > 0 || running.size > 0) {
+    const next = queue[0];
+    const canStart = next !== undefined && !exclusiveRunning && running.size < jobs &&
+      (!exclusive.has(next[1]) || running.size === 0);
+    if (canStart) {
+      queue.shift();
+      const [i, name] = next;
+      exclusiveRunning = exclusive.has(name);
+      const p: Promise<void> = runNotebook(i, name).finally(() => {
+        running.delete(p);
+        if (exclusive.has(name)) exclusiveRunning = false;
+      });
+      running.add(p);
+      continue;
+    }
+    await Promise.race(running);
+  }
 }
 
 // The index: every notebook with an exported page, every results file.
