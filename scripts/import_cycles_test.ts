@@ -4,15 +4,8 @@ import { packageNames } from "./package_graph.ts";
 
 const root = new URL("../", import.meta.url).pathname.replace(/\/$/, "");
 
-// Known exception, to be removed when fixed: packages/kernels still has type-only cycles
-// (conv_params ↔ _conv_resolve, gemm_f32 → _gemm_f32_ref → gemm_f32, gemm_int8 →
-// _gemm_int8_ref → gemm_int8, output_stage ↔ _output_stage; issue "type-only import cycles").
-// Its clean-up is in progress elsewhere; once `deno run -A scripts/import_cycles.ts kernels`
-// prints none, delete it from this list so every package is enforced.
-const NOT_YET_ENFORCED = new Set(["kernels"]);
-
-Deno.test("workspace: no import cycle inside any package (kernels not yet enforced)", async () => {
-  const names = (await packageNames(root)).filter((n) => !NOT_YET_ENFORCED.has(n));
+Deno.test("workspace: no import cycle inside any package", async () => {
+  const names = await packageNames(root);
   assert.ok(names.length >= 10, names.join());
   const found = await packageCycles(root, names);
   assert.deepEqual(

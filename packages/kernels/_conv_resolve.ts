@@ -2,7 +2,7 @@
 // uses.
 
 import { checkDim, checkIntRange, checkLength, checkType } from "./_validate.ts";
-import type { Conv2dParams } from "./conv_params.ts";
+import type { Conv2dParams } from "./_types.ts";
 
 /** Conv2dParams with every default filled in and derived sizes. */
 export interface ResolvedConv2d {

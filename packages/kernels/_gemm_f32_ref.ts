@@ -1,7 +1,7 @@
 // Private: the plain TypeScript reference f32 GEMM (the truth the Wasm kernel is tested
 // against) and the validated call it takes.
 
-import type { FusedActivation } from "./gemm_f32.ts";
+import type { FusedActivation } from "./_types.ts";
 
 /** Validated arguments shared by the kernels. */
 export interface GemmF32Call {

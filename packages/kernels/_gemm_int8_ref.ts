@@ -1,8 +1,7 @@
 // Private: validation of int8 GEMM calls and the plain TypeScript reference kernel.
 
 import { checkDim, checkIntRange, checkLength, checkType } from "./_validate.ts";
-import type { KernelChoice } from "./gemm_f32.ts";
-import type { GemmInt8Options, Int8Operand } from "./gemm_int8.ts";
+import type { GemmInt8Options, Int8Operand, KernelChoice } from "./_types.ts";
 import { PackedInt8 } from "./pack_int8.ts";
 import { wasmAvailable } from "./_wasm.ts";
 

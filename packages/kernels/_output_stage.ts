@@ -2,7 +2,7 @@
 // output stages and GEMM kernels.
 
 import { mbqm, rqf } from "./_fixed_point.ts";
-import type { OutputDType, OutputStage } from "./output_stage.ts";
+import type { OutputDType, OutputStage } from "./_types.ts";
 
 /** A validated output stage with per-column parameters expanded. */
 export interface ResolvedOutputStage {

@@ -20,6 +20,8 @@
 import { resolveConv2d as resolve, type ResolvedConv2d } from "./_conv_resolve.ts";
 
 export type { ResolvedConv2d };
+export type { Conv2dParams } from "./_types.ts";
+import type { Conv2dParams } from "./_types.ts";
 
 /**
  * Validates a convolution's shapes and fills in every default (stride, padding, dilation,
@@ -47,35 +49,6 @@ export type { ResolvedConv2d };
  */
 export function resolveConv2d(p: Conv2dParams): ResolvedConv2d {
   return resolve(p);
-}
-
-/** A 2-D convolution's shapes (NCHW activations, OIHW weights). */
-export interface Conv2dParams {
-  /** Images in the batch (N). */
-  batch: number;
-  /** Input channels (C). */
-  inChannels: number;
-  /** Input height (H). */
-  height: number;
-  /** Input width (W). */
-  width: number;
-  /** Output channels (O). */
-  outChannels: number;
-  /** Kernel height. */
-  kernelH: number;
-  /** Kernel width. */
-  kernelW: number;
-  /** Stride, one value or `[h, w]`. Default 1. */
-  stride?: number | [number, number];
-  /**
-   * Zero padding, one value or `[top, left, bottom, right]` (the order of ONNX `pads`:
-   * all begins, then all ends). Default 0.
-   */
-  padding?: number | [number, number, number, number];
-  /** Dilation, one value or `[h, w]`. Default 1. */
-  dilation?: number | [number, number];
-  /** Groups; `inChannels` and `outChannels` must be divisible by it. Default 1. */
-  groups?: number;
 }
 
 /**

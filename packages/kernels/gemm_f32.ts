@@ -23,16 +23,12 @@
  */
 
 import { checkDim, checkLength, checkType } from "./_validate.ts";
+import type { FusedActivation, KernelChoice } from "./_types.ts";
+export type { FusedActivation, KernelChoice } from "./_types.ts";
 import { type GemmF32Call, gemmF32Reference } from "./_gemm_f32_ref.ts";
 import { wasmAvailable } from "./_wasm.ts";
 import { gemmF32Wasm } from "./_gemm_f32_wasm.ts";
 import { isPackedF32, type PackedF32, unpackF32 } from "./pack.ts";
-
-/** Which implementation runs: the chooser (`"auto"`), or one forced. */
-export type KernelChoice = "auto" | "wasm" | "ts";
-
-/** Output activation applied after the bias: none, `max(x, 0)`, or `min(max(x, 0), 6)`. */
-export type FusedActivation = "none" | "relu" | "relu6";
 
 /** Options of {@link gemmF32}. */
 export interface GemmF32Options {

@@ -22,31 +22,13 @@
  */
 
 import { checkLength, checkType } from "./_validate.ts";
-import type { KernelChoice } from "./gemm_f32.ts";
+import type { GemmInt8Options, Int8Operand, KernelChoice } from "./_types.ts";
+export type { GemmInt8Options, Int8Operand } from "./_types.ts";
 import type { OutputStage } from "./output_stage.ts";
 import { requantizeResolved, resolveOutputStage } from "./_output_stage.ts";
 import { gemmInt8Reference, resolveGemmInt8 } from "./_gemm_int8_ref.ts";
 import { gemmInt8Wasm } from "./_gemm_int8_wasm.ts";
 import type { PackedInt8 } from "./pack_int8.ts";
-
-/** An 8-bit operand: signed or unsigned codes. */
-export type Int8Operand = Int8Array | Uint8Array;
-
-/** Options of {@link gemmInt8}. */
-export interface GemmInt8Options {
-  /** Zero point of A, inside A's type range. Default 0. */
-  aZeroPoint?: number;
-  /** Zero point of B: one value, or one per column (length n). Default 0. */
-  bZeroPoint?: number | Int32Array;
-  /** B is stored n×k (weights as [out][in]). Default false. */
-  transB?: boolean;
-  /** Per-column int32 bias (length n), added to the accumulators. */
-  bias?: Int32Array;
-  /** Accumulator storage (≥ m·n); allocated when omitted. */
-  out?: Int32Array;
-  /** Implementation. Default `"auto"`. */
-  kernel?: KernelChoice;
-}
 
 /** Options of {@link gemmInt8Requantized}. */
 export interface GemmInt8RequantizedOptions extends Omit<GemmInt8Options, "out"> {

@@ -21,41 +21,14 @@
 
 import { requantizeResolved, resolveOutputStage } from "./_output_stage.ts";
 
-/** Output code type of an output stage. */
-export type OutputDType = "int8" | "uint8";
-
-/** Fields shared by both output stages. */
-export interface OutputStageBase {
-  /** Output zero point, inside the output type's range. */
-  zeroPoint: number;
-  /** Output storage type. */
-  dtype: OutputDType;
-  /** Smallest code allowed (fused activation); default the type's minimum. */
-  clampMin?: number;
-  /** Largest code allowed (fused activation); default the type's maximum. */
-  clampMax?: number;
-}
-
-/** onnxruntime semantics: float32 multiplier(s), round half to even, saturate. */
-export interface OutputStageFloat extends OutputStageBase {
-  /** Discriminant. */
-  kind: "float";
-  /** `S_a·S_b/S_y`: one value, or one per output column (length n). Rounded to float32. */
-  multiplier: number | Float32Array;
-}
-
-/** gemmlowp/TFLite semantics: Q31 multiplier(s) and shift(s) from `quantizeMultiplier`. */
-export interface OutputStageFixed extends OutputStageBase {
-  /** Discriminant. */
-  kind: "fixed";
-  /** Q31 mantissa(s): one value, or one per output column. */
-  multiplier: number | Int32Array;
-  /** Exponent(s) in [-31, 30]: one value, or one per output column. */
-  shift: number | Int32Array;
-}
-
-/** Either output stage. */
-export type OutputStage = OutputStageFloat | OutputStageFixed;
+import type { OutputStage } from "./_types.ts";
+export type {
+  OutputDType,
+  OutputStage,
+  OutputStageBase,
+  OutputStageFixed,
+  OutputStageFloat,
+} from "./_types.ts";
 
 /**
  * Requantizes row-major accumulators (n columns = channels) to int8/uint8 codes.
