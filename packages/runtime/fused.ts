@@ -37,8 +37,9 @@ import {
   withMultiplierNames,
 } from "./_int32_check.ts";
 
-/** An activation fused into the output stage. */
-export type FusedActivation = "none" | "relu" | "relu6";
+/** An activation fused into the output stage (the kernels' type: none, ReLU, ReLU6). */
+export type { FusedActivation } from "@lowbit/kernels/gemm-f32";
+import type { FusedActivation } from "@lowbit/kernels/gemm-f32";
 
 /** Output quantization of a layer. */
 export interface OutputQuant {
