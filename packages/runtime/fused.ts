@@ -24,9 +24,11 @@
  * @module
  */
 
-import { conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
+import { conv2dInt8, conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
 import type { Conv2dParams } from "@lowbit/kernels/conv-params";
-import { gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
+import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
+import type { OutputStage } from "@lowbit/kernels/output-stage";
+import { requantizeFloatBias } from "./_pytorch_requant.ts";
 import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
@@ -61,6 +63,14 @@ export interface FusedOptions {
   activation?: FusedActivation;
   /** Requantization semantics (default `"fixed"`). */
   mode?: RequantMode;
+  /**
+   * Float bias per output channel, with PyTorch's numerics (quantized `Linear`/`Conv2d` on
+   * the fbgemm/x86 engines): `b/f32(S_x·S_w[o])` is added in float32 to the accumulators
+   * (no int32 bias), the sum times `f32(f32(S_x·S_w[o])/S_y)` is rounded half to even.
+   * Excludes `bias` and `mode`. An int32 bias (`bias`) rounds `b/(S_x·S_w)`
+   * first and so differs from PyTorch by one code on about 0.1% of outputs.
+   */
+  floatBias?: Float32Array;
 }
 
 /** Options of {@linkcode fullyConnected}. */
@@ -145,6 +155,45 @@ function multipliers(
   const m = new Float64Array(outC);
   for (let o = 0; o < outC; o++) m[o] = (x.scale[0] * w.scale[w.perChannel ? o : 0]) / out.scale;
   return m;
+}
+
+/** The code range an output stage allows: its clamp within the output type's range. */
+function codeBounds(st: OutputStage): { lo: number; hi: number } {
+  const { min, max } = DTYPE_RANGE[st.dtype];
+  return { lo: Math.max(min, st.clampMin ?? min), hi: Math.min(max, st.clampMax ?? max) };
+}
+
+/** The float32 products S_x·S_w[o] and the checked float bias of the PyTorch path. */
+function pytorchPath(
+  x: QuantizedTensor,
+  w: QuantizedTensor,
+  outC: number,
+  o: FusedOptions,
+): { scaleXW: Float32Array; bias: Float32Array } {
+  const b = o.floatBias!;
+  if (o.bias !== undefined) {
+    throw new RangeError("options.bias and options.floatBias exclude each other");
+  }
+  if (o.mode !== undefined) {
+    throw new RangeError(
+      `options.mode must be omitted with options.floatBias (PyTorch numerics), got ${o.mode}`,
+    );
+  }
+  if (!(b instanceof Float32Array)) {
+    throw new TypeError("options.floatBias must be a Float32Array");
+  }
+  if (b.length !== outC) {
+    throw new RangeError(
+      `options.floatBias must have one value per output channel (${outC}), got ${b.length}`,
+    );
+  }
+  const bad = b.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new RangeError(`options.floatBias[${bad}] must be finite, got ${b[bad]}`);
+  const scaleXW = new Float32Array(outC);
+  for (let c = 0; c < outC; c++) {
+    scaleXW[c] = Math.fround(x.scale[0]) * Math.fround(w.scale[w.perChannel ? c : 0]);
+  }
+  return { scaleXW, bias: b };
 }
 
 /**
@@ -255,7 +304,8 @@ export function fullyConnected(
   if (packed && (packed.k !== k || packed.n !== o)) {
     throw new RangeError(`options.packed is ${packed.k}×${packed.n}, the weights need ${k}×${o}`);
   }
-  const outputStage = stage(x, weight, o, out, options);
+  const torch = options.floatBias !== undefined ? pytorchPath(x, weight, o, options) : undefined;
+  const outputStage = stage(x, weight, o, out, torch ? { ...options, mode: "float" } : options);
   if (options.bias !== undefined && options.bias.length !== o) {
     throw new RangeError(
       `options.bias must have one value per output channel (${o}), got ${options.bias.length}`,
@@ -263,7 +313,38 @@ export function fullyConnected(
   }
   const bZeroPoint = weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0];
   let q: Int8Array | Uint8Array;
-  if (n === 0 || o === 0) {
+  if (torch && n > 0 && o > 0) {
+    if (k === 0) throw new RangeError("x.shape[1] (K) must be at least 1");
+    checkGemmAccumulators({
+      label: "fullyConnected(x, weight)",
+      m: n,
+      n: o,
+      k,
+      a: xq,
+      b: wq,
+      transB: true,
+      aZeroPoint: x.zeroPoint[0],
+      bZeroPoint,
+    });
+    const acc = gemmInt8(n, o, k, xq, packed ?? wq, {
+      aZeroPoint: x.zeroPoint[0],
+      bZeroPoint,
+      transB: packed ? undefined : true,
+    });
+    const { lo, hi } = codeBounds(outputStage);
+    q = requantizeFloatBias(
+      acc,
+      o,
+      1,
+      torch.scaleXW,
+      torch.bias,
+      out.scale,
+      out.zeroPoint,
+      lo,
+      hi,
+      out.dtype,
+    );
+  } else if (n === 0 || o === 0) {
     q = out.dtype === "int8" ? new Int8Array(0) : new Uint8Array(0); // empty batch or layer
   } else {
     if (k === 0) throw new RangeError("x.shape[1] (K) must be at least 1");
@@ -370,7 +451,8 @@ export function conv2d(
   }
   const o = weight.shape[0];
   checkGeometry(options, o);
-  const outputStage = stage(x, weight, o, out, options);
+  const torch = options.floatBias !== undefined ? pytorchPath(x, weight, o, options) : undefined;
+  const outputStage = stage(x, weight, o, out, torch ? { ...options, mode: "float" } : options);
   if (options.bias !== undefined && options.bias.length !== o) {
     throw new RangeError(
       `options.bias must have one value per output channel (${o}), got ${options.bias.length}`,
@@ -401,12 +483,30 @@ export function conv2d(
     options.bias,
     stageShifts(outputStage),
   );
-  const q = conv2dInt8Requantized(xq, wq, p, {
-    inputZeroPoint: x.zeroPoint[0],
-    weightZeroPoint,
-    bias: options.bias,
-    outputStage,
-  });
+  let q: Int8Array | Uint8Array;
+  if (torch) {
+    const acc = conv2dInt8(xq, wq, p, { inputZeroPoint: x.zeroPoint[0], weightZeroPoint });
+    const { lo, hi } = codeBounds(outputStage);
+    q = requantizeFloatBias(
+      acc,
+      o,
+      sp[0] * sp[1],
+      torch.scaleXW,
+      torch.bias,
+      out.scale,
+      out.zeroPoint,
+      lo,
+      hi,
+      out.dtype,
+    );
+  } else {
+    q = conv2dInt8Requantized(xq, wq, p, {
+      inputZeroPoint: x.zeroPoint[0],
+      weightZeroPoint,
+      bias: options.bias,
+      outputStage,
+    });
+  }
   const hw = q.length / (x.shape[0] * o);
   if (sp[0] * sp[1] !== hw) throw new RangeError("internal: output size mismatch");
   return new QuantizedTensor({
