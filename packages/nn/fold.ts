@@ -28,6 +28,61 @@ import { type Module, Sequential } from "./module.ts";
 
 const ZERO = { uniform: () => 0.5 }; // initial values are overwritten below
 
+/** Per-channel affine form of an evaluation-mode batch norm: `y = scale·x + shift`. */
+export interface BatchNormAffine {
+  /** `γ/√(σ² + ε)` per channel (float64). */
+  scale: Float64Array;
+  /** `β − μ·γ/√(σ² + ε)` per channel (float64). */
+  shift: Float64Array;
+}
+
+/**
+ * The affine map of a batch norm in evaluation mode, `scale = γ/√(σ² + ε)` and
+ * `shift = β − μ·scale` per channel: what (F.1) folds into the layer before it
+ * (`W' = W·scale`, `b' = b·scale + shift`). The one formula behind every batch-norm fold in
+ * lowbit (nn's `foldBatchNorm`, the graph pass and the graph executor's
+ * BatchNormalization, @lowbit/runtime's float models).
+ *
+ * @param gamma γ per channel.
+ * @param beta β per channel.
+ * @param mean Running mean μ per channel.
+ * @param variance Running variance σ² per channel.
+ * @param eps ε (≥ 0).
+ * @returns Scale and shift, float64.
+ * @throws {RangeError} When the four vectors differ in length, or ε is negative or not finite.
+ *
+ * @example
+ * ```ts
+ * import { batchNormAffine } from "@lowbit/nn/fold";
+ * import { deepEqual } from "node:assert/strict";
+ * const a = batchNormAffine([2], [1], [3], [3], 1); // γ/√4 = 1; 1 − 3·1 = −2
+ * deepEqual([...a.scale, ...a.shift], [1, -2]);
+ * ```
+ */
+export function batchNormAffine(
+  gamma: ArrayLike<number>,
+  beta: ArrayLike<number>,
+  mean: ArrayLike<number>,
+  variance: ArrayLike<number>,
+  eps: number,
+): BatchNormAffine {
+  const c = gamma.length;
+  for (const [name, v] of [["beta", beta], ["mean", mean], ["variance", variance]] as const) {
+    if (v.length !== c) {
+      throw new RangeError(`${name} has ${v.length} channels, gamma has ${c}`);
+    }
+  }
+  if (!(eps >= 0) || !Number.isFinite(eps)) {
+    throw new RangeError(`eps must be finite and ≥ 0, got ${eps}`);
+  }
+  const scale = new Float64Array(c), shift = new Float64Array(c);
+  for (let i = 0; i < c; i++) {
+    scale[i] = gamma[i] / Math.sqrt(variance[i] + eps);
+    shift[i] = beta[i] - mean[i] * scale[i];
+  }
+  return { scale, shift };
+}
+
 /**
  * Folds every top-level (Conv2d | Linear, BatchNorm) pair of a Sequential into one layer with a
  * bias (Eq. F.1, using the running statistics); other layers are shared unchanged.
@@ -68,14 +123,19 @@ export function foldBatchNorm(model: Sequential): Sequential {
         ? new Conv2d(m.inChannels, m.outChannels, m.kernel, { ...m.options, random: ZERO })
         : new Linear(m.inFeatures, m.outFeatures, { random: ZERO });
       const inner = m.weight.size / o;
-      const eps = next.eps;
+      const { scale, shift } = batchNormAffine(
+        next.weight.data,
+        next.bias.data,
+        next.runningMean.data,
+        next.runningVar.data,
+        next.eps,
+      );
       for (let c = 0; c < o; c++) {
-        const k = next.weight.data[c] / Math.sqrt(next.runningVar.data[c] + eps);
         for (let j = c * inner; j < (c + 1) * inner; j++) {
-          folded.weight.data[j] = m.weight.data[j] * k;
+          folded.weight.data[j] = m.weight.data[j] * scale[c];
         }
         const b = m.bias === null ? 0 : m.bias.data[c];
-        folded.bias!.data[c] = (b - next.runningMean.data[c]) * k + next.bias.data[c];
+        folded.bias!.data[c] = b * scale[c] + shift[c];
       }
       out.push([name, folded]);
       i++;

@@ -3,7 +3,7 @@ import { Philox } from "@lowbit/rounding/philox";
 import { Variable } from "./autograd.ts";
 import { BatchNorm1d, BatchNorm2d } from "./batchnorm.ts";
 import { Conv2d } from "./conv2d.ts";
-import { foldBatchNorm } from "./fold.ts";
+import { batchNormAffine, foldBatchNorm } from "./fold.ts";
 import { Flatten, ReLU } from "./layers.ts";
 import { Linear } from "./linear.ts";
 import { Sequential } from "./module.ts";
@@ -36,4 +36,22 @@ Deno.test("foldBatchNorm: same eval outputs for conv+bn and linear+bn (trained r
     () => foldBatchNorm(new Sequential([new Linear(2, 3, { random }), new BatchNorm1d(2)])),
     /cannot fold BatchNorm1d\(2\) into Linear\(2→3\)/,
   );
+});
+
+Deno.test("batchNormAffine: scale·x + shift equals γ(x − μ)/√(σ² + ε) + β; bad lengths and ε rejected", () => {
+  const gamma = [0.5, -2, 3], beta = [1, 0, -4], mean = [0.25, -1, 10], variance = [4, 0.0625, 1];
+  const eps = 1e-3;
+  const { scale, shift } = batchNormAffine(gamma, beta, mean, variance, eps);
+  for (let c = 0; c < 3; c++) {
+    for (const x of [-3, 0, 0.7, 12]) {
+      const want = gamma[c] * (x - mean[c]) / Math.sqrt(variance[c] + eps) + beta[c];
+      ok(Math.abs(scale[c] * x + shift[c] - want) < 1e-12 * (1 + Math.abs(want)));
+    }
+  }
+  throws(
+    () => batchNormAffine(gamma, beta, mean, [1], eps),
+    /variance has 1 channels, gamma has 3/,
+  );
+  throws(() => batchNormAffine(gamma, beta, mean, variance, -1), /eps must be finite and ≥ 0/);
+  throws(() => batchNormAffine(gamma, beta, mean, variance, NaN), /eps must be finite and ≥ 0/);
 });

@@ -26,6 +26,7 @@
 
 import { conv2dF32 } from "@lowbit/kernels/conv2d";
 import { gemmF32 } from "@lowbit/kernels/gemm-f32";
+import { batchNormAffine } from "@lowbit/nn/fold";
 import type { FloatTensor } from "./onnx_quantize.ts";
 
 /** A 2-D convolution (OIHW weights). */
@@ -168,10 +169,21 @@ export function foldBatchNorm(model: FloatModel): FloatModel {
     }
     const inner = prev.weight.length / o;
     const weight = new Float32Array(prev.weight.length), bias = new Float32Array(o);
+    if (!(layer.eps >= 0) || !Number.isFinite(layer.eps)) {
+      throw new RangeError(
+        `batch norm "${layer.name}".eps must be finite and ≥ 0, got ${layer.eps}`,
+      );
+    }
+    const { scale, shift } = batchNormAffine(
+      layer.gamma,
+      layer.beta,
+      layer.mean,
+      layer.variance,
+      layer.eps,
+    );
     for (let c = 0; c < o; c++) {
-      const k = layer.gamma[c] / Math.sqrt(layer.variance[c] + layer.eps);
-      for (let j = c * inner; j < (c + 1) * inner; j++) weight[j] = prev.weight[j] * k;
-      bias[c] = ((prev.bias ? prev.bias[c] : 0) - layer.mean[c]) * k + layer.beta[c];
+      for (let j = c * inner; j < (c + 1) * inner; j++) weight[j] = prev.weight[j] * scale[c];
+      bias[c] = (prev.bias ? prev.bias[c] : 0) * scale[c] + shift[c];
     }
     out[out.length - 1] = { ...prev, weight, bias };
   }

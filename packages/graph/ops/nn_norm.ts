@@ -10,6 +10,8 @@ import type { GraphTensor, Node } from "../ir.ts";
 import { attrFloat, attrInt, type OpContext, type OpTable } from "../op.ts";
 import { floatInput } from "./nn_common.ts";
 import { failValue, normAxis } from "./tensor_common.ts";
+import { GraphError } from "../errors.ts";
+import { batchNormAffine } from "@lowbit/nn/fold";
 
 function channelVector(
   node: Node,
@@ -32,10 +34,16 @@ const batchNorm = {
     const eps = attrFloat(node, "epsilon", 1e-5);
     const inner = x.shape.slice(2).reduce((a, b) => a * b, 1);
     const out = new Float32Array(x.data.length);
+    if (!(eps >= 0) || !Number.isFinite(eps)) {
+      throw new GraphError(`attribute epsilon must be finite and ≥ 0, got ${eps}`, {
+        node: node.name,
+        op: node.op,
+      });
+    }
+    const affine = batchNormAffine(scale, bias, mean, variance, eps);
     for (let p = 0; p < x.data.length; p += inner) {
       const ch = (p / inner) % c;
-      const k = scale[ch] / Math.sqrt(variance[ch] + eps);
-      const b = bias[ch] - mean[ch] * k;
+      const k = affine.scale[ch], b = affine.shift[ch];
       for (let j = 0; j < inner; j++) out[p + j] = x.data[p + j] * k + b;
     }
     return [{ dtype: "float32", shape: [...x.shape], data: out }];

@@ -43,6 +43,7 @@ import {
   scaleWeight,
   soleConsumer,
 } from "./_util.ts";
+import { batchNormAffine } from "@lowbit/nn/fold";
 
 interface BnParams {
   k: Float64Array;
@@ -66,12 +67,9 @@ function bnParams(graph: Graph, bn: Node): BnParams | undefined {
   const c = gamma.length;
   if (beta.length !== c || mean.length !== c || variance.length !== c) return undefined;
   const eps = typeof bn.attrs.epsilon === "number" ? bn.attrs.epsilon : 1e-5;
-  const k = new Float64Array(c), shift = new Float64Array(c);
-  for (let i = 0; i < c; i++) {
-    k[i] = gamma[i] / Math.sqrt(variance[i] + eps);
-    shift[i] = beta[i] - mean[i] * k[i];
-  }
-  return { k, shift };
+  if (!(eps >= 0) || !Number.isFinite(eps)) return undefined;
+  const { scale, shift } = batchNormAffine(gamma, beta, mean, variance, eps);
+  return { k: scale, shift };
 }
 
 function bias(b: Float32Array | undefined, p: BnParams, bScale = 1): GraphTensor {
