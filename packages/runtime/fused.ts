@@ -313,43 +313,12 @@ export function fullyConnected(
   }
   const bZeroPoint = weight.perChannel ? weight.zeroPoint : weight.zeroPoint[0];
   let q: Int8Array | Uint8Array;
-  if (torch && n > 0 && o > 0) {
-    if (k === 0) throw new RangeError("x.shape[1] (K) must be at least 1");
-    checkGemmAccumulators({
-      label: "fullyConnected(x, weight)",
-      m: n,
-      n: o,
-      k,
-      a: xq,
-      b: wq,
-      transB: true,
-      aZeroPoint: x.zeroPoint[0],
-      bZeroPoint,
-    });
-    const acc = gemmInt8(n, o, k, xq, packed ?? wq, {
-      aZeroPoint: x.zeroPoint[0],
-      bZeroPoint,
-      transB: packed ? undefined : true,
-    });
-    const { lo, hi } = codeBounds(outputStage);
-    q = requantizeFloatBias(
-      acc,
-      o,
-      1,
-      torch.scaleXW,
-      torch.bias,
-      out.scale,
-      out.zeroPoint,
-      lo,
-      hi,
-      out.dtype,
-    );
-  } else if (n === 0 || o === 0) {
+  if (n === 0 || o === 0) {
     q = out.dtype === "int8" ? new Int8Array(0) : new Uint8Array(0); // empty batch or layer
   } else {
     if (k === 0) throw new RangeError("x.shape[1] (K) must be at least 1");
     checkGemmAccumulators({
-      label: "fullyConnected(x, weight, options.bias)",
+      label: torch ? "fullyConnected(x, weight)" : "fullyConnected(x, weight, options.bias)",
       m: n,
       n: o,
       k,
@@ -359,15 +328,30 @@ export function fullyConnected(
       aZeroPoint: x.zeroPoint[0],
       bZeroPoint,
       bias: options.bias,
-      shift: stageShifts(outputStage),
+      shift: torch ? undefined : stageShifts(outputStage),
     });
-    q = gemmInt8Requantized(n, o, k, xq, packed ?? wq, {
-      aZeroPoint: x.zeroPoint[0],
-      bZeroPoint,
-      transB: packed ? undefined : true,
-      bias: options.bias,
-      outputStage,
-    });
+    const gemm = { aZeroPoint: x.zeroPoint[0], bZeroPoint, transB: packed ? undefined : true };
+    if (torch) {
+      const { lo, hi } = codeBounds(outputStage);
+      q = requantizeFloatBias(
+        gemmInt8(n, o, k, xq, packed ?? wq, gemm),
+        o,
+        1,
+        torch.scaleXW,
+        torch.bias,
+        out.scale,
+        out.zeroPoint,
+        lo,
+        hi,
+        out.dtype,
+      );
+    } else {
+      q = gemmInt8Requantized(n, o, k, xq, packed ?? wq, {
+        ...gemm,
+        bias: options.bias,
+        outputStage,
+      });
+    }
   }
   return new QuantizedTensor({
     q,
