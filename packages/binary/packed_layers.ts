@@ -132,23 +132,15 @@ export class PackedLinear {
   }
 }
 
-/** The geometry of a {@linkcode PackedConv2d} (groups 1). */
-export interface PackedConvGeometry {
-  /** C. */
-  inChannels: number;
-  /** O. */
-  outChannels: number;
-  /** kH. */
-  kernelH: number;
-  /** kW. */
-  kernelW: number;
-  /** As `Conv2dParams.stride`. */
-  stride?: number | [number, number];
-  /** As `Conv2dParams.padding` (`[top, left, bottom, right]`). */
-  padding?: number | [number, number, number, number];
-  /** As `Conv2dParams.dilation`. */
-  dilation?: number | [number, number];
-}
+/**
+ * The geometry of a {@linkcode PackedConv2d} (groups 1): the kernels' `Conv2dParams` fields
+ * that do not depend on the input (channels, kernel size, stride, padding
+ * `[top, left, bottom, right]`, dilation).
+ */
+export type PackedConvGeometry = Pick<
+  Conv2dParams,
+  "inChannels" | "outChannels" | "kernelH" | "kernelW" | "stride" | "padding" | "dilation"
+>;
 
 /**
  * A packed 2-D convolution (module doc), NCHW activations, OIHW weight codes.
