@@ -22,7 +22,7 @@
  */
 
 import { checkLength, checkType } from "./_validate.ts";
-import type { GemmInt8Options, Int8Operand, KernelChoice } from "./_types.ts";
+import type { GemmInt8Options, Int8Operand } from "./_types.ts";
 export type { GemmInt8Options, Int8Operand } from "./_types.ts";
 import type { OutputStage } from "./output_stage.ts";
 import { requantizeResolved, resolveOutputStage } from "./_output_stage.ts";
