@@ -28,7 +28,7 @@ import { conv2dInt8, conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
 import type { Conv2dParams } from "@lowbit/kernels/conv-params";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
 import type { OutputStage } from "@lowbit/kernels/output-stage";
-import { requantizeFloatBias } from "./_pytorch_requant.ts";
+import { type FloatBiasPath, requantizeFloatBias } from "./_pytorch_requant.ts";
 import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
@@ -157,19 +157,13 @@ function multipliers(
   return m;
 }
 
-/** The code range an output stage allows: its clamp within the output type's range. */
-function codeBounds(st: OutputStage): { lo: number; hi: number } {
-  const { min, max } = DTYPE_RANGE[st.dtype];
-  return { lo: Math.max(min, st.clampMin ?? min), hi: Math.min(max, st.clampMax ?? max) };
-}
-
 /** The float32 products S_x·S_w[o] and the checked float bias of the PyTorch path. */
 function pytorchPath(
   x: QuantizedTensor,
   w: QuantizedTensor,
   outC: number,
   o: FusedOptions,
-): { scaleXW: Float32Array; bias: Float32Array } {
+): FloatBiasPath {
   const b = o.floatBias!;
   if (o.bias !== undefined) {
     throw new RangeError("options.bias and options.floatBias exclude each other");
@@ -332,19 +326,8 @@ export function fullyConnected(
     });
     const gemm = { aZeroPoint: x.zeroPoint[0], bZeroPoint, transB: packed ? undefined : true };
     if (torch) {
-      const { lo, hi } = codeBounds(outputStage);
-      q = requantizeFloatBias(
-        gemmInt8(n, o, k, xq, packed ?? wq, gemm),
-        o,
-        1,
-        torch.scaleXW,
-        torch.bias,
-        out.scale,
-        out.zeroPoint,
-        lo,
-        hi,
-        out.dtype,
-      );
+      const acc = gemmInt8(n, o, k, xq, packed ?? wq, gemm);
+      q = requantizeFloatBias(acc, 1, torch, outputStage, out.scale);
     } else {
       q = gemmInt8Requantized(n, o, k, xq, packed ?? wq, {
         ...gemm,
@@ -470,19 +453,7 @@ export function conv2d(
   let q: Int8Array | Uint8Array;
   if (torch) {
     const acc = conv2dInt8(xq, wq, p, { inputZeroPoint: x.zeroPoint[0], weightZeroPoint });
-    const { lo, hi } = codeBounds(outputStage);
-    q = requantizeFloatBias(
-      acc,
-      o,
-      sp[0] * sp[1],
-      torch.scaleXW,
-      torch.bias,
-      out.scale,
-      out.zeroPoint,
-      lo,
-      hi,
-      out.dtype,
-    );
+    q = requantizeFloatBias(acc, sp[0] * sp[1], torch, outputStage, out.scale);
   } else {
     q = conv2dInt8Requantized(xq, wq, p, {
       inputZeroPoint: x.zeroPoint[0],
