@@ -27,7 +27,6 @@
 import { conv2dInt8, conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
 import type { Conv2dParams } from "@lowbit/kernels/conv-params";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
-import type { OutputStage } from "@lowbit/kernels/output-stage";
 import { type FloatBiasPath, requantizeFloatBias } from "./_pytorch_requant.ts";
 import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
