@@ -104,6 +104,15 @@ export interface QuantizeStaticOptions {
   ops?: OpTable;
   /** A transformation applied first (e.g. constant folding so weights are initializers). */
   prepare?: (g: Graph) => Graph;
+  /**
+   * Leave the values inside chains of elementwise ops unquantized (default false): where a
+   * quantized activation (HardSwish, HardSigmoid, Sigmoid, Tanh) or an Add/Sub/Mul/Div with a
+   * scalar constant is the only reader of another's output — e.g. PP-LCNet's `HardSwish →
+   * Mul(a) → Add(b)` affine blocks — only the chain's last output gets a grid. The QDQ graph
+   * stays valid ONNX (the chain runs in float between DequantizeLinear and QuantizeLinear);
+   * `@lowbit/runtime`'s `compileQuantized` runs such a chain as one 256-entry table.
+   */
+  fuseElementwise?: boolean;
 }
 
 /**
@@ -140,6 +149,11 @@ export const DEFAULT_STATIC_OP_TYPES: readonly string[] = [
   "Squeeze",
   "Unsqueeze",
 ];
+
+/** Unary activations that may start or continue an elementwise chain (`fuseElementwise`). */
+const CHAIN_UNARY = new Set(["HardSwish", "HardSigmoid", "Sigmoid", "Tanh"]);
+/** Binary ops that continue a chain when their other operand is a scalar constant. */
+const CHAIN_SCALAR = new Set(["Add", "Sub", "Mul", "Div"]);
 
 /** Ops whose output takes their input's grid (as onnxruntime does). */
 const SHARES_INPUT_GRID = new Set([
@@ -388,6 +402,20 @@ export async function quantizeStatic(
     if (readers.get(v) !== 1 || g.outputs.some((o) => o.name === v)) continue;
     alias.set(v, out);
     observed.delete(v);
+  }
+  if (options.fuseElementwise === true) {
+    const lent = new Set(alias.values());
+    const chainOp = (n: Node | undefined): n is Node =>
+      n !== undefined && quantizedSet.has(n.name) && (CHAIN_UNARY.has(n.op) ||
+        (CHAIN_SCALAR.has(n.op) && n.inputs.some((i) => g.initializers.get(i)?.data.length === 1)));
+    const outputs = new Set(g.outputs.map((o) => o.name));
+    for (const n of g.nodes) {
+      if (!chainOp(n)) continue;
+      const v = n.inputs.find((i) => !g.initializers.has(i) && i !== "");
+      if (v === undefined || !observed.has(v) || lent.has(v) || outputs.has(v)) continue;
+      if (readers.get(v) !== 1 || !chainOp(producers.get(v))) continue;
+      observed.delete(v);
+    }
   }
   const observers = new Map<string, Observer>();
   const seed = options.activations?.seed ?? 0;

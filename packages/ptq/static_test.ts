@@ -253,3 +253,41 @@ Deno.test("calibration past 2^24 values per tensor: seeded reservoir, reproducib
     /options\.activations\.seed/,
   );
 });
+
+Deno.test("quantizeStatic fuseElementwise: HardSwish → Mul(a) → Add(b) keeps one grid, at the chain's end", async () => {
+  const c = (v: number): GraphTensor => ({ dtype: "float32", shape: [], data: Float32Array.of(v) });
+  const g = {
+    name: "chain",
+    opset: 14,
+    values: new Map(),
+    initializers: new Map([["a", c(0.7)], ["b", c(-0.3)]]),
+    inputs: [{ name: "x", dtype: "float32" as const, shape: [1, 8] }],
+    outputs: [{ name: "y", dtype: "float32" as const, shape: [1, 8] }],
+    nodes: [
+      { name: "hs", op: "HardSwish", inputs: ["x"], outputs: ["h"], attrs: {} },
+      { name: "mul", op: "Mul", inputs: ["a", "h"], outputs: ["m"], attrs: {} },
+      { name: "add", op: "Add", inputs: ["m", "b"], outputs: ["y"], attrs: {} },
+    ],
+  };
+  const data = [0, 1, 2].map((k) => ({
+    x: { data: Float32Array.from({ length: 8 }, (_, i) => (i - 4 + k) * 0.9), shape: [1, 8] },
+  }));
+  const quantizedValues = (q: Awaited<ReturnType<typeof quantizeStatic>>) =>
+    new Set(q.nodes.filter((n) => n.op === "QuantizeLinear").map((n) => n.inputs[0]));
+  const plain = quantizedValues(await quantizeStatic(g, data));
+  ok(plain.has("h") && plain.has("m"), `without the option every value has a grid: ${[...plain]}`);
+  const fusedQ = await quantizeStatic(g, data, { fuseElementwise: true });
+  validateGraph(fusedQ);
+  const fused = quantizedValues(fusedQ);
+  ok(!fused.has("h") && !fused.has("m"), `inner values quantized: ${[...fused]}`);
+  ok(fused.has("x"), "the chain's input keeps its grid");
+  // the chain's end keeps a grid: the output is read through QuantizeLinear → DequantizeLinear
+  ok(fusedQ.nodes.some((n) => n.op === "DequantizeLinear" && n.outputs[0] === "y"));
+  // one rounding instead of three: closer to float on the calibration data
+  const err = (q: typeof fusedQ) =>
+    data.reduce((s, d) => {
+      const a = runFloat(g, d).y.data as Float32Array, b = runFloat(q, d).y.data as Float32Array;
+      return s + a.reduce((t, v, i) => t + (v - b[i]) ** 2, 0);
+    }, 0);
+  ok(err(fusedQ) < err(await quantizeStatic(g, data)));
+});

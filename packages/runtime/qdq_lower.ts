@@ -15,6 +15,7 @@
  * | MaxPool | max of codes (exact), then a requantization table if the grids differ |
  * | AveragePool | int32 sum of Σ(q − Z_x) over the valid taps, one requantization by `S_x / (S_y·taps)` (taps = valid taps, or kh·kw with count_include_pad = 1) |
  * | unary ops (Relu, Clip, HardSigmoid, HardSwish, Sigmoid, Tanh, LeakyRelu, Gelu, Erf, …) | a 256-entry table built from the float op |
+ * | a chain of those and scalar-constant arithmetic with no grid inside (`HardSwish → Mul(a) → Add(b)`, `quantizeStatic`'s `fuseElementwise`) | one 256-entry table built from the whole chain (`lowerElementwiseChain`) |
  * | layout ops (Reshape, Flatten, Transpose, Squeeze, Unsqueeze, Identity, Slice, Gather, nearest Resize) | the op on the codes, then a table if the grids differ |
  *
  * A Conv, Gemm or MatMul whose output is not quantized (the logits) accumulates in int32 and
@@ -346,6 +347,7 @@ function tabulated(
   at: number,
   out: OutputQuant,
   ctx: LoweringContext,
+  then: readonly ChainStep[] = [],
 ): QuantizedTensor | undefined {
   const x = perTensor8(inputs[at]);
   if (!x || inputs.some((r, i) => i !== at && r instanceof QuantizedTensor)) return undefined;
@@ -354,7 +356,7 @@ function tabulated(
   const others = inputs.filter((_, i) => i !== at) as (GraphTensor | undefined)[];
   const key = others.every((t) => t === undefined || t.data.length <= 4)
     ? [
-      node.name,
+      [node.name, ...then.map((t) => t.node.name)].join(">"),
       g.dtype,
       g.scale,
       g.zeroPoint,
@@ -369,7 +371,13 @@ function tabulated(
     const args = inputs.map((r, i) =>
       i === at ? { dtype: "float32" as const, shape: [256], data: lutInputs(g) } : r as GraphTensor
     );
-    const [y] = FLOAT_OPS[node.op].run(node, args, { opset: ctx.opset });
+    let [y] = FLOAT_OPS[node.op].run(node, args, { opset: ctx.opset });
+    for (const step of then) {
+      const stepArgs = step.node.inputs.map((v, i) =>
+        i === step.at ? y : v === "" ? undefined : step.constants.get(v)
+      );
+      [y] = FLOAT_OPS[step.node.op].run(step.node, stepArgs, { opset: ctx.opset });
+    }
     if (y.data.length !== 256 || !(y.data instanceof Float32Array)) return undefined;
     table = buildLut(g, y.data, out);
     if (key !== undefined) ctx.tables?.set(key, table);
@@ -384,6 +392,67 @@ function tabulated(
 }
 
 const unary: Lowering = (node, inputs, out, ctx) => tabulated(node, inputs, 0, out, ctx);
+
+/**
+ * A node after the first of an elementwise chain: the input `at` is the previous node's
+ * output; every other input is one of `constants` (or absent).
+ */
+export interface ChainStep {
+  /** The node. */
+  node: Node;
+  /** Which of its inputs is the chain's value. */
+  at: number;
+  /** Its constant inputs by name. */
+  constants: ReadonlyMap<string, GraphTensor>;
+}
+
+/**
+ * A chain of elementwise ops on one quantized value (e.g. `HardSwish → Mul(a) → Add(b)`, an
+ * activation followed by a learnable affine block) whose inner values are not quantized: one
+ * 256-entry table that runs the whole chain in float32 on the input grid's 256 values and
+ * rounds once to `out`, so it equals the QDQ simulation of the region exactly.
+ *
+ * @param head The first node (a table op, or arithmetic with a scalar constant operand).
+ * @param inputs The head's inputs as lowerings take them.
+ * @param then The following nodes, in order.
+ * @param out The grid of the QuantizeLinear that reads the last node's output.
+ * @param ctx Mode, opset and the table cache.
+ * @returns The last node's output codes, or `undefined` when the head's input is not 8-bit
+ *   per-tensor codes or an operand is not constant.
+ * @example `2·relu(x) + 1` on the codes of x as one table
+ * ```ts
+ * import { lowerElementwiseChain } from "@lowbit/runtime/qdq-lower";
+ * import { QuantizedTensor } from "@lowbit/runtime/quantized-tensor";
+ * import { deepEqual } from "node:assert/strict";
+ * const c = (v: number) => ({ dtype: "float32" as const, shape: [], data: Float32Array.of(v) });
+ * const x = new QuantizedTensor({ q: Uint8Array.of(0, 10, 12), shape: [3], dtype: "uint8", scale: 0.5, zeroPoint: 10 });
+ * const relu = { name: "r", op: "Relu", inputs: ["x"], outputs: ["a"], attrs: {} };
+ * const mul = { name: "m", op: "Mul", inputs: ["a", "two"], outputs: ["b"], attrs: {} };
+ * const add = { name: "p", op: "Add", inputs: ["b", "one"], outputs: ["y"], attrs: {} };
+ * const y = lowerElementwiseChain(relu, [x], [
+ *   { node: mul, at: 0, constants: new Map([["two", c(2)]]) },
+ *   { node: add, at: 0, constants: new Map([["one", c(1)]]) },
+ * ], { dtype: "uint8", scale: 0.25, zeroPoint: 0 }, { mode: "float", opset: 17 });
+ * deepEqual(Array.from(y!.q), [4, 4, 12]); // 2·max(0, (q − 10)·0.5) + 1, over 0.25
+ * ```
+ */
+export function lowerElementwiseChain(
+  head: Node,
+  inputs: LoweredInput[],
+  then: readonly ChainStep[],
+  out: OutputQuant,
+  ctx: LoweringContext,
+): QuantizedTensor | undefined {
+  if (TABLE_OPS.has(head.op)) return tabulated(head, inputs, 0, out, ctx, then);
+  if (!SCALAR_TABLE_OPS.has(head.op)) return undefined;
+  const [av, bv] = inputs;
+  if (scalarConstant(bv)) return tabulated(head, inputs, 0, out, ctx, then);
+  if (scalarConstant(av)) return tabulated(head, inputs, 1, out, ctx, then);
+  return undefined;
+}
+
+/** Binary ops that become a table when one operand is a scalar constant. */
+export const SCALAR_TABLE_OPS: ReadonlySet<string> = new Set(["Add", "Sub", "Mul", "Div", "Pow"]);
 
 /** Size-1 float tensors broadcast to every element: the op is then a function of one code. */
 function scalarConstant(v: LoweredInput): boolean {

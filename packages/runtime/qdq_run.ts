@@ -42,7 +42,15 @@ import { bindInput, FLOAT_OPS, type TensorInput } from "@lowbit/graph/executor";
 import { GraphError, UnsupportedOpError } from "@lowbit/graph/errors";
 import { type Graph, type GraphTensor, type Node, topologicalOrder } from "@lowbit/graph/ir";
 import type { OutputQuant } from "./fused.ts";
-import { DEQUANTIZING_LOWERINGS, type LoweredInput, LOWERINGS } from "./qdq_lower.ts";
+import {
+  type ChainStep,
+  DEQUANTIZING_LOWERINGS,
+  type LoweredInput,
+  lowerElementwiseChain,
+  LOWERINGS,
+  SCALAR_TABLE_OPS,
+  TABLE_OPS,
+} from "./qdq_lower.ts";
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { roundHalfEven } from "@lowbit/rounding/modes";
 import type { RequantMode } from "./requantize.ts";
@@ -281,6 +289,45 @@ export function compileQuantized(
     fusedAct.set(n.name, { act, lo: code(bounds[0]), hi: code(bounds[1]) });
     fusedActs.add(act.name);
   }
+  // Elementwise chains whose inner values are not quantized (an activation then a scalar
+  // affine block, as `quantizeStatic`'s `fuseElementwise` leaves them): head → the following
+  // nodes and the grid of the QuantizeLinear after the last; computed as one table.
+  const elementwise = (n: Node): number | undefined => {
+    if (keepFloat.has(n.name) || n.outputs.filter((o) => o !== "").length !== 1) return undefined;
+    const constant = (v: string) => v === "" || init.has(v);
+    if (TABLE_OPS.has(n.op)) return n.inputs.slice(1).every(constant) ? 0 : undefined;
+    if (!SCALAR_TABLE_OPS.has(n.op) || n.inputs.length !== 2) return undefined;
+    const scalar = (v: string) => init.get(v)?.data.length === 1;
+    return scalar(n.inputs[1]) ? 0 : scalar(n.inputs[0]) ? 1 : undefined;
+  };
+  const chains = new Map<string, { then: ChainStep[]; grid: OutputQuant }>();
+  const chained = new Set<string>(); // nodes after a head
+  for (const n of order) {
+    if (target.has(n.name) || chained.has(n.name) || elementwise(n) === undefined) continue;
+    const then: ChainStep[] = [];
+    let v = n.outputs[0], grid: OutputQuant | undefined;
+    while (!graphOutputs.has(v) && then.length < 16) {
+      const readers = consumers.get(v) ?? [];
+      const next = readers[0];
+      const at = readers.length === 1 ? elementwise(next) : undefined;
+      if (
+        at === undefined || next.inputs[at] !== v || next.inputs.filter((i) => i === v).length !== 1
+      ) {
+        break;
+      }
+      then.push({
+        node: next,
+        at,
+        constants: new Map(next.inputs.filter((i) => init.has(i)).map((i) => [i, init.get(i)!])),
+      });
+      v = next.outputs[0];
+      grid = soleGrid(v);
+      if (grid) break;
+    }
+    if (grid === undefined) continue;
+    chains.set(n.name, { then, grid });
+    for (const t of then) chained.add(t.node.name);
+  }
   // Constant codes (weights, biases) behind DequantizeLinear nodes, converted once.
   const constCodes = new Map<string, QuantizedTensor>();
   for (const n of order) {
@@ -339,6 +386,8 @@ export function compileQuantized(
       const args = node.inputs.map((v) => (v === "" ? undefined : valueOf(v)));
       return FLOAT_OPS[node.op].run(node, args, { opset: graph.opset });
     };
+    const chainDone = new Set<string>();
+    let chainCodes: QuantizedTensor | undefined;
     order.forEach((node, i) => {
       const out = node.outputs[0];
       let path: NodePath = "float";
@@ -368,6 +417,22 @@ export function compileQuantized(
         }
       } else if (fusedActs.has(node.name) && env.get(node.outputs[0])?.codes) {
         path = "integer"; // computed with its producer, as a clamp of its codes
+      } else if (chainDone.has(node.name)) {
+        path = "integer"; // computed with the head of its elementwise chain, in one table
+      } else if (
+        chains.has(node.name) &&
+        (chainCodes = lowerElementwiseChain(
+            node,
+            codeArgs(node),
+            chains.get(node.name)!.then,
+            chains.get(node.name)!.grid,
+            ctx,
+          )) !== undefined
+      ) {
+        const { then } = chains.get(node.name)!;
+        for (const t of then) chainDone.add(t.node.name);
+        env.set(then[then.length - 1].node.outputs[0], { codes: chainCodes, dequantized: true });
+        path = "integer";
       } else {
         const g = target.get(node.name);
         let lowered: QuantizedTensor | undefined;

@@ -299,3 +299,59 @@ Deno.test("compileQuantized: Conv, Gemm and MatMul with a float output accumulat
     }
   }
 });
+
+Deno.test("compileQuantized: DQ → HardSwish → Mul(a) → Add(b) → Q runs as one table, equal to the QDQ simulation on all 256 codes", () => {
+  const f = (v: number): GraphTensor => ({ dtype: "float32", shape: [], data: Float32Array.of(v) });
+  const u8 = (v: number): GraphTensor => ({ dtype: "uint8", shape: [], data: Uint8Array.of(v) });
+  const g: Graph = {
+    ...graph(
+      [
+        { name: "qx", op: "QuantizeLinear", inputs: ["x", "sx", "zx"], outputs: ["xq"], attrs: {} },
+        {
+          name: "dx",
+          op: "DequantizeLinear",
+          inputs: ["xq", "sx", "zx"],
+          outputs: ["xd"],
+          attrs: {},
+        },
+        node("hs", "HardSwish", ["xd"]),
+        node("mul", "Mul", ["a", "hs"]),
+        node("add", "Add", ["mul", "b"]),
+        {
+          name: "qy",
+          op: "QuantizeLinear",
+          inputs: ["add", "sy", "zy"],
+          outputs: ["yq"],
+          attrs: {},
+        },
+        {
+          name: "dy",
+          op: "DequantizeLinear",
+          inputs: ["yq", "sy", "zy"],
+          outputs: ["y"],
+          attrs: {},
+        },
+      ],
+      { sx: f(0.05), zx: u8(128), a: f(0.7), b: f(-0.3), sy: f(0.02), zy: u8(20) },
+      [256],
+      "y",
+    ),
+  };
+  g.outputs = [{ name: "y", dtype: "float32", shape: [256] }];
+  // one input per code: x = (k − 128)·0.05
+  const x = {
+    x: { data: Float32Array.from({ length: 256 }, (_, k) => (k - 128) * 0.05), shape: [256] },
+  };
+  const sim = runFloat(g, x).y.data as Float32Array;
+  const run = compileQuantized(g).run(x);
+  deepEqual(Array.from(run.outputs.y.data as Float32Array), Array.from(sim));
+  for (const n of ["hs", "mul", "add"]) {
+    equal(run.trace.find((t) => t.node === n)?.path, "integer", n);
+  }
+  // the outputs span many codes, so an off-by-one table would show
+  ok(new Set(sim).size > 100);
+  // a chain node kept in float breaks the chain: all three run in float, same numbers
+  const kept = compileQuantized(g, { keepFloat: ["mul"] }).run(x);
+  deepEqual(Array.from(kept.outputs.y.data as Float32Array), Array.from(sim));
+  equal(kept.trace.find((t) => t.node === "hs")?.path, "float");
+});
