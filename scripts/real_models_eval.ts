@@ -260,6 +260,10 @@ if (only.has("rec")) {
     }
     candidates.push(["mse", { activations: { observer: "mse" } }]);
     candidates.push(["mse, 64 calibration lines", { activations: { observer: "mse" } }]);
+    candidates.push(["mse, fuseElementwise", {
+      activations: { observer: "mse" },
+      fuseElementwise: true,
+    }]);
     for (const [name, opts] of candidates.slice(1)) {
       log(`recognizer: dev candidate ${name}`);
       const c = calibOf[name] ?? calib;
