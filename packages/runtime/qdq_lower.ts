@@ -391,7 +391,8 @@ function tabulated(
   });
 }
 
-const unary: Lowering = (node, inputs, out, ctx) => tabulated(node, inputs, 0, out, ctx);
+const unary: Lowering = (node, inputs, out, ctx) =>
+  lowerElementwiseChain(node, inputs, [], out, ctx);
 
 /**
  * A node after the first of an elementwise chain: the input `at` is the previous node's
@@ -466,8 +467,9 @@ function scalarConstant(v: LoweredInput): boolean {
  */
 const arithmetic = (f: typeof add | undefined): Lowering => (node, inputs, out, ctx) => {
   const [av, bv] = inputs;
-  if (scalarConstant(bv)) return tabulated(node, inputs, 0, out, ctx);
-  if (scalarConstant(av)) return tabulated(node, inputs, 1, out, ctx);
+  if (scalarConstant(av) || scalarConstant(bv)) {
+    return lowerElementwiseChain(node, inputs, [], out, ctx);
+  }
   const a = perTensor8(av), b = perTensor8(bv);
   if (!f || !a || !b) return undefined;
   return f(a, b, out, { mode: ctx.mode });

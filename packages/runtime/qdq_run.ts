@@ -387,9 +387,10 @@ export function compileQuantized(
       return FLOAT_OPS[node.op].run(node, args, { opset: graph.opset });
     };
     const chainDone = new Set<string>();
-    let chainCodes: QuantizedTensor | undefined;
     order.forEach((node, i) => {
       const out = node.outputs[0];
+      const chain = chains.get(node.name);
+      let chainCodes: QuantizedTensor | undefined;
       let path: NodePath = "float";
       if (node.op === "DequantizeLinear") {
         const src = env.get(node.inputs[0]);
@@ -420,18 +421,12 @@ export function compileQuantized(
       } else if (chainDone.has(node.name)) {
         path = "integer"; // computed with the head of its elementwise chain, in one table
       } else if (
-        chains.has(node.name) &&
-        (chainCodes = lowerElementwiseChain(
-            node,
-            codeArgs(node),
-            chains.get(node.name)!.then,
-            chains.get(node.name)!.grid,
-            ctx,
-          )) !== undefined
+        chain &&
+        (chainCodes = lowerElementwiseChain(node, codeArgs(node), chain.then, chain.grid, ctx))
       ) {
-        const { then } = chains.get(node.name)!;
-        for (const t of then) chainDone.add(t.node.name);
-        env.set(then[then.length - 1].node.outputs[0], { codes: chainCodes, dequantized: true });
+        for (const t of chain.then) chainDone.add(t.node.name);
+        const last = chain.then[chain.then.length - 1].node.outputs[0];
+        env.set(last, { codes: chainCodes, dequantized: true });
         path = "integer";
       } else {
         const g = target.get(node.name);
