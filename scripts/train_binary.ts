@@ -50,29 +50,25 @@ import { cosineLR } from "@lowbit/nn/schedule";
 import { evaluate, fit } from "@lowbit/nn/train";
 import { loadFashionMnist } from "@lowbit/nn/data/fashion-mnist";
 import { loadMnist } from "@lowbit/nn/data/mnist";
+import { epochRow, scriptArg, secondsSince, writeJson } from "./_train_run.ts";
 
-function arg(name: string, fallback: string): string {
-  const a = Deno.args.find((s) => s.startsWith(`--${name}=`));
-  return a === undefined ? fallback : a.slice(name.length + 3);
-}
-
-const dataset = arg("dataset", "fashion");
+const dataset = scriptArg("dataset", "fashion");
 if (dataset !== "fashion" && dataset !== "mnist") {
   throw new RangeError(`--dataset must be fashion or mnist; got ${dataset}`);
 }
 const floatOnly = Deno.args.includes("--float");
 const methods = floatOnly
   ? []
-  : arg("methods", BINARY_METHODS.join(",")).split(",") as BinaryMethod[];
+  : scriptArg("methods", BINARY_METHODS.join(",")).split(",") as BinaryMethod[];
 for (const m of methods) {
   if (!BINARY_METHODS.includes(m)) {
     throw new RangeError(`--methods: unknown ${m}; choose from ${BINARY_METHODS.join(", ")}`);
   }
 }
-const seed = Number(arg("seed", "1"));
-const epochs = Number(arg("epochs", dataset === "fashion" ? "4" : "15"));
-const lr = Number(arg("lr", "0.002"));
-const out = arg("out", "models/binary");
+const seed = Number(scriptArg("seed", "1"));
+const epochs = Number(scriptArg("epochs", dataset === "fashion" ? "4" : "15"));
+const lr = Number(scriptArg("lr", "0.002"));
+const out = scriptArg("out", "models/binary");
 const batchSize = 64;
 const [mean, std] = dataset === "fashion" ? [0.2860, 0.3530] : [0.1307, 0.3081];
 
@@ -100,27 +96,23 @@ if (floatOnly) {
   });
   const e = evaluate(model, data.test, { mean, std });
   const name = `${dataset}-cnn-float-s${seed}`;
-  await Deno.writeTextFile(
+  await writeJson(
     `${out}/${name}.json`,
-    JSON.stringify(
-      {
-        name,
-        command:
-          `deno task train:binary --float --dataset=${dataset} --seed=${seed} --epochs=${epochs} --lr=${lr}`,
-        builder: `@lowbit/nn/models ${dataset === "fashion" ? "fashionCnn" : "mnistCnn"}(${seed})`,
-        seed,
-        epochs,
-        batchSize,
-        optimizer: `Adam lr ${lr} (cosine to 0 per step)`,
-        testAccuracy: e.accuracy,
-        testCorrect: e.correct,
-        testCount: data.test.count,
-        trainingSeconds: Math.round((performance.now() - t0) / 100) / 10,
-        history: history.map((h) => ({ epoch: h.epoch, testAccuracy: h.testAccuracy })),
-      },
-      null,
-      2,
-    ) + "\n",
+    {
+      name,
+      command:
+        `deno task train:binary --float --dataset=${dataset} --seed=${seed} --epochs=${epochs} --lr=${lr}`,
+      builder: `@lowbit/nn/models ${dataset === "fashion" ? "fashionCnn" : "mnistCnn"}(${seed})`,
+      seed,
+      epochs,
+      batchSize,
+      optimizer: `Adam lr ${lr} (cosine to 0 per step)`,
+      testAccuracy: e.accuracy,
+      testCorrect: e.correct,
+      testCount: data.test.count,
+      trainingSeconds: secondsSince(t0),
+      history: history.map((h) => ({ epoch: h.epoch, testAccuracy: h.testAccuracy })),
+    },
   );
   console.log(`${name}: test accuracy ${(100 * e.accuracy).toFixed(2)}%`);
 }
@@ -173,11 +165,9 @@ for (const method of methods) {
     testAccuracy: e.accuracy,
     testCorrect: e.correct,
     testCount: data.test.count,
-    trainingSeconds: Math.round((performance.now() - t0) / 100) / 10,
+    trainingSeconds: secondsSince(t0),
     history: history.map((h) => ({
-      epoch: h.epoch,
-      loss: Number(h.loss.toFixed(5)),
-      trainAccuracy: h.trainAccuracy,
+      ...epochRow(h),
       testAccuracy: h.testAccuracy,
       samplesPerSecond: Math.round(h.samplesPerSecond),
     })),
@@ -193,7 +183,7 @@ for (const method of methods) {
       std: String(std),
     }),
   );
-  await Deno.writeTextFile(`${out}/${name}.json`, JSON.stringify(info, null, 2) + "\n");
+  await writeJson(`${out}/${name}.json`, info);
   console.log(
     `${name}: test accuracy ${(100 * e.accuracy).toFixed(2)}% (${e.correct}/${data.test.count})`,
   );
@@ -265,9 +255,9 @@ async function packedEval(): Promise<void> {
       console.log(JSON.stringify(results.at(-1)));
     }
   }
-  await Deno.writeTextFile(
-    `${out}/packed-agreement.json`,
-    JSON.stringify({ command: "deno task train:binary --packed-eval", seed, results }, null, 2) +
-      "\n",
-  );
+  await writeJson(`${out}/packed-agreement.json`, {
+    command: "deno task train:binary --packed-eval",
+    seed,
+    results,
+  });
 }

@@ -27,6 +27,7 @@ import { evaluate, fit } from "@lowbit/nn/train";
 import { roundHalfEven } from "@lowbit/rounding/modes";
 import { Philox } from "@lowbit/rounding/philox";
 import { stochasticRoundArray } from "@lowbit/rounding/stochastic";
+import { epochRow, scriptArg, secondsSince, writeJson } from "./_train_run.ts";
 
 /** How values are put on the fixed-point grid. */
 export type FixedRounding = "nearest" | "stochastic";
@@ -83,7 +84,11 @@ export function roundToGrid(src: Float32Array, grid: FixedGrid, out: Float32Arra
 
 /**
  * A layer that puts activations on the grid forward and the back-propagated error on the grid
- * backward (both rounded with the grid's rounding).
+ * backward (both rounded with the grid's rounding). It has the shape of `@lowbit/nn`'s
+ * `Activation` but cannot be one: an `Activation` is a stateless row of nn's `UNARY` table named
+ * by a string, while this layer carries a grid (format and a seeded Philox stream whose state
+ * advances with every stochastic rounding) and rounds its backward pass too, which no `UNARY`
+ * row does (their gradients are the derivative of the function).
  *
  * @example
  * ```ts
@@ -225,18 +230,13 @@ export function fixedPointMlp(seed: number, grid: FixedGrid | null): Sequential 
   return new Sequential(entries);
 }
 
-function arg(name: string, fallback: string): string {
-  const a = Deno.args.find((s) => s.startsWith(`--${name}=`));
-  return a === undefined ? fallback : a.slice(name.length + 3);
-}
-
 async function main(): Promise<void> {
   const { loadMnist } = await import("@lowbit/nn/data/mnist");
-  const seed = Number(arg("seed", "1"));
-  const epochs = Number(arg("epochs", "10"));
-  const lr = Number(arg("lr", "0.1"));
-  const fls = arg("fl", "8,10,14").split(",").map(Number);
-  const out = arg("out", "models/fixed-point");
+  const seed = Number(scriptArg("seed", "1"));
+  const epochs = Number(scriptArg("epochs", "10"));
+  const lr = Number(scriptArg("lr", "0.1"));
+  const fls = scriptArg("fl", "8,10,14").split(",").map(Number);
+  const out = scriptArg("out", "models/fixed-point");
   const batchSize = 100;
   await Deno.mkdir(out, { recursive: true });
   const data = await loadMnist();
@@ -287,22 +287,17 @@ async function main(): Promise<void> {
       optimizer: `SGD lr ${lr}, no momentum, parameters rounded after every step`,
       testAccuracy: e.accuracy,
       testError: 1 - e.accuracy,
-      trainingSeconds: Math.round((performance.now() - t0) / 100) / 10,
+      trainingSeconds: secondsSince(t0),
       history: history.map((h) => ({
-        epoch: h.epoch,
-        loss: Number(h.loss.toFixed(5)),
-        trainAccuracy: h.trainAccuracy,
+        ...epochRow(h),
         testError: 1 - (h.testAccuracy ?? NaN),
       })),
     };
-    await Deno.writeTextFile(`${out}/${file}.json`, JSON.stringify(info, null, 2) + "\n");
+    await writeJson(`${out}/${file}.json`, info);
     summary.push({ name, testError: info.testError });
     console.log(`${file}: test error ${(100 * info.testError).toFixed(2)}%`);
   }
-  await Deno.writeTextFile(
-    `${out}/summary-s${seed}.json`,
-    JSON.stringify({ seed, epochs, lr, results: summary }, null, 2) + "\n",
-  );
+  await writeJson(`${out}/summary-s${seed}.json`, { seed, epochs, lr, results: summary });
 }
 
 if (import.meta.main) await main();

@@ -7,6 +7,7 @@
  * | layer                  | forward                                                | trained        | paper                       |
  * | ---------------------- | ------------------------------------------------------ | -------------- | --------------------------- |
  * | `TtqWeights`           | W_p on W > Δ, 0, −W_n on W < −Δ; Δ = 0.05·max\|W\|     | W_p, W_n       | Zhu et al. 2017 (TTQ)       |
+ * | `FixedWeightTransform` | a parameter-free quantizer of `weights.ts` (the two below) | —          | —                           |
  * | `DorefaWeights`        | k = 1: E\|W\|·sign W; k > 1: tanh-normalised k-bit     | —              | Zhou et al. 2016 (DoReFa)   |
  * | `AbcWeights`           | Σ_m α_m·B_m, M bases, α by least squares               | —              | Lin et al. 2017 (ABC-Net)   |
  * | `QuantActivation`      | round((2ᵏ−1)·clip(x, 0, 1))/(2ᵏ−1), STE on [0, 1]       | —              | DoReFa activations          |
@@ -112,6 +113,64 @@ export class TtqWeights extends Module {
 }
 
 /**
+ * A weight transform with no trained parameters: a tensor-level quantizer of `weights.ts` with
+ * its fixed settings, its bits per weight and its name (the shared shape of
+ * {@linkcode DorefaWeights} and {@linkcode AbcWeights}).
+ *
+ * @example Any tensor function: here halving, named as 8-bit
+ * ```ts
+ * import { FixedWeightTransform } from "@lowbit/binary/method-layers";
+ * import { Variable } from "@lowbit/nn/autograd";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const t = new FixedWeightTransform("Half", 8, (w) => w.mulScalar(0.5));
+ * deepEqual([...t.forward(Variable.from([2, -3])).data], [1, -1.5]);
+ * equal(t.describe(), "Half");
+ * equal(t.weightBits, 8);
+ * deepEqual(t.parameters(), []);
+ * ```
+ */
+export class FixedWeightTransform extends Module {
+  /** Bits of a weight per multiply. */
+  readonly weightBits: number;
+  readonly #label: string;
+  readonly #quantize: (w: Variable) => Variable;
+
+  /**
+   * Makes the transform.
+   *
+   * @param label Its name ({@linkcode FixedWeightTransform.describe}).
+   * @param weightBits Bits per weight, an integer in [1, 16].
+   * @param quantize The tensor quantizer (latent weight → quantized weight, same shape).
+   * @throws {RangeError} If `weightBits` is out of range.
+   */
+  constructor(label: string, weightBits: number, quantize: (w: Variable) => Variable) {
+    super();
+    this.weightBits = checkBits("weightBits", weightBits);
+    this.#label = label;
+    this.#quantize = quantize;
+  }
+
+  /**
+   * Quantizes a latent weight.
+   *
+   * @param w The latent weight.
+   * @returns The quantized weight, same shape.
+   */
+  forward(w: Variable): Variable {
+    return this.#quantize(w);
+  }
+
+  /**
+   * The transform's name.
+   *
+   * @returns The label given to the constructor.
+   */
+  describe(): string {
+    return this.#label;
+  }
+}
+
+/**
  * DoReFa's k-bit weight transform (module table; `dorefaWeights`).
  *
  * @example 2 bits: four levels ±1, ±⅓
@@ -123,10 +182,7 @@ export class TtqWeights extends Module {
  * deepEqual([...y.data].map((v) => Math.round(3 * v)), [3, -3, 1, -1]);
  * ```
  */
-export class DorefaWeights extends Module {
-  /** k. */
-  readonly weightBits: number;
-
+export class DorefaWeights extends FixedWeightTransform {
   /**
    * Makes the transform.
    *
@@ -134,27 +190,8 @@ export class DorefaWeights extends Module {
    * @throws {RangeError} If `bits` is out of range.
    */
   constructor(bits: number) {
-    super();
-    this.weightBits = checkBits("bits", bits);
-  }
-
-  /**
-   * Quantizes a latent weight.
-   *
-   * @param w The latent weight.
-   * @returns The k-bit weight, same shape.
-   */
-  forward(w: Variable): Variable {
-    return dorefaWeights(w, this.weightBits);
-  }
-
-  /**
-   * The transform's name.
-   *
-   * @returns `DorefaWeights(k)`.
-   */
-  describe(): string {
-    return `DorefaWeights(${this.weightBits})`;
+    const k = checkBits("bits", bits);
+    super(`DorefaWeights(${k})`, k, (w) => dorefaWeights(w, k));
   }
 }
 
@@ -169,11 +206,9 @@ export class DorefaWeights extends Module {
  * deepEqual([...new AbcWeights(1).forward(Variable.from([1, 3])).data], [-1, 1]);
  * ```
  */
-export class AbcWeights extends Module {
-  /** M. */
+export class AbcWeights extends FixedWeightTransform {
+  /** M (one bit per basis: {@linkcode FixedWeightTransform.weightBits} = M). */
   readonly bases: number;
-  /** Bits of the weight per multiply (M binary bases). */
-  readonly weightBits: number;
 
   /**
    * Makes the transform.
@@ -182,31 +217,11 @@ export class AbcWeights extends Module {
    * @throws {RangeError} If `bases` is out of range.
    */
   constructor(bases: number) {
-    super();
     if (!Number.isInteger(bases) || bases < 1 || bases > 8) {
       throw new RangeError(`bases must be an integer in [1, 8]; got ${String(bases)}`);
     }
+    super(`AbcWeights(${bases})`, bases, (w) => abcWeights(w, bases));
     this.bases = bases;
-    this.weightBits = bases;
-  }
-
-  /**
-   * Approximates a latent weight by M scaled binary bases.
-   *
-   * @param w The latent weight.
-   * @returns Σ_m α_m·B_m, same shape.
-   */
-  forward(w: Variable): Variable {
-    return abcWeights(w, this.bases);
-  }
-
-  /**
-   * The transform's name.
-   *
-   * @returns `AbcWeights(M)`.
-   */
-  describe(): string {
-    return `AbcWeights(${this.bases})`;
   }
 }
 
