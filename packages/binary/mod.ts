@@ -18,6 +18,7 @@ export * from "./models.ts";
 export * from "./io.ts";
 export * from "./packed_bits.ts";
 export * from "./packed_layers.ts";
+export * from "./packed_planes.ts";
 export * from "./threshold.ts";
 export * from "./packed_net.ts";
 export * from "./summary.ts";

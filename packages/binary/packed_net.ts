@@ -8,7 +8,17 @@
  *   directly (`BinaryThresholds`, XNOR's per-sample β included);
  * - otherwise the float output transform α·β·acc + b hands a float tensor to the next layer;
  * - a max-pool over codes runs on channel-packed bits (AND of words, `binaryMaxPool2d`);
- * - sign activations turn floats into codes by `sign1` (and β_n = mean |x_n| when scaled).
+ * - sign activations turn floats into codes by `sign1` (and β_n = mean |x_n| when scaled);
+ * - a DoReFa or ABC-Net layer (`DorefaWeights` / `AbcWeights`) whose input comes from a
+ *   `QuantActivation` / `AbcActivation` (through max-pools and flattens) runs as a sum of
+ *   binary products on `gemmBinary` (`packed_planes.ts`: weight planes × activation planes, the
+ *   activation's levels read back off its float values), handing a float tensor on;
+ * - a Bi-Real block (`Residual` over sign → binarized layer → batch norm) runs its binary layer
+ *   packed, the batch norm and the real-valued shortcut in float, and adds them.
+ *
+ * TWN and TTQ keep float ReLU activations (as their papers do), so their ternary layers never
+ * receive codes and run in float: `gemmTernary` multiplies ternary by ternary only, and a float
+ * input has no exact form there.
  *
  * The float layers (the first and last layer, batch norms that do not fold, ReLUs) run as the
  * model's own modules, so the two runs differ only where the packed kernels replace float
@@ -35,11 +45,30 @@
 import { noGrad, Variable } from "@lowbit/nn/autograd";
 import { BatchNormBase } from "@lowbit/nn/batchnorm";
 import { Conv2d } from "@lowbit/nn/conv2d";
-import { Flatten, MaxPool2d } from "@lowbit/nn/layers";
+import { Flatten, MaxPool2d, Residual } from "@lowbit/nn/layers";
 import { Linear } from "@lowbit/nn/linear";
-import type { Module, Sequential } from "@lowbit/nn/module";
+import { type Module, Sequential } from "@lowbit/nn/module";
+import { add } from "@lowbit/nn/ops";
 import { binaryWeight } from "./io.ts";
 import { SignActivation, WeightBinarizer } from "./models.ts";
+import {
+  AbcActivation,
+  AbcWeights,
+  DorefaWeights,
+  FixedWeightTransform,
+  QuantActivation,
+} from "./method_layers.ts";
+import {
+  abcWeightPlanes,
+  type ActivationLevel,
+  type ActivationPlanes,
+  dorefaActivationPlanes,
+  dorefaWeightPlanes,
+  levelActivationPlanes,
+  PackedPlaneConv2d,
+  PackedPlaneLinear,
+  type WeightPlanes,
+} from "./packed_planes.ts";
 import { binaryMaxPool2d, packChannels, signCodes, unpackChannels } from "./packed_bits.ts";
 import { PackedConv2d, PackedLinear } from "./packed_layers.ts";
 import { affineOutput, type BatchNormStats, BinaryThresholds, foldAffine } from "./threshold.ts";
@@ -54,6 +83,19 @@ interface Compiled {
   packed: PackedConv2d | PackedLinear;
   alpha: Float32Array;
   bias: Float32Array | null;
+}
+
+/** A multi-bit layer as binary planes, with the activation whose levels feed it. */
+interface CompiledPlanes {
+  packed: PackedPlaneConv2d | PackedPlaneLinear;
+  planesOf: (x: Float32Array) => ActivationPlanes;
+}
+
+/** A Bi-Real block: sign → packed binary layer → optional batch norm, plus the real shortcut. */
+interface CompiledBlock {
+  layer: Compiled;
+  bn: Module | null;
+  shortcut: Module | null;
 }
 
 /** What {@linkcode PackedNet.run} returns. */
@@ -119,6 +161,8 @@ function pair(v: number | readonly number[] | undefined): number | [number, numb
 export class PackedNet {
   readonly #model: Sequential;
   readonly #compiled = new Map<string, Compiled>();
+  readonly #planes = new Map<string, CompiledPlanes>();
+  readonly #blocks = new Map<string, CompiledBlock>();
 
   /**
    * Packs the weights of every binarized layer (groups 1).
@@ -128,40 +172,27 @@ export class PackedNet {
    */
   constructor(model: Sequential) {
     this.#model = model;
-    for (const [name, m] of model.layers) {
+    const layers = model.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const [name, m] = layers[i];
+      if (m instanceof Residual) {
+        const block = compileBlock(name, m);
+        if (block !== null) this.#blocks.set(name, block);
+        continue;
+      }
       if (!(m instanceof Conv2d || m instanceof Linear)) continue;
-      if (!(m.weightQuant instanceof WeightBinarizer)) continue;
-      const { codes, scale } = binaryWeight(m);
-      const kind = m.weightQuant.method === "twn" ? "ternary" : "binary";
-      const bias = m.bias === null ? null : m.bias.data;
-      if (m instanceof Conv2d) {
-        if ((m.options.groups ?? 1) !== 1) {
-          throw new RangeError(`layer "${name}": grouped binary convolutions are not supported`);
-        }
-        const packed = new PackedConv2d(codes, {
-          inChannels: m.inChannels,
-          outChannels: m.outChannels,
-          kernelH: m.kernel[0],
-          kernelW: m.kernel[1],
-          stride: pair(m.options.stride),
-          padding: padding4(m.options.padding),
-          dilation: pair(m.options.dilation),
-        }, { kind });
-        this.#compiled.set(name, { packed, alpha: scale, bias });
-      } else {
-        const [O, K] = m.weight.shape;
-        this.#compiled.set(name, {
-          packed: new PackedLinear(codes, O, K, { kind }),
-          alpha: scale,
-          bias,
-        });
+      if (m.weightQuant instanceof WeightBinarizer) {
+        this.#compiled.set(name, compileBinary(name, m));
+      } else if (m.weightQuant instanceof FixedWeightTransform) {
+        const source = levelSource(layers, i);
+        if (source !== null) this.#planes.set(name, compilePlanes(name, m, source));
       }
     }
   }
 
   /** How many layers run on the packed kernels. */
   get packedLayers(): number {
-    return this.#compiled.size;
+    return this.#compiled.size + this.#planes.size + this.#blocks.size;
   }
 
   /**
@@ -181,7 +212,10 @@ export class PackedNet {
     for (let i = 0; i < layers.length;) {
       const [name, m] = layers[i];
       if (state instanceof Variable) {
-        if (m instanceof SignActivation) {
+        const planes = this.#planes.get(name), block = this.#blocks.get(name);
+        if (planes !== undefined) state = runPlanes(planes, state);
+        else if (block !== undefined) state = runBlock(block, state);
+        else if (m instanceof SignActivation) {
           state = toCodes(state, m.scaled);
           codesOut.set(name, state.codes);
         } else state = m.forward(state);
@@ -331,7 +365,10 @@ function fromCodes(c: Codes): Variable {
   return new Variable(data, c.shape);
 }
 
-function runPacked(compiled: Compiled, c: Codes): { acc: Int32Array; shape: number[] } {
+function runPacked(
+  compiled: Compiled,
+  c: Pick<Codes, "codes" | "shape">,
+): { acc: Int32Array; shape: number[] } {
   const { packed } = compiled;
   if (packed instanceof PackedConv2d) {
     const [N, , H, W] = c.shape;
@@ -340,4 +377,119 @@ function runPacked(compiled: Compiled, c: Codes): { acc: Int32Array; shape: numb
   }
   const N = c.shape[0];
   return { acc: packed.forward(c.codes, N), shape: [N, packed.outFeatures] };
+}
+
+function compileBinary(name: string, m: Conv2d | Linear): Compiled {
+  const { codes, scale } = binaryWeight(m);
+  const kind = (m.weightQuant as WeightBinarizer).method === "twn" ? "ternary" : "binary";
+  const bias = m.bias === null ? null : m.bias.data;
+  if (m instanceof Linear) {
+    const [O, K] = m.weight.shape;
+    return { packed: new PackedLinear(codes, O, K, { kind }), alpha: scale, bias };
+  }
+  const packed = new PackedConv2d(codes, convGeometry(name, m), { kind });
+  return { packed, alpha: scale, bias };
+}
+
+function convGeometry(name: string, m: Conv2d) {
+  if ((m.options.groups ?? 1) !== 1) {
+    throw new RangeError(`layer "${name}": grouped binary convolutions are not supported`);
+  }
+  return {
+    inChannels: m.inChannels,
+    outChannels: m.outChannels,
+    kernelH: m.kernel[0],
+    kernelW: m.kernel[1],
+    stride: pair(m.options.stride),
+    padding: padding4(m.options.padding),
+    dilation: pair(m.options.dilation),
+  };
+}
+
+/** The DoReFa/ABC-Net activation whose levels reach layer `i` (through pools and flattens). */
+function levelSource(
+  layers: readonly (readonly [string, Module])[],
+  i: number,
+): QuantActivation | AbcActivation | null {
+  for (let j = i - 1; j >= 0; j--) {
+    const m = layers[j][1];
+    if (m instanceof QuantActivation || m instanceof AbcActivation) return m;
+    if (!(m instanceof MaxPool2d || m instanceof Flatten)) return null;
+  }
+  return null;
+}
+
+/** ABC-Net's N + 1 levels: one input below, between and above the thresholds 0.5 − v_n. */
+function abcLevels(act: AbcActivation): ActivationLevel[] {
+  const t = act.shifts.map((v) => 0.5 - v).sort((a, b) => a - b);
+  const reps = [t[0] - 1, ...t.slice(1).map((u, k) => (t[k] + u) / 2), t[t.length - 1] + 1];
+  const values = noGrad(() => act.forward(Variable.from(reps))).data;
+  return reps.map((x, r) => ({
+    value: values[r],
+    codes: act.shifts.map((v) => (Math.fround(x) + v >= 0.5 ? 1 : -1)),
+  }));
+}
+
+function compilePlanes(
+  name: string,
+  m: Conv2d | Linear,
+  source: QuantActivation | AbcActivation,
+): CompiledPlanes {
+  const wq = m.weightQuant;
+  let w: WeightPlanes;
+  if (wq instanceof DorefaWeights) {
+    w = dorefaWeightPlanes(noGrad(() => wq.forward(m.weight)).data, wq.weightBits);
+  } else if (wq instanceof AbcWeights) {
+    w = abcWeightPlanes(m.weight.data, wq.bases);
+  } else {
+    throw new RangeError(`layer "${name}": ${wq?.describe()} has no binary-plane form`);
+  }
+  let planesOf: (x: Float32Array) => ActivationPlanes;
+  if (source instanceof QuantActivation) {
+    const bits = source.bits;
+    planesOf = (x) => dorefaActivationPlanes(x, bits);
+  } else {
+    const levels = abcLevels(source), beta = [...source.beta.data];
+    planesOf = (x) => levelActivationPlanes(x, levels, beta);
+  }
+  const bias = m.bias === null ? null : m.bias.data;
+  const packed = m instanceof Conv2d
+    ? new PackedPlaneConv2d(w.planes, w.coef, convGeometry(name, m), bias)
+    : new PackedPlaneLinear(w.planes, w.coef, m.weight.shape[0], m.weight.shape[1], bias);
+  return { packed, planesOf };
+}
+
+function runPlanes(p: CompiledPlanes, x: Variable): Variable {
+  const planes = p.planesOf(x.data);
+  if (p.packed instanceof PackedPlaneConv2d) {
+    const [N, , H, W] = x.shape;
+    const { out, outH, outW } = p.packed.forward(planes, N, H, W);
+    return new Variable(out, [N, p.packed.geometry.outChannels, outH, outW]);
+  }
+  const N = x.shape[0];
+  return new Variable(p.packed.forward(planes, N), [N, p.packed.outFeatures]);
+}
+
+/** A Bi-Real block (`binarizeModel`): body [sign, binarized layer, batch norm?], real shortcut. */
+function compileBlock(name: string, r: Residual): CompiledBlock | null {
+  if (!(r.body instanceof Sequential)) return null;
+  const body = r.body.layers.map(([, m]) => m);
+  const [sign, layer, bn] = body;
+  if (!(sign instanceof SignActivation) || sign.scaled) return null;
+  if (!(layer instanceof Conv2d || layer instanceof Linear)) return null;
+  if (!(layer.weightQuant instanceof WeightBinarizer)) return null;
+  if (body.length > 3 || (bn !== undefined && !(bn instanceof BatchNormBase))) return null;
+  return { layer: compileBinary(name, layer), bn: bn ?? null, shortcut: r.shortcut };
+}
+
+function runBlock(b: CompiledBlock, x: Variable): Variable {
+  const { acc, shape } = runPacked(b.layer, {
+    codes: signCodes(x.data),
+    shape: [...x.shape],
+  });
+  const O = shape[1], plane = shape.length === 4 ? shape[2] * shape[3] : 1;
+  const f = foldAffine(O, { alpha: b.layer.alpha, bias: b.layer.bias ?? undefined });
+  const y = new Variable(affineOutput(acc, f, plane), shape);
+  const a = b.bn === null ? y : b.bn.forward(y);
+  return add(a, b.shortcut === null ? x : b.shortcut.forward(x));
 }
