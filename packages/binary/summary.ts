@@ -4,14 +4,22 @@
  * multiply-accumulates split by the precision they run at.
  *
  * Counting rules:
- * - parameter bits: the weights of a layer with a `WeightBinarizer` are 1-bit (2-bit for TWN,
- *   a ternary code); every other parameter and every batch-norm statistic (γ, β, μ, σ² — the
- *   four per channel that Keras and Larq count) is 32-bit; memory = Σ count·bits / 8 bytes;
- * - input precision: 1 bit after a sign activation (through max-pools and flattens), 32 bits
- *   otherwise;
- * - MACs of a Conv2d (O·outH·outW·(C/G)·kH·kW) or Linear (O·K): binary MACs when weights and
- *   input are both 1-bit (XNOR-popcount), ternary MACs for 2-bit weights on a 1-bit input
- *   (`gemmTernary`), 32-bit MACs otherwise. Other layers have no MACs.
+ * - weight bits per method: 1 for the sign-weight `WeightBinarizer` methods and DoReFa W1,
+ *   2 for TWN and TTQ (a ternary code) and DoReFa W2, M for ABC-Net's M bases; the scales the
+ *   inference needs besides the codes are 32-bit parameters of the layer: BinaryConnect's H and
+ *   TWN's α (one per tensor), XNOR-Net / Bi-Real / BNN+'s α (one per output channel), TTQ's W_p
+ *   and W_n, DoReFa W1's E|W|, ABC-Net's M α's (BNN and DoReFa W2 need none); every other
+ *   parameter and every batch-norm statistic (γ, β, μ, σ² — the four per channel that Keras and
+ *   Larq count) is 32-bit; memory = Σ count·bits / 8 bytes;
+ * - input precision: 1 bit after a sign activation, k bits after a DoReFa k-bit activation, N
+ *   after ABC-Net's N activation bases (each kept through max-pools and flattens); 32 otherwise;
+ * - MACs of a Conv2d (O·outH·outW·(C/G)·kH·kW) or Linear (O·K): on a quantized input, a layer
+ *   with binary weight planes (sign weights: 1 plane; DoReFa k-bit: k; ABC-Net: M) runs as
+ *   binary XNOR-popcount products, planes(W)·planes(x) of them per MAC (`packed_planes.ts`;
+ *   `macs1`); ternary weights on a 1-bit input are ternary MACs (`gemmTernary`, `macs2`);
+ *   everything else is 32-bit MACs. Other layers have no MACs;
+ * - a `Residual` block (Bi-Real) is reported layer by layer (`block.body.layer`,
+ *   `block.shortcut.layer`); the block's output is 32-bit (a real-valued sum).
  *
  * @example
  * ```ts
@@ -29,26 +37,39 @@
 import { noGrad, Variable } from "@lowbit/nn/autograd";
 import { BatchNormBase } from "@lowbit/nn/batchnorm";
 import { Conv2d } from "@lowbit/nn/conv2d";
-import { Flatten, MaxPool2d } from "@lowbit/nn/layers";
+import { Flatten, MaxPool2d, Residual } from "@lowbit/nn/layers";
 import { Linear } from "@lowbit/nn/linear";
-import type { Sequential } from "@lowbit/nn/module";
+import { type Module, Sequential } from "@lowbit/nn/module";
 import { SignActivation, WeightBinarizer } from "./models.ts";
+import {
+  AbcActivation,
+  AbcWeights,
+  DorefaWeights,
+  QuantActivation,
+  TtqWeights,
+} from "./method_layers.ts";
+
+/**
+ * Parameter counts by bit width: always the keys 1, 2 and 32, plus any other width a layer
+ * uses (3 for ABC-Net's three bases).
+ */
+export type ParamCounts = { 1: number; 2: number; 32: number } & Record<number, number>;
 
 /** One layer of a {@linkcode ModelSummary}. */
 export interface SummaryRow {
-  /** The layer's name. */
+  /** The layer's name (`block.body.layer` inside a residual block). */
   name: string;
   /** Its description. */
   layer: string;
-  /** Precision of its input (1 or 32). */
+  /** Precision of its input in bits (1, k, N or 32; module doc). */
   inputBits: number;
   /** Output shape without the batch axis. */
   outputShape: number[];
-  /** Parameter counts by bit width (1, 2, 32). */
-  params: Record<1 | 2 | 32, number>;
+  /** Parameter counts by bit width. */
+  params: ParamCounts;
   /** Parameter memory in bytes. */
   memoryBytes: number;
-  /** Binary (1-bit × 1-bit) MACs. */
+  /** Binary (1-bit × 1-bit) MACs: XNOR-popcount products, plane pairs included. */
   macs1: number;
   /** Ternary-weight MACs on a 1-bit input. */
   macs2: number;
@@ -62,13 +83,115 @@ export interface ModelSummary {
   rows: SummaryRow[];
   /** Column sums (params and MACs), plus the float32 model's memory for comparison. */
   totals: {
-    params: Record<1 | 2 | 32, number>;
+    params: ParamCounts;
     memoryBytes: number;
     float32MemoryBytes: number;
     macs1: number;
     macs2: number;
     macs32: number;
   };
+}
+
+/** A layer's weight: bits per weight, binary planes (0 if ternary), inference scales. */
+function weightFormat(
+  m: Conv2d | Linear,
+): { bits: number; planes: number; ternary: boolean; scales: number } {
+  const fq = m.weightQuant, O = m.weight.shape[0];
+  if (fq instanceof WeightBinarizer) {
+    switch (fq.method) {
+      case "twn":
+        return { bits: 2, planes: 0, ternary: true, scales: 1 };
+      case "bnn":
+        return { bits: 1, planes: 1, ternary: false, scales: 0 };
+      case "binaryConnect":
+        return { bits: 1, planes: 1, ternary: false, scales: 1 };
+      default: // XNOR-Net, Bi-Real, BNN+: α per output channel
+        return { bits: 1, planes: 1, ternary: false, scales: O };
+    }
+  }
+  if (fq instanceof TtqWeights) return { bits: 2, planes: 0, ternary: true, scales: 2 };
+  if (fq instanceof DorefaWeights) {
+    const k = fq.weightBits;
+    return { bits: k, planes: k, ternary: false, scales: k === 1 ? 1 : 0 };
+  }
+  if (fq instanceof AbcWeights) {
+    return { bits: fq.bases, planes: fq.bases, ternary: false, scales: fq.bases };
+  }
+  return { bits: 32, planes: 0, ternary: false, scales: 0 };
+}
+
+/** The precision of a layer's output given its input's (module doc). */
+function outputBits(m: Module, inputBits: number): number {
+  if (m instanceof SignActivation) return 1;
+  if (m instanceof QuantActivation) return m.bits;
+  if (m instanceof AbcActivation) return m.shifts.length;
+  return m instanceof MaxPool2d || m instanceof Flatten ? inputBits : 32;
+}
+
+const emptyCounts = (): ParamCounts => ({ 1: 0, 2: 0, 32: 0 });
+
+function layerRow(name: string, m: Module, y: Variable, inputBits: number): SummaryRow {
+  const params = emptyCounts();
+  let macs1 = 0, macs2 = 0, macs32 = 0;
+  if (m instanceof Conv2d || m instanceof Linear) {
+    const f = weightFormat(m);
+    params[f.bits] = (params[f.bits] ?? 0) + m.weight.size;
+    params[32] += f.scales + (m.bias ? m.bias.size : 0);
+    const outPlane = y.size / y.shape[1];
+    const macs = m instanceof Conv2d
+      ? y.shape[1] * outPlane * (m.weight.size / m.outChannels)
+      : m.weight.size;
+    if (inputBits < 32 && f.planes > 0) macs1 = macs * f.planes * inputBits;
+    else if (inputBits === 1 && f.ternary) macs2 = macs;
+    else macs32 = macs;
+  } else {
+    for (const [, p] of m.namedParameters()) params[32] += p.size;
+    if (m instanceof BatchNormBase) {
+      for (const [, b] of m.namedBuffers()) params[32] += b.data.length;
+    }
+  }
+  let bits = 0;
+  for (const [w, n] of Object.entries(params)) bits += Number(w) * n;
+  return {
+    name,
+    layer: m.describe(),
+    inputBits,
+    outputShape: y.shape.slice(1),
+    params,
+    memoryBytes: bits / 8,
+    macs1,
+    macs2,
+    macs32,
+  };
+}
+
+function sublayers(m: Module): (readonly [string, Module])[] {
+  return m instanceof Sequential ? [...m.layers] : [["", m] as const];
+}
+
+/** Rows of a layer list from input x at `bits`; returns the output and its precision. */
+function walk(
+  prefix: string,
+  layers: readonly (readonly [string, Module])[],
+  x: Variable,
+  bits: number,
+  rows: SummaryRow[],
+): { y: Variable; bits: number } {
+  for (const [name, m] of layers) {
+    const path = prefix === "" ? name : name === "" ? prefix : `${prefix}.${name}`;
+    if (m instanceof Residual) {
+      walk(`${path}.body`, sublayers(m.body), x, bits, rows);
+      if (m.shortcut !== null) walk(`${path}.shortcut`, sublayers(m.shortcut), x, bits, rows);
+      x = m.forward(x);
+      bits = 32;
+      continue;
+    }
+    const y = m.forward(x);
+    rows.push(layerRow(path, m, y, bits));
+    bits = outputBits(m, bits);
+    x = y;
+  }
+  return { y: x, bits };
 }
 
 /**
@@ -95,66 +218,30 @@ export function modelSummary(model: Sequential, inputShape: readonly number[]): 
   model.eval();
   const rows: SummaryRow[] = [];
   try {
-    noGrad(() => {
-      let x = Variable.zeros([1, ...inputShape]);
-      let bits = 32;
-      for (const [name, m] of model.layers) {
-        const inputBits = bits;
-        const y = m.forward(x);
-        const params: Record<1 | 2 | 32, number> = { 1: 0, 2: 0, 32: 0 };
-        let macs = 0, weightBits = 32;
-        if (m instanceof Conv2d || m instanceof Linear) {
-          const fq = m.weightQuant;
-          weightBits = fq instanceof WeightBinarizer ? (fq.method === "twn" ? 2 : 1) : 32;
-          params[weightBits as 1 | 2 | 32] += m.weight.size;
-          if (m.bias) params[32] += m.bias.size;
-          const outPlane = y.size / y.shape[1];
-          macs = m instanceof Conv2d
-            ? y.shape[1] * outPlane * (m.weight.size / m.outChannels)
-            : m.weight.size;
-        } else {
-          for (const [, p] of m.namedParameters()) params[32] += p.size;
-          if (m instanceof BatchNormBase) {
-            for (const [, b] of m.namedBuffers()) params[32] += b.data.length;
-          }
-        }
-        const memoryBytes = (params[1] + 2 * params[2] + 32 * params[32]) / 8;
-        const binaryIn = inputBits === 1;
-        rows.push({
-          name,
-          layer: m.describe(),
-          inputBits,
-          outputShape: y.shape.slice(1),
-          params,
-          memoryBytes,
-          macs1: weightBits === 1 && binaryIn ? macs : 0,
-          macs2: weightBits === 2 && binaryIn ? macs : 0,
-          macs32: (weightBits === 1 || weightBits === 2) && binaryIn ? 0 : macs,
-        });
-        if (m instanceof SignActivation) bits = 1;
-        else if (!(m instanceof MaxPool2d || m instanceof Flatten)) bits = 32;
-        x = y;
-      }
-    });
+    noGrad(() => walk("", model.layers, Variable.zeros([1, ...inputShape]), 32, rows));
   } finally {
     model.train(wasTraining);
   }
   const totals = {
-    params: { 1: 0, 2: 0, 32: 0 } as Record<1 | 2 | 32, number>,
+    params: emptyCounts(),
     memoryBytes: 0,
     float32MemoryBytes: 0,
     macs1: 0,
     macs2: 0,
     macs32: 0,
   };
+  let count = 0;
   for (const r of rows) {
-    for (const b of [1, 2, 32] as const) totals.params[b] += r.params[b];
+    for (const [w, n] of Object.entries(r.params)) {
+      totals.params[Number(w)] = (totals.params[Number(w)] ?? 0) + n;
+      count += n;
+    }
     totals.memoryBytes += r.memoryBytes;
     totals.macs1 += r.macs1;
     totals.macs2 += r.macs2;
     totals.macs32 += r.macs32;
   }
-  totals.float32MemoryBytes = 4 * (totals.params[1] + totals.params[2] + totals.params[32]);
+  totals.float32MemoryBytes = 4 * count;
   return { rows, totals };
 }
 
@@ -174,13 +261,12 @@ export function modelSummary(model: Sequential, inputShape: readonly number[]): 
  * ```
  */
 export function formatSummary(s: ModelSummary): string {
+  const widths = Object.keys(s.totals.params).map(Number).sort((a, b) => a - b);
   const head = [
     "layer",
     "in bits",
     "output",
-    "# 1-bit",
-    "# 2-bit",
-    "# 32-bit",
+    ...widths.map((w) => `# ${w}-bit`),
     "memory (kB)",
     "1-bit MACs",
     "2-bit MACs",
@@ -191,9 +277,7 @@ export function formatSummary(s: ModelSummary): string {
     `${r.name} ${r.layer}`,
     String(r.inputBits),
     r.outputShape.join("×"),
-    String(r.params[1]),
-    String(r.params[2]),
-    String(r.params[32]),
+    ...widths.map((w) => String(r.params[w] ?? 0)),
     kb(r.memoryBytes),
     String(r.macs1),
     String(r.macs2),
@@ -204,16 +288,14 @@ export function formatSummary(s: ModelSummary): string {
     "Total",
     "",
     "",
-    String(t.params[1]),
-    String(t.params[2]),
-    String(t.params[32]),
+    ...widths.map((w) => String(t.params[w])),
     `${kb(t.memoryBytes)} (f32 ${kb(t.float32MemoryBytes)})`,
     String(t.macs1),
     String(t.macs2),
     String(t.macs32),
   ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
+  const cols = head.map((h, c) => Math.max(h.length, ...body.map((row) => row[c].length)));
   const line = (row: string[]) =>
-    row.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join("  ");
+    row.map((v, c) => (c === 0 ? v.padEnd(cols[c]) : v.padStart(cols[c]))).join("  ");
   return [line(head), ...body.map(line)].join("\n");
 }
