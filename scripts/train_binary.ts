@@ -20,10 +20,14 @@
  * no augmentation) as a same-budget reference: `models/binary/<dataset>-cnn-float-s<seed>.json`
  * (no weights file: the committed `models/<dataset>-cnn.safetensors` is the float model).
  *
+ * `--tag=T` names the outputs `<dataset>-cnn-<method>-T-s<seed>` (e.g. `--tag=e20` for the
+ * 20-epoch BNN/XNOR-Net runs and their same-recipe float reference beside the 5-epoch ones).
+ *
  *     deno task train:binary --packed-eval
  *
- * instead loads every trained BNN and XNOR-Net model under `models/binary/`, runs the test set
- * through `PackedNet` (binary layers on the XNOR-popcount kernels) and through the float model,
+ * instead loads every trained (seed 1) BNN, XNOR-Net, DoReFa W1A2/W2A2, ABC-Net and Bi-Real model
+ * under `models/binary/`, runs the test set through `PackedNet` (binary layers on the
+ * XNOR-popcount kernels, the multi-bit ones as binary planes) and through the float model,
  * and writes `models/binary/packed-agreement.json` (both accuracies, arg-max and sign-code
  * mismatches, max |logit difference|, wall time of both runs).
  *
@@ -69,8 +73,13 @@ const seed = Number(scriptArg("seed", "1"));
 const epochs = Number(scriptArg("epochs", dataset === "fashion" ? "4" : "15"));
 const lr = Number(scriptArg("lr", "0.002"));
 const out = scriptArg("out", "models/binary");
+const tag = scriptArg("tag", "");
+const tagged = tag === "" ? "" : `-${tag}`, tagArg = tag === "" ? "" : ` --tag=${tag}`;
 const batchSize = 64;
 const [mean, std] = dataset === "fashion" ? [0.2860, 0.3530] : [0.1307, 0.3081];
+
+/** The methods `PackedNet` runs on the packed kernels (TWN/TTQ keep float inputs). */
+const PACKED_METHODS = ["bnn", "xnor", "dorefaW1A2", "dorefaW2A2", "abc", "biReal"] as const;
 
 if (Deno.args.includes("--packed-eval")) {
   await packedEval();
@@ -95,13 +104,13 @@ if (floatOnly) {
     std,
   });
   const e = evaluate(model, data.test, { mean, std });
-  const name = `${dataset}-cnn-float-s${seed}`;
+  const name = `${dataset}-cnn-float${tagged}-s${seed}`;
   await writeJson(
     `${out}/${name}.json`,
     {
       name,
       command:
-        `deno task train:binary --float --dataset=${dataset} --seed=${seed} --epochs=${epochs} --lr=${lr}`,
+        `deno task train:binary --float --dataset=${dataset} --seed=${seed} --epochs=${epochs} --lr=${lr}${tagArg}`,
       builder: `@lowbit/nn/models ${dataset === "fashion" ? "fashionCnn" : "mnistCnn"}(${seed})`,
       seed,
       epochs,
@@ -138,12 +147,12 @@ for (const method of methods) {
     std,
   });
   const e = evaluate(model, data.test, { mean, std });
-  const name = `${dataset}-cnn-${method}-s${seed}`;
+  const name = `${dataset}-cnn-${method}${tagged}-s${seed}`;
   const info = {
     name,
     file: `${name}.safetensors`,
     command:
-      `deno task train:binary --dataset=${dataset} --methods=${method} --seed=${seed} --epochs=${epochs} --lr=${lr}`,
+      `deno task train:binary --dataset=${dataset} --methods=${method} --seed=${seed} --epochs=${epochs} --lr=${lr}${tagArg}`,
     builder: `@lowbit/binary/models ${
       dataset === "fashion" ? "binaryFashionCnn" : "binaryMnistCnn"
     }(${seed}, "${method}")`,
@@ -199,7 +208,7 @@ async function packedEval(): Promise<void> {
   const results = [];
   const sets: Record<string, Dataset> = {};
   for (const ds of ["fashion", "mnist"] as const) {
-    for (const method of ["bnn", "xnor"] as const) {
+    for (const method of PACKED_METHODS) {
       const name = `${ds}-cnn-${method}-s${seed}`;
       let bytes: Uint8Array;
       try {

@@ -35,6 +35,7 @@
 
 import { PackedConv2d, type PackedConvGeometry, PackedLinear } from "./packed_layers.ts";
 import { abcBases } from "./weights.ts";
+import { checkCodes, packChannels } from "./packed_bits.ts";
 
 /** An activation as c + Σ_k b_k·H_k with ±1 planes H_k (module doc). */
 export interface ActivationPlanes {
@@ -385,7 +386,11 @@ export class PackedPlaneConv2d {
     height: number,
     width: number,
   ): { out: Float32Array; outH: number; outW: number } {
-    const res = this.#layers.map((l) => x.planes.map((h) => l.forward(h, batch, height, width)));
+    const C = this.geometry.inChannels;
+    for (const h of x.planes) checkCodes("x.planes", h, false, batch * C * height * width);
+    // each activation plane is packed once and meets every weight plane
+    const bits = x.planes.map((h) => packChannels(h, batch, C, height, width));
+    const res = this.#layers.map((l) => bits.map((b) => l.forwardPacked(b, batch, height, width)));
     const { outH, outW } = res[0][0];
     const key = `${height}x${width}`;
     let ones = this.#ones.get(key);
