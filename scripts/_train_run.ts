@@ -1,12 +1,14 @@
 /**
  * What the training scripts of issue 18 (`train_binary.ts`, `train_fixed_point.ts`) share: their
- * `--name=value` arguments, the rounded wall time and per-epoch rows of the JSON they write,
- * and writing that JSON.
+ * `--name=value` arguments, the timed `fit` call, the per-epoch rows of the JSON they write, and
+ * writing that JSON.
  *
  * @module
  */
 
-import type { EpochStats } from "@lowbit/nn/train";
+import type { Dataset } from "@lowbit/nn/data/dataset";
+import type { Module } from "@lowbit/nn/module";
+import { type EpochStats, fit, type FitOptions } from "@lowbit/nn/train";
 
 /**
  * The value of `--name=value` among the arguments, or the fallback.
@@ -34,20 +36,39 @@ export function scriptArg(
 }
 
 /**
- * Seconds since a `performance.now()` reading, to 0.1 s.
+ * `fit` with a heading line and its wall time: prints `== <label>`, trains, and returns the
+ * history with the seconds taken (to 0.1 s).
  *
- * @param t0 The start, in milliseconds.
- * @returns Rounded seconds.
+ * @param label What is trained (printed after `== `).
+ * @param model The model.
+ * @param train The training set.
+ * @param options `fit`'s options.
+ * @returns The per-epoch history and the training seconds.
  *
  * @example
  * ```ts
- * import { secondsSince } from "./_train_run.ts";
- * import { equal } from "node:assert/strict";
- * equal(secondsSince(performance.now() + 60_000) < -59, true);
+ * import { timedFit } from "./_train_run.ts";
+ * import { Flatten, Linear, Sequential, SGD } from "@lowbit/nn";
+ * import type { Dataset } from "@lowbit/nn/data/dataset";
+ * import { Philox } from "@lowbit/rounding/philox";
+ * import { equal, ok } from "node:assert/strict";
+ * const ds: Dataset = { name: "toy", images: new Uint8Array([0, 255, 255, 0]), labels: new Uint8Array([0, 1]), count: 2, channels: 1, height: 1, width: 2, classes: 2 };
+ * const model = new Sequential([new Flatten(), new Linear(2, 2, { random: new Philox(1) })]);
+ * const { history, seconds } = timedFit("toy", model, ds, { epochs: 3, batchSize: 2, seed: 1, optimizer: new SGD(model.parameters(), { lr: 0.5 }), log: () => {} });
+ * equal(history.length, 3);
+ * ok(seconds >= 0);
  * ```
  */
-export function secondsSince(t0: number): number {
-  return Math.round((performance.now() - t0) / 100) / 10;
+export function timedFit(
+  label: string,
+  model: Module,
+  train: Dataset,
+  options: FitOptions,
+): { history: EpochStats[]; seconds: number } {
+  console.log(`== ${label}`);
+  const t0 = performance.now();
+  const history = fit(model, train, options);
+  return { history, seconds: Math.round((performance.now() - t0) / 100) / 10 };
 }
 
 /**

@@ -51,10 +51,10 @@ import { LatentClip } from "@lowbit/binary/optim";
 import { Adam } from "@lowbit/nn/optim";
 import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
 import { cosineLR } from "@lowbit/nn/schedule";
-import { evaluate, fit } from "@lowbit/nn/train";
+import { evaluate } from "@lowbit/nn/train";
 import { loadFashionMnist } from "@lowbit/nn/data/fashion-mnist";
 import { loadMnist } from "@lowbit/nn/data/mnist";
-import { epochRow, scriptArg, secondsSince, writeJson } from "./_train_run.ts";
+import { epochRow, scriptArg, timedFit, writeJson } from "./_train_run.ts";
 
 const dataset = scriptArg("dataset", "fashion");
 if (dataset !== "fashion" && dataset !== "mnist") {
@@ -91,18 +91,21 @@ const data = dataset === "fashion" ? await loadFashionMnist() : await loadMnist(
 if (floatOnly) {
   const model = dataset === "fashion" ? fashionCnn(seed) : mnistCnn(seed);
   const steps = epochs * Math.ceil(data.train.count / batchSize);
-  console.log(`== ${dataset}-cnn float seed ${seed}, ${epochs} epochs`);
-  const t0 = performance.now();
-  const history = fit(model, data.train, {
-    epochs,
-    batchSize,
-    seed,
-    optimizer: new Adam(model.parameters(), { lr }),
-    schedule: cosineLR({ lr, total: steps }),
-    test: data.test,
-    mean,
-    std,
-  });
+  const { history, seconds } = timedFit(
+    `${dataset}-cnn float seed ${seed}, ${epochs} epochs`,
+    model,
+    data.train,
+    {
+      epochs,
+      batchSize,
+      seed,
+      optimizer: new Adam(model.parameters(), { lr }),
+      schedule: cosineLR({ lr, total: steps }),
+      test: data.test,
+      mean,
+      std,
+    },
+  );
   const e = evaluate(model, data.test, { mean, std });
   const name = `${dataset}-cnn-float${tagged}-s${seed}`;
   await writeJson(
@@ -119,7 +122,7 @@ if (floatOnly) {
       testAccuracy: e.accuracy,
       testCorrect: e.correct,
       testCount: data.test.count,
-      trainingSeconds: secondsSince(t0),
+      trainingSeconds: seconds,
       history: history.map((h) => ({ epoch: h.epoch, testAccuracy: h.testAccuracy })),
     },
   );
@@ -134,18 +137,21 @@ for (const method of methods) {
     ? new LatentClip(adam, binarizedWeights(model), latentBounds(model))
     : adam;
   const steps = epochs * Math.ceil(data.train.count / batchSize);
-  console.log(`== ${dataset}-cnn ${method} seed ${seed}, ${epochs} epochs`);
-  const t0 = performance.now();
-  const history = fit(model, data.train, {
-    epochs,
-    batchSize,
-    seed,
-    optimizer,
-    schedule: cosineLR({ lr, total: steps }),
-    test: data.test,
-    mean,
-    std,
-  });
+  const { history, seconds } = timedFit(
+    `${dataset}-cnn ${method} seed ${seed}, ${epochs} epochs`,
+    model,
+    data.train,
+    {
+      epochs,
+      batchSize,
+      seed,
+      optimizer,
+      schedule: cosineLR({ lr, total: steps }),
+      test: data.test,
+      mean,
+      std,
+    },
+  );
   const e = evaluate(model, data.test, { mean, std });
   const name = `${dataset}-cnn-${method}${tagged}-s${seed}`;
   const info = {
@@ -174,7 +180,7 @@ for (const method of methods) {
     testAccuracy: e.accuracy,
     testCorrect: e.correct,
     testCount: data.test.count,
-    trainingSeconds: secondsSince(t0),
+    trainingSeconds: seconds,
     history: history.map((h) => ({
       ...epochRow(h),
       testAccuracy: h.testAccuracy,

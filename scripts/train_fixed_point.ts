@@ -23,11 +23,11 @@ import { accumulate, record, type Variable } from "@lowbit/nn/autograd";
 import { Module, Sequential } from "@lowbit/nn/module";
 import { type Optimizer, SGD } from "@lowbit/nn/optim";
 import { mnistMlp } from "@lowbit/nn/models";
-import { evaluate, fit } from "@lowbit/nn/train";
+import { evaluate } from "@lowbit/nn/train";
 import { roundHalfEven } from "@lowbit/rounding/modes";
 import { Philox } from "@lowbit/rounding/philox";
 import { stochasticRoundArray } from "@lowbit/rounding/stochastic";
-import { epochRow, scriptArg, secondsSince, writeJson } from "./_train_run.ts";
+import { epochRow, scriptArg, timedFit, writeJson } from "./_train_run.ts";
 
 /** How values are put on the fixed-point grid. */
 export type FixedRounding = "nearest" | "stochastic";
@@ -255,17 +255,20 @@ async function main(): Promise<void> {
     const optimizer: Optimizer = grid === null
       ? new SGD(model.parameters(), { lr })
       : new FixedPointSgd(model.parameters(), lr, grid);
-    console.log(`== mnist-mlp ${name} seed ${seed}, ${epochs} epochs`);
-    const t0 = performance.now();
-    const history = fit(model, data.train, {
-      epochs,
-      batchSize,
-      seed,
-      optimizer,
-      test: data.test,
-      mean: 0,
-      std: 1,
-    });
+    const { history, seconds } = timedFit(
+      `mnist-mlp ${name} seed ${seed}, ${epochs} epochs`,
+      model,
+      data.train,
+      {
+        epochs,
+        batchSize,
+        seed,
+        optimizer,
+        test: data.test,
+        mean: 0,
+        std: 1,
+      },
+    );
     const e = evaluate(model, data.test, { mean: 0, std: 1 });
     const file = `mnist-mlp-${name}-s${seed}`;
     const info = {
@@ -287,7 +290,7 @@ async function main(): Promise<void> {
       optimizer: `SGD lr ${lr}, no momentum, parameters rounded after every step`,
       testAccuracy: e.accuracy,
       testError: 1 - e.accuracy,
-      trainingSeconds: secondsSince(t0),
+      trainingSeconds: seconds,
       history: history.map((h) => ({
         ...epochRow(h),
         testError: 1 - (h.testAccuracy ?? NaN),
