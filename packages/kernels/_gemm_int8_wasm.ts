@@ -32,12 +32,34 @@ export type Int8Sink =
 export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: Int8Sink): void {
   const arena = new Arena();
   const dp = packed ? packed.layout === "quads" : int8Path() === "relaxed-dot-u8s8";
-  const cAt = dp ? accumulateDp(c, packed, arena) : accumulateI16(c, packed, arena);
+  if (!dp && sink.kind === "rowCodes" && sink.stage.kind === "float" && !c.bias) {
+    const zb = c.bZeroPoint[0];
+    if (c.bZeroPoint.every((z) => z === zb)) {
+      rowsFloat(accumulateI16(c, packed, arena, false), c, zb, sink, arena);
+      return;
+    }
+  }
+  const cAt = dp ? accumulateDp(c, packed, arena) : accumulateI16(c, packed, arena, true).cAt;
   emit(cAt, c.m, c.n, sink, arena);
 }
 
-/** The dot_i16x8 path: corrected accumulators into the arena; returns their address. */
-function accumulateI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena): number {
+/** Raw accumulators and the row sums of A (in the arena), and how B was stored. */
+interface RawAccumulators {
+  cAt: number;
+  rs: number;
+  signedB: boolean;
+}
+
+/**
+ * The dot_i16x8 path: accumulators into the arena, corrected for B's zero points and the
+ * bias when `finish` (else left raw, for a fused output stage).
+ */
+function accumulateI16(
+  c: GemmInt8Call,
+  packed: PackedInt8 | null,
+  arena: Arena,
+  finish: boolean,
+): RawAccumulators {
   const w = kernels()!;
   const { m, n, k } = c;
   const kp = k + (k & 1);
@@ -83,8 +105,50 @@ function accumulateI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena)
   } else {
     w.int8.gemm(a16, kp, bp, cAt, n, 0, m, scratchAt(0));
   }
-  w.int8.finish(cAt, n, 0, m, rs, biasAt, zbAt);
-  return cAt;
+  if (finish) w.int8.finish(cAt, n, 0, m, rs, biasAt, zbAt);
+  return { cAt, rs, signedB };
+}
+
+/**
+ * Per-row float output stage fused with the corrections (one B zero point z_B for every
+ * column, no column bias): row i gets `rowBias_i − (z_B − shift)·rowsum_i` (int32 ring
+ * arithmetic, as finish and add_row_bias compute it) and its multiplier, in one pass.
+ */
+function rowsFloat(
+  raw: RawAccumulators,
+  c: GemmInt8Call,
+  zb: number,
+  sink: Extract<Int8Sink, { kind: "rowCodes" }>,
+  arena: Arena,
+): void {
+  const w = kernels()!;
+  const { m, n } = c;
+  const s = sink.stage;
+  const offAt = arena.alloc(m * 4), multAt = arena.alloc(m * 4), dstAt = arena.alloc(m * n, true);
+  const buf = reserve(w, arena.end);
+  const i32 = new Int32Array(buf), f32 = new Float32Array(buf);
+  // unsigned B is stored as b − 128, so its zero point drops by 128
+  const z = zb - (raw.signedB ? 0 : 128);
+  for (let i = 0; i < m; i++) {
+    const bias = sink.rowBias ? sink.rowBias[i] : 0;
+    i32[offAt / 4 + i] = (bias - Math.imul(z, i32[raw.rs / 4 + i])) | 0;
+    f32[multAt / 4 + i] = s.multiplier[i];
+  }
+  w.int8.requant_rows_float(
+    raw.cAt,
+    n,
+    m,
+    offAt,
+    multAt,
+    s.zeroPoint,
+    s.lo,
+    s.hi,
+    dstAt,
+    s.dtype === "uint8" ? 1 : 0,
+  );
+  new Uint8Array(sink.out.buffer, sink.out.byteOffset, m * n).set(
+    new Uint8Array(buf, dstAt, m * n),
+  );
 }
 
 /** Copies the accumulators at cAt out, or requantizes them to codes. */

@@ -1,7 +1,7 @@
 // 1×1 int8 convolutions run as weights · input on the Wasm GEMM (output channels as rows,
 // per-row bias and output stage): equal to the reference loops bit for bit on both int8 GEMM
-// paths, both output stages with clamps, signed and unsigned operands, extreme zero points,
-// batches; non-uniform weight zero points take the im2col route, also equal.
+// paths, both output stages with clamps (the float one to uint8 and, without a bias, to int8),
+// signed and unsigned operands, extreme zero points, batches; non-uniform weight zero points take the im2col route, also equal.
 import { deepEqual } from "node:assert/strict";
 import { conv2dInt8Requantized } from "./conv2d.ts";
 import type { Conv2dParams } from "./conv_params.ts";
@@ -68,10 +68,21 @@ Deno.test("pointwise conv2dInt8Requantized (weights · input) equals the referen
               dtype: "int8",
               clampMax: 90,
             },
+            {
+              // large multipliers: most outputs saturate at either end of int8
+              kind: "float",
+              multiplier: new Float32Array(outC).map((_, o) => 0.003 * (o + 1)),
+              zeroPoint: -3,
+              dtype: "int8",
+              clampMin: -100,
+            },
           ];
           for (const outputStage of stages) {
             for (const weightZeroPoint of [zwU, zwN]) {
-              const opts = { inputZeroPoint: zx, weightZeroPoint, bias, outputStage };
+              const b = outputStage.dtype === "int8" && outputStage.kind === "float"
+                ? undefined
+                : bias;
+              const opts = { inputZeroPoint: zx, weightZeroPoint, bias: b, outputStage };
               deepEqual(
                 conv2dInt8Requantized(x, wt, p, opts),
                 conv2dInt8Requantized(x, wt, p, { ...opts, kernel: "ts" }),

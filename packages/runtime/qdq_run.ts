@@ -54,6 +54,8 @@ import {
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { roundHalfEven } from "@lowbit/rounding/modes";
 import type { RequantMode } from "./requantize.ts";
+import { applyLut, type Lut } from "./lut.ts";
+import { type LookupRegion, lookupRegions } from "./_qdq_regions.ts";
 
 /** Options of {@linkcode compileQuantized}. */
 export interface CompileQuantizedOptions {
@@ -61,6 +63,15 @@ export interface CompileQuantizedOptions {
   mode?: RequantMode;
   /** Nodes (by name) to run in float even when a lowering exists. */
   keepFloat?: readonly string[];
+  /**
+   * Run each lookup region as one table (default true): elementwise nodes that depend on one
+   * quantized value and scalar constants only, up to a QuantizeLinear inside them (a
+   * decomposed hard-swish `x · clip(x + 3, 0, 6) / 6` with its Q/DQ pairs). The table is made
+   * by running the region's nodes on the 256 codes of the source's grid, so the result equals
+   * running them one by one, bit for bit; `false` runs them one by one, as does a region
+   * with a node named in `keepFloat`.
+   */
+  lookupRegions?: boolean;
 }
 
 /** How one node ran. */
@@ -124,6 +135,18 @@ interface Slot {
   dequantized?: boolean;
   /** Not computed: its producer wrote the output of this activation node instead. */
   fusedInto?: string;
+}
+
+/** Whether the codes are 8-bit. */
+function is8Bit(t: QuantizedTensor): t is QuantizedTensor & { dtype: "int8" | "uint8" } {
+  return t.dtype === "int8" || t.dtype === "uint8";
+}
+
+/** A lookup region's table for one source grid, and the grid of its exit codes. */
+interface RegionTable {
+  lut: Lut;
+  scale: number;
+  zeroPoint: number;
 }
 
 /** Constant [lo, hi] of a Relu or Clip node (attributes before opset 11, inputs after). */
@@ -346,19 +369,9 @@ export function compileQuantized(
   order.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v, i)));
   const ctx = { mode, opset: graph.opset, tables: new Map() };
 
-  const run = (
-    inputs: Record<string, TensorInput>,
-    runOptions: RunQuantizedOptions = {},
-  ): QuantizedRun => {
-    const env = new Map<string, Slot>();
-    for (const [k, t] of init) env.set(k, { value: t });
-    for (const info of graph.inputs) {
-      if (init.has(info.name) && inputs[info.name] === undefined) continue;
-      env.set(info.name, { value: bindInput(info, inputs[info.name]) });
-    }
-    const wanted = runOptions.outputs ?? graph.outputs.map((o) => o.name);
-    const keep = new Set([...wanted, ...(runOptions.codes ?? [])]);
-    const trace: NodeTrace[] = [];
+  // One node's integer execution over a value environment (the run's, or a region's table
+  // run on the 256 codes of its source): returns the path the node took.
+  const executor = (env: Map<string, Slot>) => {
     const valueOf = (name: string): GraphTensor | undefined => {
       const s = env.get(name);
       if (!s) return undefined;
@@ -387,7 +400,7 @@ export function compileQuantized(
       return FLOAT_OPS[node.op].run(node, args, { opset: graph.opset });
     };
     const chainDone = new Set<string>();
-    order.forEach((node, i) => {
+    const exec = (node: Node): NodePath => {
       const out = node.outputs[0];
       const chain = chains.get(node.name);
       let chainCodes: QuantizedTensor | undefined;
@@ -477,6 +490,105 @@ export function compileQuantized(
             env.set(name, { value: outs[k] });
           });
         }
+      }
+      return path;
+    };
+    return { exec, valueOf };
+  };
+  const regions = options.lookupRegions === false
+    ? []
+    : lookupRegions(order, init, graphOutputs, consumers).filter((r) =>
+      r.nodes.every((n) => !keepFloat.has(n.name))
+    );
+  const regionAt = new Map(regions.map((r) => [r.nodes[0].name, r]));
+  // Per region and source grid: the table and the exit grid (null: the region cannot be one).
+  const regionTables = new Map<LookupRegion, Map<string, RegionTable | null>>(
+    regions.map((r) => [r, new Map()]),
+  );
+  // The region's exit codes for all 256 codes of the source's grid, by running its nodes.
+  const tableOf = (
+    region: LookupRegion,
+    src: QuantizedTensor & { dtype: "int8" | "uint8" },
+  ): RegionTable | null => {
+    const lo = DTYPE_RANGE[src.dtype].min;
+    const all = new QuantizedTensor({
+      q: src.dtype === "int8"
+        ? Int8Array.from({ length: 256 }, (_, i) => i + lo)
+        : Uint8Array.from({ length: 256 }, (_, i) => i),
+      shape: [256],
+      dtype: src.dtype,
+      scale: src.scale[0],
+      zeroPoint: src.zeroPoint[0],
+    });
+    const sub = new Map<string, Slot>();
+    for (const [k, t] of init) sub.set(k, { value: t });
+    sub.set(region.source, { codes: all, dequantized: false });
+    const { exec } = executor(sub);
+    try {
+      for (const n of region.nodes) exec(n);
+    } catch {
+      return null; // the nodes then run one by one (and report their own errors)
+    }
+    const y = sub.get(region.exit)?.codes;
+    if (!y || y.perChannel || y.q.length !== 256 || !is8Bit(y)) return null;
+    return {
+      lut: { input: src.dtype, output: y.dtype, table: Int16Array.from(y.q) },
+      scale: y.scale[0],
+      zeroPoint: y.zeroPoint[0],
+    };
+  };
+
+  const run = (
+    inputs: Record<string, TensorInput>,
+    runOptions: RunQuantizedOptions = {},
+  ): QuantizedRun => {
+    const env = new Map<string, Slot>();
+    for (const [k, t] of init) env.set(k, { value: t });
+    for (const info of graph.inputs) {
+      if (init.has(info.name) && inputs[info.name] === undefined) continue;
+      env.set(info.name, { value: bindInput(info, inputs[info.name]) });
+    }
+    const wanted = runOptions.outputs ?? graph.outputs.map((o) => o.name);
+    const keep = new Set([...wanted, ...(runOptions.codes ?? [])]);
+    const trace: NodeTrace[] = [];
+    const { exec, valueOf } = executor(env);
+    const regionDone = new Set<string>();
+    // A region as one lookup when its source holds 8-bit per-tensor codes and none of its
+    // inner values was asked for.
+    const runRegion = (region: LookupRegion): boolean => {
+      const slot = env.get(region.source);
+      const src = slot?.codes;
+      if (
+        !src || slot.dequantized || src.perChannel || [...region.internal].some((v) => keep.has(v))
+      ) {
+        return false;
+      }
+      if (!is8Bit(src)) return false;
+      const cache = regionTables.get(region)!;
+      const key = `${src.dtype}|${src.scale[0]}|${src.zeroPoint[0]}`;
+      let t = cache.get(key);
+      if (t === undefined) cache.set(key, t = tableOf(region, src));
+      if (t === null) return false;
+      const q = applyLut(t.lut, src.q as Int8Array | Uint8Array);
+      env.set(region.exit, {
+        codes: new QuantizedTensor({
+          q,
+          shape: src.shape,
+          dtype: t.lut.output,
+          scale: t.scale,
+          zeroPoint: t.zeroPoint,
+        }),
+        dequantized: false,
+      });
+      for (const n of region.nodes) regionDone.add(n.name);
+      return true;
+    };
+    order.forEach((node, i) => {
+      let path: NodePath;
+      if (regionDone.has(node.name)) path = "integer";
+      else {
+        const region = regionAt.get(node.name);
+        path = region && runRegion(region) ? "integer" : exec(node);
       }
       trace.push({ node: node.name, op: node.op, path });
       for (const v of node.inputs) {

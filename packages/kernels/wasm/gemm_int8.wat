@@ -1012,4 +1012,68 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows)))
   )
+  ;; Rows [0, $m) of accumulators → codes at $dst, one output channel per row (a convolution
+  ;; computed as weights · activations): acc + off_i (i32, wrapping: the row's bias minus its
+  ;; zero-point correction), then requant_float's float semantics with the row's multiplier
+  ;; m_i: clamp(float32(float32(acc + off_i)·m_i)) to [lo−zp, hi−zp], round half to even, + zp.
+  ;; 16 outputs per step. $off: i32 per row, $mult: f32 per row.
+  (func (export "requant_rows_float") (param $c i32) (param $n i32) (param $m i32)
+                                      (param $off i32) (param $mult i32) (param $zp i32)
+                                      (param $lo i32) (param $hi i32) (param $dst i32)
+                                      (param $unsigned i32)
+    (local $i i32) (local $j i32) (local $ov v128) (local $mv v128) (local $o i32) (local $mf f32)
+    (local $flo v128) (local $fhi v128) (local $zv v128) (local $s f32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
+    (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
+    (local.set $zv (i32x4.splat (local.get $zp)))
+    (block $done (loop $rows
+      (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
+      (local.set $o (i32.load (i32.add (local.get $off) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $mf (f32.load (i32.add (local.get $mult) (i32.shl (local.get $i) (i32.const 2)))))
+      (local.set $ov (i32x4.splat (local.get $o)))
+      (local.set $mv (f32x4.splat (local.get $mf)))
+      (local.set $j (i32.const 0))
+      (block $vdone (loop $vec
+        (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
+        (local.set $v0 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (i32x4.add (v128.load offset=0 (local.get $c)) (local.get $ov))) (local.get $mv))
+            (local.get $flo)) (local.get $fhi))))))
+        (local.set $v1 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $ov))) (local.get $mv))
+            (local.get $flo)) (local.get $fhi))))))
+        (local.set $v2 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (i32x4.add (v128.load offset=32 (local.get $c)) (local.get $ov))) (local.get $mv))
+            (local.get $flo)) (local.get $fhi))))))
+        (local.set $v3 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (i32x4.add (v128.load offset=48 (local.get $c)) (local.get $ov))) (local.get $mv))
+            (local.get $flo)) (local.get $fhi))))))
+        (local.set $v0 (i16x8.narrow_i32x4_s (local.get $v0) (local.get $v1)))
+        (local.set $v2 (i16x8.narrow_i32x4_s (local.get $v2) (local.get $v3)))
+        (if (local.get $unsigned)
+          (then (v128.store (local.get $dst) (i8x16.narrow_i16x8_u (local.get $v0) (local.get $v2))))
+          (else (v128.store (local.get $dst) (i8x16.narrow_i16x8_s (local.get $v0) (local.get $v2)))))
+        (local.set $c (i32.add (local.get $c) (i32.const 64)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $vec)))
+      (block $sdone (loop $scalar
+        (br_if $sdone (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $s (f32.nearest (f32.min (f32.max
+          (f32.mul (f32.convert_i32_s (i32.add (i32.load (local.get $c)) (local.get $o)))
+                   (local.get $mf))
+          (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp))))
+          (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp))))))
+        (i32.store8 (local.get $dst) (i32.add (i32.trunc_f32_s (local.get $s)) (local.get $zp)))
+        (local.set $c (i32.add (local.get $c) (i32.const 4)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $scalar)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $rows)))
+  )
 )
