@@ -1,7 +1,7 @@
 // Private: validation of the int8 convolution options (ONNX ConvInteger / QLinearConv
 // semantics) shared by conv2d.ts and depthwise.ts.
 
-import { checkIntRange, checkType } from "./_validate.ts";
+import { checkIntRange, checkIntRangeEach, checkType } from "./_validate.ts";
 import { checkInput, checkWeight, resolveConv2d, type ResolvedConv2d } from "./_conv_resolve.ts";
 import { checkKernel, checkPerChannel } from "./_conv_common.ts";
 import type { KernelChoice } from "./gemm_f32.ts";
@@ -60,9 +60,7 @@ export function resolveConvInt8(
   } else {
     checkType("options.weightZeroPoint", zg, [Int32Array]);
     checkPerChannel("options.weightZeroPoint", zg, r.outC, [Int32Array]);
-    for (let o = 0; o < r.outC; o++) {
-      checkIntRange(`options.weightZeroPoint[${o}]`, zg[o], wlo, whi);
-    }
+    checkIntRangeEach("options.weightZeroPoint", zg, wlo, whi);
     zw = zg;
   }
   const bias = checkPerChannel("options.bias", options.bias, r.outC, [Int32Array]);

@@ -1,6 +1,6 @@
 // Private: validation of int8 GEMM calls and the plain TypeScript reference kernel.
 
-import { checkDim, checkIntRange, checkLength, checkType } from "./_validate.ts";
+import { checkDim, checkIntRange, checkIntRangeEach, checkLength, checkType } from "./_validate.ts";
 import type { GemmInt8Options, Int8Operand, KernelChoice } from "./_types.ts";
 import { PackedInt8 } from "./pack_int8.ts";
 import { wasmAvailable } from "./_wasm.ts";
@@ -65,7 +65,7 @@ export function resolveGemmInt8(
     if (bz.length !== n) {
       throw new RangeError(`options.bZeroPoint must have length n = ${n}, got ${bz.length}`);
     }
-    for (let j = 0; j < n; j++) checkIntRange(`options.bZeroPoint[${j}]`, bz[j], blo, bhi);
+    checkIntRangeEach("options.bZeroPoint", bz, blo, bhi);
     bZeroPoint = bz;
   }
   if (options.bias !== undefined) {

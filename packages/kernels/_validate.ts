@@ -48,3 +48,20 @@ export function checkIntRange(name: string, v: unknown, lo: number, hi: number):
   }
   return v;
 }
+
+/**
+ * Throws unless every element of `values` is an integer in [lo, hi]; the error names the first
+ * offending element (`name[i]`). The name is only built on failure: these checks run on every
+ * kernel call, over one value per channel or column.
+ */
+export function checkIntRangeEach(
+  name: string,
+  values: ArrayLike<number>,
+  lo: number,
+  hi: number,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < lo || v > hi) checkIntRange(`${name}[${i}]`, v, lo, hi);
+  }
+}

@@ -95,11 +95,52 @@ function plan(x: QuantizedTensor, o: PoolOptions): PoolPlan {
   return { n, c, h, w, kh, kw, sh, sw, pt: p[0], pl: p[1], oh, ow };
 }
 
+/** Max pooling of 8-bit codes into codes of the same type (the window's largest valid tap). */
+function maxPool8(q: Int8Array | Uint8Array, r: ReturnType<typeof plan>): Int8Array | Uint8Array {
+  const { h, w, kh, kw, sh, sw, pt, pl, oh, ow } = r;
+  const out = q instanceof Int8Array
+    ? new Int8Array(r.n * r.c * oh * ow)
+    : new Uint8Array(r.n * r.c * oh * ow);
+  let at = 0;
+  for (let b = 0; b < r.n * r.c; b++) {
+    const base = b * h * w;
+    for (let i = 0; i < oh; i++) {
+      const y0 = Math.max(0, i * sh - pt), y1 = Math.min(h, i * sh - pt + kh);
+      for (let j = 0; j < ow; j++) {
+        const x0 = Math.max(0, j * sw - pl), x1 = Math.min(w, j * sw - pl + kw);
+        let acc = q[base + y0 * w + x0];
+        for (let yy = y0; yy < y1; yy++) {
+          const row = base + yy * w;
+          for (let xx = x0; xx < x1; xx++) {
+            const v = q[row + xx];
+            if (v > acc) acc = v;
+          }
+        }
+        out[at++] = acc;
+      }
+    }
+  }
+  return out;
+}
+
 function pool(x: QuantizedTensor, o: PoolOptions, reduce: "max" | "avg"): QuantizedTensor {
   const r = plan(x, o);
   const includePad = o.countIncludePad ?? false;
   if (typeof includePad !== "boolean") {
     throw new TypeError(`options.countIncludePad must be a boolean, got ${String(includePad)}`);
+  }
+  if (
+    reduce === "max" && (x.dtype === "int8" || x.dtype === "uint8") &&
+    (x.q instanceof Int8Array || x.q instanceof Uint8Array)
+  ) {
+    return new QuantizedTensor({
+      q: maxPool8(x.q, r),
+      shape: [r.n, r.c, r.oh, r.ow],
+      dtype: x.dtype,
+      scale: x.perChannel ? x.scale : x.scale[0],
+      zeroPoint: x.perChannel ? x.zeroPoint : x.zeroPoint[0],
+      axis: x.axis,
+    });
   }
   const q = x.codes();
   const out = x.dtype === "int32"

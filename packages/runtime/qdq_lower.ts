@@ -214,13 +214,16 @@ const globalAveragePool: Lowering = (_node, [xv], out, ctx) => {
   const x = perTensor8(xv);
   if (!x || x.shape.length < 3) return undefined;
   const [n, c] = x.shape, hw = x.size / (n * c);
-  // Σ (q − Z_x) per (image, channel) as an (N·C)×HW by HW×1 product with ones, then one
-  // requantization by S_x / (S_y·HW), the order onnxruntime computes it in.
+  // Σ (q − Z_x) per (image, channel) in int32, then one requantization by S_x / (S_y·HW),
+  // the order onnxruntime computes it in.
   const mult = Math.fround(x.scale[0] / Math.fround(Math.fround(out.scale) * hw));
   if (!(mult > 0) || !Number.isFinite(mult)) return undefined;
-  const acc = gemmInt8(n * c, 1, hw, x.q as Int8Operand, new Int8Array(hw).fill(1), {
-    aZeroPoint: x.zeroPoint[0],
-  });
+  const q = x.q, zhw = x.zeroPoint[0] * hw, acc = new Int32Array(n * c);
+  for (let b = 0, at = 0; b < n * c; b++) {
+    let sum = 0;
+    for (const end = at + hw; at < end; at++) sum += q[at];
+    acc[b] = sum - zhw;
+  }
   const stage = outputStageFor([mult], {
     mode: ctx.mode,
     zeroPoint: out.zeroPoint,
