@@ -34,7 +34,9 @@ export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: I
   const dp = packed ? packed.layout === "quads" : int8Path() === "relaxed-dot-u8s8";
   if (!dp && sink.kind === "rowCodes" && sink.stage.kind === "float" && !c.bias) {
     const zb = c.bZeroPoint[0];
-    if (c.bZeroPoint.every((z) => z === zb)) {
+    let uniform = true;
+    for (let j = 1; j < c.n && uniform; j++) uniform = c.bZeroPoint[j] === zb;
+    if (uniform) {
       rowsFloat(accumulateI16(c, packed, arena, false), c, zb, sink, arena);
       return;
     }

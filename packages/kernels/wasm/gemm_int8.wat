@@ -167,38 +167,83 @@
       (br $rows)))
   )
 
+  ;; B[p][j] xor $flip (B k×n bytes, or n×k when $trans), 0 past k and n.
+  (func $b8_at (param $src i32) (param $k i32) (param $n i32) (param $trans i32)
+               (param $flip i32) (param $j i32) (param $p i32) (result i32)
+    (if (result i32) (i32.and (i32.lt_u (local.get $j) (local.get $n)) (i32.lt_u (local.get $p) (local.get $k)))
+      (then (i32.xor (local.get $flip) (i32.load8_u (i32.add (local.get $src)
+        (select
+          (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p))
+          (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j))
+          (local.get $trans))))))
+      (else (i32.const 0)))
+  )
+
   ;; B (k×n bytes, or n×k when $trans) → int8 panels at $dst: panel jp, pair pp, column jj,
   ;; half t at ((jp·pairs + pp)·8 + jj)·2 + t, holding B[2pp+t][8jp+jj] xor $flip (0x80 turns
-  ;; uint8 into int8 − 128); zero past k and n.
+  ;; uint8 into int8 − 128); zero past k and n. A full panel's full pair is one vector: two
+  ;; 8-byte rows interleaved by a shuffle (k×n), or eight 2-byte lane loads (n×k).
   (func (export "pack_b8") (param $src i32) (param $k i32) (param $n i32) (param $trans i32)
                            (param $flip i32) (param $dst i32) (param $pairs i32)
     (local $jp i32) (local $panels i32) (local $pp i32) (local $jj i32) (local $t i32)
-    (local $p i32) (local $j i32) (local $v i32)
+    (local $full i32) (local $v v128) (local $fv v128) (local $at i32)
+    (local.set $fv (i8x16.splat (local.get $flip)))
     (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
     (block $done (loop $panel
       (br_if $done (i32.ge_u (local.get $jp) (local.get $panels)))
+      (local.set $full (i32.le_u (i32.shl (i32.add (local.get $jp) (i32.const 1)) (i32.const 3)) (local.get $n)))
       (local.set $pp (i32.const 0))
       (block $ppdone (loop $pair
         (br_if $ppdone (i32.ge_u (local.get $pp) (local.get $pairs)))
-        (local.set $jj (i32.const 0))
-        (loop $col
-          (local.set $j (i32.add (i32.shl (local.get $jp) (i32.const 3)) (local.get $jj)))
-          (local.set $t (i32.const 0))
-          (loop $half
-            (local.set $p (i32.add (i32.shl (local.get $pp) (i32.const 1)) (local.get $t)))
-            (local.set $v (i32.const 0))
-            (if (i32.and (i32.lt_u (local.get $j) (local.get $n)) (i32.lt_u (local.get $p) (local.get $k)))
-              (then (local.set $v (i32.xor (local.get $flip) (i32.load8_u (i32.add (local.get $src)
-                (select
-                  (i32.add (i32.mul (local.get $j) (local.get $k)) (local.get $p))
-                  (i32.add (i32.mul (local.get $p) (local.get $n)) (local.get $j))
-                  (local.get $trans))))))))
-            (i32.store8 (local.get $dst) (local.get $v))
-            (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
-            (local.set $t (i32.add (local.get $t) (i32.const 1)))
-            (br_if $half (i32.lt_u (local.get $t) (i32.const 2))))
-          (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
-          (br_if $col (i32.lt_u (local.get $jj) (i32.const 8))))
+        (if (i32.and (local.get $full)
+              (i32.lt_u (i32.add (i32.shl (local.get $pp) (i32.const 1)) (i32.const 1)) (local.get $k)))
+          (then
+            (if (local.get $trans)
+              (then
+                ;; column j = 8jp + jj is row j of the n×k source: its pair is 2 adjacent bytes
+                (local.set $at (i32.add (local.get $src) (i32.add
+                  (i32.mul (i32.shl (local.get $jp) (i32.const 3)) (local.get $k))
+                  (i32.shl (local.get $pp) (i32.const 1)))))
+                (local.set $v (v128.load16_splat (local.get $at)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 1 (local.get $at) (local.get $v)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 2 (local.get $at) (local.get $v)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 3 (local.get $at) (local.get $v)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 4 (local.get $at) (local.get $v)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 5 (local.get $at) (local.get $v)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 6 (local.get $at) (local.get $v)))
+                (local.set $at (i32.add (local.get $at) (local.get $k)))
+                (local.set $v (v128.load16_lane 7 (local.get $at) (local.get $v))))
+              (else
+                ;; rows 2pp and 2pp + 1, columns 8jp … 8jp + 7, interleaved
+                (local.set $at (i32.add (local.get $src) (i32.add
+                  (i32.mul (i32.shl (local.get $pp) (i32.const 1)) (local.get $n))
+                  (i32.shl (local.get $jp) (i32.const 3)))))
+                (local.set $v (v128.load64_zero (local.get $at)))
+                (local.set $v (v128.load64_lane 1 (i32.add (local.get $at) (local.get $n)) (local.get $v)))
+                (local.set $v (i8x16.shuffle 0 8 1 9 2 10 3 11 4 12 5 13 6 14 7 15
+                  (local.get $v) (local.get $v)))))
+            (v128.store (local.get $dst) (v128.xor (local.get $v) (local.get $fv)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16))))
+          (else
+            (local.set $jj (i32.const 0))
+            (loop $col
+              (local.set $t (i32.const 0))
+              (loop $half
+                (i32.store8 (local.get $dst) (call $b8_at (local.get $src) (local.get $k)
+                  (local.get $n) (local.get $trans) (local.get $flip)
+                  (i32.add (i32.shl (local.get $jp) (i32.const 3)) (local.get $jj))
+                  (i32.add (i32.shl (local.get $pp) (i32.const 1)) (local.get $t))))
+                (local.set $dst (i32.add (local.get $dst) (i32.const 1)))
+                (local.set $t (i32.add (local.get $t) (i32.const 1)))
+                (br_if $half (i32.lt_u (local.get $t) (i32.const 2))))
+              (local.set $jj (i32.add (local.get $jj) (i32.const 1)))
+              (br_if $col (i32.lt_u (local.get $jj) (i32.const 8))))))
         (local.set $pp (i32.add (local.get $pp) (i32.const 1)))
         (br $pair)))
       (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
