@@ -275,6 +275,7 @@ export interface ElementwiseExports {
     unsigned: number,
   ): void;
   lut8(table: number, src: number, dst: number, n: number): void;
+  clamp8(src: number, dst: number, n: number, lo: number, hi: number, signed: number): void;
   add_q(
     a: number,
     ta: number,

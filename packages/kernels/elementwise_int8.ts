@@ -6,7 +6,7 @@
  * step with the same float32 operations and equals the TypeScript reference bit for bit.
  * Broadcasting is the caller's: both operands have one code per output element (an
  * `Int32Array` may hold codes gathered from a smaller tensor). {@link lookup8} applies a
- * 256-entry table to 8-bit codes (lookup-table activations).
+ * 256-entry table to 8-bit codes (lookup-table activations), {@link clamp8} clamps them.
  *
  * @example A gate of 128/255 on int8 codes
  * ```ts
@@ -203,6 +203,62 @@ export function lookup8<T extends Int8Array | Uint8Array = Uint8Array>(
   u8.set(s8, sAt);
   w.ew.lut8(tAt, sAt, dAt, n);
   d8.set(u8.subarray(dAt, dAt + n));
+  return dst;
+}
+
+/**
+ * Clamps 8-bit codes to [lo, hi] (a Relu or Clip whose input and output share one grid: on
+ * codes it is a clamp; `@lowbit/runtime` applies it where a lookup table is one). Wasm SIMD:
+ * 16 codes per `i8x16.min`/`max` pair.
+ *
+ * @param src Codes (Int8Array: signed, Uint8Array: unsigned).
+ * @param lo Smallest output code (inside the type's range).
+ * @param hi Largest output code (≥ lo, inside the type's range).
+ * @param out Output of src's type (length ≥ src's); allocated when omitted.
+ * @param kernel Implementation. Default `"auto"`.
+ * @returns `out`.
+ * @throws {RangeError} On bounds outside the type or lo > hi, a short `out`, or `"wasm"` where
+ *   Wasm SIMD is unavailable.
+ * @throws {TypeError} When `src` or `out` has the wrong type.
+ *
+ * @example ReLU6 of uint8 codes at zero point 10, scale 0.1: codes clamped to [10, 70]
+ * ```ts
+ * import { clamp8 } from "@lowbit/kernels/elementwise-int8";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual([...clamp8(new Uint8Array([0, 10, 42, 70, 255]), 10, 70)], [10, 10, 42, 70, 70]);
+ * ```
+ */
+export function clamp8<T extends Int8Array | Uint8Array>(
+  src: T,
+  lo: number,
+  hi: number,
+  out?: T,
+  kernel: KernelChoice = "auto",
+): T {
+  checkType("src", src, [Int8Array, Uint8Array]);
+  const signed = src instanceof Int8Array;
+  const [tlo, thi] = signed ? [-128, 127] : [0, 255];
+  checkIntRange("lo", lo, tlo, thi);
+  checkIntRange("hi", hi, lo, thi);
+  const n = src.length;
+  const dst = out ?? (signed ? new Int8Array(n) : new Uint8Array(n)) as T;
+  checkType("out", dst, [signed ? Int8Array : Uint8Array]);
+  if (dst.length < n) throw new RangeError(`out must have length ≥ ${n}, got ${dst.length}`);
+  const k = checkKernel(kernel);
+  const w = k === "ts" ? null : kernels();
+  if (k === "wasm" && !w) {
+    throw new RangeError('kernel is "wasm" but this runtime does not validate Wasm SIMD');
+  }
+  if (!w) {
+    for (let i = 0; i < n; i++) dst[i] = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
+    return dst;
+  }
+  const arena = new Arena();
+  const sAt = arena.alloc(n), dAt = arena.alloc(n);
+  const u8 = new Uint8Array(reserve(w, arena.end));
+  u8.set(new Uint8Array(src.buffer, src.byteOffset, n), sAt);
+  w.ew.clamp8(sAt, dAt, n, lo, hi, signed ? 1 : 0);
+  new Uint8Array(dst.buffer, dst.byteOffset, n).set(u8.subarray(dAt, dAt + n));
   return dst;
 }
 

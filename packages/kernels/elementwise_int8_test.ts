@@ -1,8 +1,9 @@
 // mulInt8Requantized: the WebAssembly kernel against the TypeScript reference bit for bit
 // (every operand type, both output types, lengths around the 4-lane step, extreme codes and
 // zero points, scales that round, overflow to the clamp), and closed forms for the reference.
+// clamp8 against min(max(q, lo), hi) on every code.
 import { deepEqual, throws } from "node:assert/strict";
-import { addInt8Requantized, lookup8, mulInt8Requantized } from "./elementwise_int8.ts";
+import { addInt8Requantized, clamp8, lookup8, mulInt8Requantized } from "./elementwise_int8.ts";
 import { randomInts } from "./_test_util.ts";
 import { Philox } from "@lowbit/rounding";
 
@@ -154,5 +155,31 @@ Deno.test("addInt8Requantized: closed forms and Wasm equals the reference bit fo
   throws(
     () => addInt8Requantized(a, a, { aRatio: -1, bRatio: 1, dtype: "int8" }),
     /options.aRatio/,
+  );
+});
+
+Deno.test("clamp8: every code of both types, Wasm and TypeScript, equals min(max(q, lo), hi)", () => {
+  for (const signed of [false, true]) {
+    const [tlo, thi] = signed ? [-128, 127] : [0, 255];
+    // all 256 codes, then 7 more so the scalar tail runs too
+    const codes = Array.from({ length: 263 }, (_, i) => tlo + (i * 97) % 256);
+    const src = signed ? Int8Array.from(codes) : Uint8Array.from(codes);
+    for (const [lo, hi] of [[tlo, thi], [tlo + 3, tlo + 3], [0, 6], [tlo + 10, thi - 1]]) {
+      const want = codes.map((q) => Math.min(Math.max(q, lo), hi));
+      for (const kernel of ["wasm", "ts"] as const) {
+        deepEqual(
+          Array.from(clamp8(src, lo, hi, undefined, kernel)),
+          want,
+          `${signed} ${lo} ${hi} ${kernel}`,
+        );
+      }
+    }
+  }
+  throws(() => clamp8(new Uint8Array(4), -1, 5), /lo must be an integer in \[0, 255\]/);
+  throws(() => clamp8(new Int8Array(4), 5, 4), /hi must be an integer in \[5, 127\]/);
+  throws(() => clamp8(new Int8Array(4), 0, 4, new Int8Array(3)), /out must have length ≥ 4/);
+  throws(
+    () => clamp8(new Int8Array(4), 0, 4, new Uint8Array(4) as unknown as Int8Array),
+    /out must be a Int8Array/,
   );
 });

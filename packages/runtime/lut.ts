@@ -23,7 +23,7 @@
 
 import { FLOAT_OPS } from "@lowbit/graph/executor";
 import type { Node } from "@lowbit/graph/ir";
-import { lookup8 } from "@lowbit/kernels/elementwise-int8";
+import { clamp8, lookup8 } from "@lowbit/kernels/elementwise-int8";
 
 export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "@lowbit/graph/ir";
 
@@ -136,6 +136,27 @@ export function lutForNode(node: Node, input: LutGrid, output: LutGrid, opset = 
   return buildLut(input, y.data as Float32Array, output);
 }
 
+const clamps = new WeakMap<Lut, readonly [number, number] | null>();
+
+/**
+ * `[lo, hi]` when the table maps every code q of its input type to `min(max(q, lo), hi)` of
+ * the same type — a Relu or Clip whose input and output share one grid — else null (cached
+ * per table).
+ */
+function clampOf(lut: Lut): readonly [number, number] | null {
+  let r = clamps.get(lut);
+  if (r !== undefined) return r;
+  r = null;
+  const t = lut.table, lo = qmin(lut.input), a = t[0], b = t[255];
+  if (lut.input === lut.output && a <= b) {
+    let same = true;
+    for (let i = 0; i < 256 && same; i++) same = t[i] === Math.min(Math.max(i + lo, a), b);
+    if (same) r = [a, b];
+  }
+  clamps.set(lut, r);
+  return r;
+}
+
 /**
  * Applies a table to codes.
  *
@@ -153,6 +174,8 @@ export function lutForNode(node: Node, input: LutGrid, output: LutGrid, opset = 
  * ```
  */
 export function applyLut(lut: Lut, codes: Int8Array | Uint8Array): Int8Array | Uint8Array {
+  const clamp = clampOf(lut);
+  if (clamp) return clamp8(codes, clamp[0], clamp[1]);
   const lo = qmin(lut.input), t = lut.table, n = codes.length;
   const out = lut.output === "int8" ? new Int8Array(n) : new Uint8Array(n);
   // the kernels' byte table lookup: entry b is the output byte of the code whose byte is b

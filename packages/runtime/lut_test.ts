@@ -77,3 +77,36 @@ Deno.test("lut: equals the QDQ simulation (runFloat of DQ → op → Q) on all 2
     }
   }
 });
+
+Deno.test("applyLut: clamp tables (Relu, Clip on one grid) and near-clamp tables give the table's codes", () => {
+  for (const dtype of ["uint8", "int8"] as const) {
+    const lo = dtype === "int8" ? -128 : 0;
+    const g = { dtype, scale: 0.05, zeroPoint: dtype === "int8" ? -20 : 30 };
+    const all = dtype === "int8"
+      ? Int8Array.from({ length: 300 }, (_, i) => lo + (i * 89) % 256)
+      : Uint8Array.from({ length: 300 }, (_, i) => (i * 89) % 256);
+    const relu = lutForNode(
+      { name: "r", op: "Relu", inputs: ["x"], outputs: ["y"], attrs: {} },
+      g,
+      g,
+    );
+    const clip = lutForNode(
+      { name: "c", op: "Clip", inputs: ["x"], outputs: ["y"], attrs: { min: 0, max: 6 } },
+      g,
+      g,
+    );
+    // identity with one entry moved: looks like a clamp almost everywhere, is not one
+    const near = {
+      input: dtype,
+      output: dtype,
+      table: Int16Array.from({ length: 256 }, (_, i) => i + lo),
+    };
+    near.table[77] += 1;
+    for (const [name, t] of [["relu", relu], ["clip", clip], ["near", near]] as const) {
+      const want = Array.from(all, (q) => t.table[q - lo]);
+      deepEqual(Array.from(applyLut(t, all)), want, `${dtype} ${name}`);
+    }
+    // the Relu table on one grid is the clamp at the zero point
+    deepEqual(Array.from(applyLut(relu, all)), Array.from(all, (q) => Math.max(q, g.zeroPoint)));
+  }
+});

@@ -181,6 +181,33 @@
       (br $sl)))
   )
 
+  ;; dst[i] = clamp(src[i], lo, hi) for bytes, signed ($signed) or unsigned: 16 per step.
+  (func (export "clamp8") (param $src i32) (param $dst i32) (param $n i32) (param $lo i32)
+                          (param $hi i32) (param $signed i32)
+    (local $i i32) (local $lv v128) (local $hv v128) (local $x v128) (local $v i32)
+    (local.set $lv (i8x16.splat (local.get $lo)))
+    (local.set $hv (i8x16.splat (local.get $hi)))
+    (block $vdone (loop $vl
+      (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 16)) (local.get $n)))
+      (local.set $x (v128.load (i32.add (local.get $src) (local.get $i))))
+      (if (local.get $signed)
+        (then (local.set $x (i8x16.min_s (i8x16.max_s (local.get $x) (local.get $lv)) (local.get $hv))))
+        (else (local.set $x (i8x16.min_u (i8x16.max_u (local.get $x) (local.get $lv)) (local.get $hv)))))
+      (v128.store (i32.add (local.get $dst) (local.get $i)) (local.get $x))
+      (local.set $i (i32.add (local.get $i) (i32.const 16)))
+      (br $vl)))
+    (block $sdone (loop $sl
+      (br_if $sdone (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $v (if (result i32) (local.get $signed)
+        (then (i32.load8_s (i32.add (local.get $src) (local.get $i))))
+        (else (i32.load8_u (i32.add (local.get $src) (local.get $i))))))
+      (local.set $v (select (local.get $lo) (local.get $v) (i32.lt_s (local.get $v) (local.get $lo))))
+      (local.set $v (select (local.get $hi) (local.get $v) (i32.gt_s (local.get $v) (local.get $hi))))
+      (i32.store8 (i32.add (local.get $dst) (local.get $i)) (local.get $v))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $sl)))
+  )
+
   ;; mul_q with b broadcast in blocks: b_j multiplies outputs [j·inner, (j + 1)·inner) (a
   ;; per-channel gate on an NCHW tensor: inner = H·W). Same float32 steps as mul_q.
   (func (export "mul_q_blocks") (param $a i32) (param $ta i32) (param $b i32) (param $tb i32)
