@@ -246,17 +246,32 @@ export function conv2dInt8Requantized(
     runDepthwiseInt8(input, weight, c, { kind: "codes", stage, out });
     return out;
   }
-  if (pointwiseAsWeightsTimesInput(c, weight)) {
-    // NCHW output of a 1×1 convolution = W (outC×inC) · X_n (inC×HW) per image: no im2col,
-    // no transpose; output channels are the GEMM's rows (per-row bias and output stage)
-    const plane = r.inC * hw, outPlane = r.outC * hw;
+  if (weightsTimesColumns(c, weight)) {
+    // NCHW output = W (outC×K) · X_n (K×HW) per image, X_n the input itself for a 1×1
+    // convolution (stride 1, no padding), else its patch columns (im2col's K×HW layout, padding
+    // = the input's zero point): no transpose; output channels are the GEMM's rows (per-row
+    // bias and output stage)
+    const plane = r.inC * r.h * r.w, outPlane = r.outC * hw;
+    const direct = r.kh === 1 && r.kw === 1 && r.sh === 1 && r.sw === 1 &&
+      r.padT + r.padL + r.padB + r.padR === 0;
+    const cols = direct
+      ? undefined
+      : input instanceof Int8Array
+      ? new Int8Array(r.kSize * hw)
+      : new Uint8Array(r.kSize * hw);
     for (let n = 0; n < r.batch; n++) {
+      let b: Int8Operand;
+      if (cols === undefined) b = input.subarray(n * plane, (n + 1) * plane);
+      else {
+        im2colUnchecked(input, r, n, 0, cols, 0, c.zx);
+        b = cols;
+      }
       const call = resolveGemmInt8(
         r.outC,
         hw,
-        r.inC,
+        r.kSize,
         weight,
-        input.subarray(n * plane, (n + 1) * plane),
+        b,
         {
           aZeroPoint: c.zw[0],
           bZeroPoint: c.zx,
@@ -293,17 +308,13 @@ export function conv2dInt8Requantized(
 }
 
 /**
- * Whether a convolution runs as weights · input on the Wasm GEMM: 1×1, stride 1, no padding,
- * one group, one weight zero point for every output channel (per-channel weights are
- * symmetric in practice, z_w = 0).
+ * Whether a convolution runs as weights · columns on the Wasm GEMM: one group, one weight zero
+ * point for every output channel (per-channel weights are symmetric in practice, z_w = 0).
  */
-function pointwiseAsWeightsTimesInput(c: ConvInt8Call, weight: Int8Operand): boolean {
+function weightsTimesColumns(c: ConvInt8Call, weight: Int8Operand): boolean {
   const { r } = c;
-  if (c.kernel === "ts" || !wasmAvailable() || r.groups !== 1 || r.kh !== 1 || r.kw !== 1) {
-    return false;
-  }
-  if (r.sh !== 1 || r.sw !== 1 || r.padT + r.padL + r.padB + r.padR !== 0) return false;
-  if (weight.length !== r.outC * r.inC) return false;
+  if (c.kernel === "ts" || !wasmAvailable() || r.groups !== 1) return false;
+  if (weight.length !== r.outC * r.kSize) return false;
   for (let o = 1; o < r.outC; o++) if (c.zw[o] !== c.zw[0]) return false;
   return true;
 }
