@@ -69,8 +69,8 @@ export function depthwiseInt8Wasm(
   const wtsAt = arena.alloc(outC * taps * 2);
   const codes = sink.kind === "codes";
   const accAt = codes ? arena.alloc(plane * 4, true) : 0;
-  const multAt = codes ? arena.alloc(outW * 4) : 0;
-  const shiftAt = codes ? arena.alloc(outW * 4) : 0;
+  const multAt = codes ? arena.alloc(Math.max(outW, 1) * 4) : 0;
+  const shiftAt = codes ? arena.alloc(Math.max(outW, 1) * 4) : 0; // also the float stage's offset
   const buf = reserve(w, arena.end);
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   u8.set(new Uint8Array(input.buffer, input.byteOffset, batch * inC * h * r.w), inAt);
@@ -116,12 +116,14 @@ export function depthwiseInt8Wasm(
         if (sink.kind !== "codes") continue;
         const s = sink.stage;
         if (s.kind === "float") {
-          f32.fill(s.multiplier[o], multAt / 4, multAt / 4 + outW);
-          w.int8.requant_float(
+          // the plane as one row of outH·outW accumulators, offset 0, the channel's multiplier
+          f32[multAt / 4] = s.multiplier[o];
+          i32[shiftAt / 4] = 0;
+          w.int8.requant_rows_float(
             accAt,
-            outW,
-            0,
-            outH,
+            plane,
+            1,
+            shiftAt,
             multAt,
             s.zeroPoint,
             s.lo,
