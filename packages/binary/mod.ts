@@ -22,3 +22,5 @@ export * from "./packed_planes.ts";
 export * from "./threshold.ts";
 export * from "./packed_net.ts";
 export * from "./summary.ts";
+export * from "./block_quantizers.ts";
+export * from "./quant_noise.ts";
