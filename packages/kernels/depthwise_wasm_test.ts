@@ -1,7 +1,7 @@
 // The WebAssembly depthwise kernels (kernel: "wasm") against the TypeScript reference loops
 // (kernel: "ts") bit for bit: int8 accumulators and requantized codes (float and fixed output
 // stages, clamps), f32 with activations, NaN/±∞/−0 inputs, on a grid of 3×3 and 5×5 (and
-// other) kernels, strides 1 and 2, asymmetric padding, row widths around the 8- and
+// other) kernels, strides 1 and 2, asymmetric padding, row widths around the 32-, 8- and
 // 16-output vector edges, channel multipliers and batches; plus random shapes (fast-check).
 // The reference itself is checked against im2col + GEMM and brute force in depthwise_test.ts.
 import { deepEqual } from "node:assert/strict";
@@ -27,7 +27,7 @@ function shapes(): Conv2dParams[] {
   let v = 0;
   for (const [kh, kw] of [[3, 3], [5, 5], [1, 1], [3, 5], [7, 7]]) {
     for (const stride of [1, 2, [1, 2], [2, 1]] as (number | [number, number])[]) {
-      for (const width of [1, 7, 8, 9, 16, 17, 33]) {
+      for (const width of [1, 7, 8, 9, 16, 17, 33, 70]) {
         v++;
         const pads: Pads = v % 3 === 0
           ? [kh >> 1, kw >> 1, kh >> 1, kw >> 1]
