@@ -37,88 +37,91 @@ export function gemmInt8Wasm(c: GemmInt8Call, packed: PackedInt8 | null, sink: I
     let uniform = true;
     for (let j = 1; j < c.n && uniform; j++) uniform = c.bZeroPoint[j] === zb;
     if (uniform) {
-      rowsFloat(accumulateI16(c, packed, arena, false), c, zb, sink, arena);
+      rowsFloat(c, packed, zb, sink, arena);
       return;
     }
   }
-  const cAt = dp ? accumulateDp(c, packed, arena) : accumulateI16(c, packed, arena, true).cAt;
+  const cAt = dp ? accumulateDp(c, packed, arena) : accumulateI16(c, packed, arena);
   emit(cAt, c.m, c.n, sink, arena);
 }
 
-/** Raw accumulators and the row sums of A (in the arena), and how B was stored. */
-interface RawAccumulators {
-  cAt: number;
+/** A packed as A16 with its row sums, B packed in pair panels (in the arena). */
+interface PackedI16 {
+  a16: number;
+  kp: number;
   rs: number;
+  bp: number;
   signedB: boolean;
 }
 
-/**
- * The dot_i16x8 path: accumulators into the arena, corrected for B's zero points and the
- * bias when `finish` (else left raw, for a fused output stage).
- */
-function accumulateI16(
-  c: GemmInt8Call,
-  packed: PackedInt8 | null,
-  arena: Arena,
-  finish: boolean,
-): RawAccumulators {
+/** Packs both operands for the dot_i16x8 path. */
+function packI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena): PackedI16 {
   const w = kernels()!;
   const { m, n, k } = c;
   const kp = k + (k & 1);
-  const pairs = kp / 2;
   const aRaw = arena.alloc(m * k);
   const a16 = arena.alloc(m * kp * 2, true);
   const rs = arena.alloc(m * 4);
   const bRaw = packed ? 0 : arena.alloc(k * n);
   const bPack = packed ? 0 : arena.alloc(packedInt8Bytes(k, n), true);
+  const u8 = new Uint8Array(reserve(w, arena.end));
+  u8.set(new Uint8Array(c.a.buffer, c.a.byteOffset, m * k), aRaw);
+  w.int8.pack_a16(aRaw, m, k, kp, c.a instanceof Int8Array ? 1 : 0, c.aZeroPoint, a16, rs);
+  if (packed) return { a16, kp, rs, bp: packed.address, signedB: packed.signed };
+  const signedB = c.b instanceof Int8Array;
+  u8.set(new Uint8Array(c.b.buffer, c.b.byteOffset, k * n), bRaw);
+  w.int8.pack_b8(bRaw, k, n, c.transB ? 1 : 0, signedB ? 0 : 0x80, bPack, kp / 2);
+  return { a16, kp, rs, bp: bPack, signedB };
+}
+
+/** Raw products A16 · B into cAt (m×n i32): GEMV for m < 4, the pool for large products. */
+function computeI16(p: PackedI16, m: number, n: number, cAt: number): void {
+  const w = kernels()!;
+  const pool = activePool();
+  const parallel = pool !== null && m * n * p.kp >= PARALLEL_MIN_WORK;
+  if (m < 4) {
+    for (let i = 0; i < m; i++) {
+      const a = p.a16 + i * p.kp * 2, out = cAt + i * n * 4;
+      if (parallel && n >= 64) pool.runGemvInt8(a, p.kp, p.bp, out, n);
+      else w.int8.gemv(a, p.kp, p.bp, out, n, 0, n, scratchAt(0));
+    }
+  } else if (parallel && m >= 12) {
+    pool.runGemmInt8(p.a16, p.kp, p.bp, cAt, n, m);
+  } else {
+    w.int8.gemm(p.a16, p.kp, p.bp, cAt, n, 0, m, scratchAt(0));
+  }
+}
+
+/** The dot_i16x8 path: accumulators into the arena, corrected for B's zero points and the bias. */
+function accumulateI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena): number {
+  const w = kernels()!;
+  const { m, n } = c;
+  const p = packI16(c, packed, arena);
   const biasAt = arena.alloc(n * 4);
   const zbAt = arena.alloc(n * 4);
   const cAt = arena.alloc(m * n * 4, true);
-  const buf = reserve(w, arena.end);
-  const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
-  u8.set(new Uint8Array(c.a.buffer, c.a.byteOffset, m * k), aRaw);
-  const signedA = c.a instanceof Int8Array;
-  w.int8.pack_a16(aRaw, m, k, kp, signedA ? 1 : 0, c.aZeroPoint, a16, rs);
-  let bp: number, signedB: boolean;
-  if (packed) {
-    bp = packed.address;
-    signedB = packed.signed;
-  } else {
-    signedB = c.b instanceof Int8Array;
-    u8.set(new Uint8Array(c.b.buffer, c.b.byteOffset, k * n), bRaw);
-    w.int8.pack_b8(bRaw, k, n, c.transB ? 1 : 0, signedB ? 0 : 0x80, bPack, pairs);
-    bp = bPack;
-  }
+  const i32 = new Int32Array(reserve(w, arena.end));
   // unsigned B is stored as b − 128, so its zero point drops by 128
-  const zbShift = signedB ? 0 : 128;
+  const zbShift = p.signedB ? 0 : 128;
   for (let j = 0; j < n; j++) i32[zbAt / 4 + j] = c.bZeroPoint[j] - zbShift;
   if (c.bias) i32.set(c.bias, biasAt / 4);
   else i32.fill(0, biasAt / 4, biasAt / 4 + n);
-  const pool = activePool();
-  const parallel = pool !== null && m * n * k >= PARALLEL_MIN_WORK;
-  if (m < 4) {
-    for (let i = 0; i < m; i++) {
-      const a = a16 + i * kp * 2, out = cAt + i * n * 4;
-      if (parallel && n >= 64) pool.runGemvInt8(a, kp, bp, out, n);
-      else w.int8.gemv(a, kp, bp, out, n, 0, n, scratchAt(0));
-    }
-  } else if (parallel && m >= 12) {
-    pool.runGemmInt8(a16, kp, bp, cAt, n, m);
-  } else {
-    w.int8.gemm(a16, kp, bp, cAt, n, 0, m, scratchAt(0));
-  }
-  if (finish) w.int8.finish(cAt, n, 0, m, rs, biasAt, zbAt);
-  return { cAt, rs, signedB };
+  computeI16(p, m, n, cAt);
+  w.int8.finish(cAt, n, 0, m, p.rs, biasAt, zbAt);
+  return cAt;
 }
 
 /**
  * Per-row float output stage fused with the corrections (one B zero point z_B for every
  * column, no column bias): row i gets `rowBias_i − (z_B − shift)·rowsum_i` (int32 ring
- * arithmetic, as finish and add_row_bias compute it) and its multiplier, in one pass.
+ * arithmetic, as finish and add_row_bias compute it) and its multiplier. For a small output
+ * within one K block (≤ 512 k) on one thread, each 6×8 tile is requantized from the L1 scratch
+ * as it is computed (`gemm_rows_q`: the int32 matrix is never written); otherwise the raw
+ * accumulators are requantized in one pass (`requant_rows_float`).
  */
 function rowsFloat(
-  raw: RawAccumulators,
   c: GemmInt8Call,
+  packed: PackedInt8 | null,
   zb: number,
   sink: Extract<Int8Sink, { kind: "rowCodes" }>,
   arena: Arena,
@@ -126,28 +129,45 @@ function rowsFloat(
   const w = kernels()!;
   const { m, n } = c;
   const s = sink.stage;
+  const p = packI16(c, packed, arena);
   const offAt = arena.alloc(m * 4), multAt = arena.alloc(m * 4), dstAt = arena.alloc(m * n, true);
+  // tile by tile only for small outputs (≤ 32768 codes): measured faster there (squeeze-
+  // excitation and 8-channel pointwise convs, 1.5–2×), slower than the two passes on
+  // MobileNet-sized ones (m·n from 55,296 up), whose 8-code epilogues cost more than the pass
+  const tiled = m >= 4 && m * n <= 32768 && p.kp / 2 <= 256 &&
+    !(activePool() !== null && m * n * p.kp >= PARALLEL_MIN_WORK);
+  const cAt = tiled ? 0 : arena.alloc(m * n * 4, true);
   const buf = reserve(w, arena.end);
   const i32 = new Int32Array(buf), f32 = new Float32Array(buf);
   // unsigned B is stored as b − 128, so its zero point drops by 128
-  const z = zb - (raw.signedB ? 0 : 128);
+  const z = zb - (p.signedB ? 0 : 128);
   for (let i = 0; i < m; i++) {
     const bias = sink.rowBias ? sink.rowBias[i] : 0;
-    i32[offAt / 4 + i] = (bias - Math.imul(z, i32[raw.rs / 4 + i])) | 0;
+    i32[offAt / 4 + i] = (bias - Math.imul(z, i32[p.rs / 4 + i])) | 0;
     f32[multAt / 4 + i] = s.multiplier[i];
   }
-  w.int8.requant_rows_float(
-    raw.cAt,
-    n,
-    m,
-    offAt,
-    multAt,
-    s.zeroPoint,
-    s.lo,
-    s.hi,
-    dstAt,
-    s.dtype === "uint8" ? 1 : 0,
-  );
+  const unsigned = s.dtype === "uint8" ? 1 : 0;
+  if (tiled) {
+    w.int8.gemm_rows_q(
+      p.a16,
+      p.kp,
+      p.bp,
+      n,
+      0,
+      m,
+      scratchAt(0),
+      offAt,
+      multAt,
+      s.zeroPoint,
+      s.lo,
+      s.hi,
+      dstAt,
+      unsigned,
+    );
+  } else {
+    computeI16(p, m, n, cAt);
+    w.int8.requant_rows_float(cAt, n, m, offAt, multAt, s.zeroPoint, s.lo, s.hi, dstAt, unsigned);
+  }
   new Uint8Array(sink.out.buffer, sink.out.byteOffset, m * n).set(
     new Uint8Array(buf, dstAt, m * n),
   );

@@ -118,6 +118,22 @@ export interface Int8Exports {
   ): void;
   colsum_b_dp(bp: number, quads: number, n: number, cs: number): void;
   add_row_bias(c: number, n: number, m: number, bias: number): void;
+  gemm_rows_q(
+    a: number,
+    kp: number,
+    bp: number,
+    n: number,
+    i0: number,
+    i1: number,
+    scratch: number,
+    off: number,
+    mult: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    dst: number,
+    unsigned: number,
+  ): void;
   requant_rows_float(
     c: number,
     n: number,

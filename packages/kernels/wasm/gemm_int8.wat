@@ -1146,4 +1146,91 @@
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $rows)))
   )
+
+  ;; Rows [$i0, $i1) of C = A16 · Bpacked requantized tile by tile, for one K block (pairs ≤
+  ;; 256): each 6×8 tile of raw accumulators goes to the scratch (L1) and straight to codes at
+  ;; $dst (row-major, $n per row) with requant_rows_float's per-row stage (acc + off_i, ×
+  ;; m_i, clamp, round half to even, + zp) — the int32 matrix is never written. $scratch: the
+  ;; tile at +0 (32-byte rows), A rows of a partial panel at +192 (1024-byte rows), a byte tail
+  ;; at +8192.
+  (func (export "gemm_rows_q") (param $a i32) (param $kp i32) (param $bp i32) (param $n i32)
+                               (param $i0 i32) (param $i1 i32) (param $scratch i32)
+                               (param $off i32) (param $mult i32) (param $zp i32) (param $lo i32)
+                               (param $hi i32) (param $dst i32) (param $unsigned i32)
+    (local $lda i32) (local $pairs i32) (local $jp i32) (local $panels i32) (local $j i32)
+    (local $i i32) (local $mr i32) (local $nr i32) (local $bpan i32) (local $arow i32)
+    (local $apan i32) (local $ic i32) (local $iend i32) (local $r i32) (local $row i32) (local $t i32) (local $d i32)
+    (local $ov v128) (local $mv v128) (local $v0 v128) (local $v1 v128)
+    (local $flo v128) (local $fhi v128) (local $zv v128)
+    (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
+    (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
+    (local.set $zv (i32x4.splat (local.get $zp)))
+    (local.set $lda (i32.shl (local.get $kp) (i32.const 1)))
+    (local.set $pairs (i32.shr_u (local.get $kp) (i32.const 1)))
+    (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
+    (local.set $apan (i32.add (local.get $scratch) (i32.const 192)))
+    (local.set $ic (local.get $i0))
+    (block $done_ic (loop $ic_loop
+      (br_if $done_ic (i32.ge_u (local.get $ic) (local.get $i1)))
+      (local.set $iend (i32.add (local.get $ic) (i32.const 192)))
+      (if (i32.gt_u (local.get $iend) (local.get $i1)) (then (local.set $iend (local.get $i1))))
+      (local.set $jp (i32.const 0))
+      (block $done_jp (loop $jp_loop
+        (br_if $done_jp (i32.ge_u (local.get $jp) (local.get $panels)))
+        (local.set $j (i32.shl (local.get $jp) (i32.const 3)))
+        (local.set $nr (i32.sub (local.get $n) (local.get $j)))
+        (if (i32.gt_u (local.get $nr) (i32.const 8)) (then (local.set $nr (i32.const 8))))
+        (local.set $bpan (i32.add (local.get $bp)
+          (i32.shl (i32.mul (local.get $jp) (local.get $pairs)) (i32.const 4))))
+        (local.set $i (local.get $ic))
+        (block $done_i (loop $i_loop
+          (br_if $done_i (i32.ge_u (local.get $i) (local.get $iend)))
+          (local.set $mr (i32.sub (local.get $iend) (local.get $i)))
+          (if (i32.gt_u (local.get $mr) (i32.const 6)) (then (local.set $mr (i32.const 6))))
+          (local.set $arow (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $lda))))
+          (if (i32.lt_u (local.get $mr) (i32.const 6))
+            (then
+              (call $copy_rows (local.get $apan) (i32.const 1024) (local.get $arow)
+                (local.get $lda) (local.get $mr) (i32.shl (local.get $pairs) (i32.const 2)))
+              (local.set $arow (local.get $apan))))
+          (call $kernel_6x8 (local.get $arow)
+            (select (i32.const 1024) (local.get $lda) (i32.lt_u (local.get $mr) (i32.const 6)))
+            (local.get $bpan) (local.get $scratch) (i32.const 32) (local.get $pairs) (i32.const 0))
+          (local.set $r (i32.const 0))
+          (block $done_r (loop $r_loop
+            (br_if $done_r (i32.ge_u (local.get $r) (local.get $mr)))
+            (local.set $row (i32.add (local.get $i) (local.get $r)))
+            (local.set $ov (v128.load32_splat (i32.add (local.get $off) (i32.shl (local.get $row) (i32.const 2)))))
+            (local.set $mv (v128.load32_splat (i32.add (local.get $mult) (i32.shl (local.get $row) (i32.const 2)))))
+            (local.set $t (i32.add (local.get $scratch) (i32.shl (local.get $r) (i32.const 5))))
+            (local.set $v0 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+              (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+                (i32x4.add (v128.load offset=0 (local.get $t)) (local.get $ov))) (local.get $mv))
+                (local.get $flo)) (local.get $fhi))))))
+            (local.set $v1 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
+              (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+                (i32x4.add (v128.load offset=16 (local.get $t)) (local.get $ov))) (local.get $mv))
+                (local.get $flo)) (local.get $fhi))))))
+            (local.set $v0 (i16x8.narrow_i32x4_s (local.get $v0) (local.get $v1)))
+            (local.set $v0 (if (result v128) (local.get $unsigned)
+              (then (i8x16.narrow_i16x8_u (local.get $v0) (local.get $v0)))
+              (else (i8x16.narrow_i16x8_s (local.get $v0) (local.get $v0)))))
+            (local.set $d (i32.add (local.get $dst)
+              (i32.add (i32.mul (local.get $row) (local.get $n)) (local.get $j))))
+            (if (i32.eq (local.get $nr) (i32.const 8))
+              (then (v128.store64_lane 0 (local.get $d) (local.get $v0)))
+              (else
+                (v128.store (i32.add (local.get $scratch) (i32.const 8192)) (local.get $v0))
+                (memory.copy (local.get $d) (i32.add (local.get $scratch) (i32.const 8192))
+                  (local.get $nr))))
+            (local.set $r (i32.add (local.get $r) (i32.const 1)))
+            (br $r_loop)))
+          (local.set $i (i32.add (local.get $i) (i32.const 6)))
+          (br $i_loop)))
+        (local.set $jp (i32.add (local.get $jp) (i32.const 1)))
+        (br $jp_loop)))
+      (local.set $ic (local.get $iend))
+      (br $ic_loop)))
+  )
+
 )
