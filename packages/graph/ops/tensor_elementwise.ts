@@ -71,6 +71,69 @@ function fastFloat32(
   else for (let i = 0; i < n; i++) o[i] = x[ja[i]] / y[ib[i]];
 }
 
+/**
+ * A broadcast where b (or a) is constant over blocks of `inner` consecutive output elements and
+ * cycles with period `count` blocks — a scalar (count 1, inner = n), a per-channel [1, C, 1, 1]
+ * operand of an NCHW tensor (count C, inner H·W) — while the other operand has the output's
+ * shape: element i of the output reads `small[⌊i / inner⌋ mod count]`.
+ */
+interface Blocks {
+  /** Which operand is the small one. */
+  small: "a" | "b";
+  inner: number;
+  count: number;
+}
+
+function blockBroadcast(
+  out: readonly number[],
+  aShape: readonly number[],
+  bShape: readonly number[],
+): Blocks | undefined {
+  const same = (s: readonly number[]) => s.length === out.length && s.every((d, i) => d === out[i]);
+  let small: "a" | "b", sh: readonly number[];
+  if (same(aShape) && !same(bShape)) [small, sh] = ["b", bShape];
+  else if (same(bShape) && !same(aShape)) [small, sh] = ["a", aShape];
+  else return undefined;
+  // the small operand's non-1 dimensions must be one contiguous run equal to the output's
+  const off = out.length - sh.length;
+  const dims = sh.map((d, i) => [d, i + off] as const).filter(([d]) => d !== 1);
+  let count = 1, inner = out.reduce((p, d) => p * d, 1);
+  if (dims.length > 0) {
+    const first = dims[0][1], last = dims[dims.length - 1][1];
+    if (last - first + 1 !== dims.length || dims.some(([d, i]) => d !== out[i])) return undefined;
+    count = dims.reduce((p, [d]) => p * d, 1);
+    inner = out.slice(last + 1).reduce((p, d) => p * d, 1);
+  }
+  return { small, inner, count };
+}
+
+/** float32 ∘ float32 over blocks (see {@linkcode Blocks}), the op inlined. */
+function fastFloat32Blocks(
+  kind: "add" | "sub" | "mul" | "div",
+  x: Float32Array,
+  y: Float32Array,
+  o: Float32Array,
+  { small, inner, count }: Blocks,
+): void {
+  const n = o.length;
+  for (let at = 0, k = 0; at < n; at += inner, k = k + 1 === count ? 0 : k + 1) {
+    const end = at + inner;
+    if (small === "b") {
+      const v = y[k];
+      if (kind === "add") { for (let i = at; i < end; i++) o[i] = x[i] + v; }
+      else if (kind === "sub") { for (let i = at; i < end; i++) o[i] = x[i] - v; }
+      else if (kind === "mul") { for (let i = at; i < end; i++) o[i] = x[i] * v; }
+      else for (let i = at; i < end; i++) o[i] = x[i] / v;
+    } else {
+      const v = x[k];
+      if (kind === "add") { for (let i = at; i < end; i++) o[i] = v + y[i]; }
+      else if (kind === "sub") { for (let i = at; i < end; i++) o[i] = v - y[i]; }
+      else if (kind === "mul") { for (let i = at; i < end; i++) o[i] = v * y[i]; }
+      else for (let i = at; i < end; i++) o[i] = v / y[i];
+    }
+  }
+}
+
 const NUMERIC_OK = new Set<GraphDType>([
   "float32",
   "float64",
@@ -95,6 +158,14 @@ function binaryApply(node: Node, spec: BinarySpec, a: GraphTensor, b: GraphTenso
     if (!NUMERIC_OK.has(b.dtype)) failValue(node, 1, `${node.op} does not support ${b.dtype}`);
   }
   const shape = broadcastShapes(node, [a.shape, b.shape]);
+  if (spec.fast && a.data instanceof Float32Array && b.data instanceof Float32Array) {
+    const blocks = blockBroadcast(shape, a.shape, b.shape);
+    if (blocks) {
+      const out = zeros("float32", shape);
+      fastFloat32Blocks(spec.fast, a.data, b.data, out.data as Float32Array, blocks);
+      return out;
+    }
+  }
   const ia = broadcastIndex(shape, a.shape);
   const ib = broadcastIndex(shape, b.shape);
   const outType: GraphDType = spec.bool ? "bool" : a.dtype;
