@@ -50,6 +50,7 @@ import {
 import { prepareQuantNoise, type QuantNoise } from "@lowbit/binary/quant-noise";
 import type { WeightQuantizable } from "@lowbit/nn/qat";
 import { epochRow, scriptArg, timedFit, writeJson } from "./_train_run.ts";
+import type { ReferenceRecipe } from "./qat_sweep.ts";
 
 /** A noise type: which layers get which quantizer, and how often its parameters are refreshed. */
 export interface NoiseConfig {
@@ -90,18 +91,6 @@ export const NOISES: Readonly<Record<string, NoiseConfig>> = {
 
 /** Quant-Noise's rate in the `qn` arm, fixed before any run. */
 export const NOISE_RATE = 0.1;
-
-/** What `models/mnist-cnn.json` records and the runs need. */
-export interface ReferenceRecipe {
-  /** Builder seed. */
-  seed: number;
-  /** Training batch size. */
-  batchSize: number;
-  /** Input normalisation. */
-  input: { mean: number; std: number };
-  /** Augmentation ranges. */
-  augment: { maxShift: number; maxRotation: number; maxScale: number };
-}
 
 /**
  * The committed CNN, batch norm folded, with Quant-Noise transforms of one noise type installed.
