@@ -1,13 +1,15 @@
 /**
  * `deno task train:distill`: knowledge distillation of the Fashion-MNIST CNN into a w2a2 QAT
- * student (survey §IV-D), with and without KD, three seeds, the same epochs; then a small T and
- * α sweep for notebook 11.
+ * student and a binary student (survey §IV-D), with and without KD, three seeds, the same epochs;
+ * then small T and α sweeps for notebook 11.
  *
- *     deno task train:distill              # the 6 main runs (skips runs whose json exists), then the sweep
- *     deno task train:distill main         # only the main runs
- *     deno task train:distill binary       # only the binary (BNN) student's 6 runs
- *     deno task train:distill sweep        # only the sweep
- *     deno task train:distill data-free    # only the data-free (ZeroQ images) experiment
+ *     deno task train:distill                # the 12 main runs (skips runs whose json exists), both sweeps, data-free
+ *     deno task train:distill main           # only the w2a2 student's 6 runs
+ *     deno task train:distill binary         # only the binary (BNN) student's 6 runs
+ *     deno task train:distill sweep          # only the w2a2 sweep
+ *     deno task train:distill sweep-binary   # only the binary student's sweep
+ *     deno task train:distill binary-chosen  # the binary student's 3 KD runs at the sweep's choice
+ *     deno task train:distill data-free      # only the data-free (ZeroQ images) experiment
  *
  * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
  * Its logits on the 60,000 training images are computed once and cached in
@@ -27,11 +29,18 @@
  * activations with the hard-tanh STE, a new batch norm after fc1, conv1 and fc2 float), Adam
  * wrapped in `LatentClip` (latent weights clipped to [−1, 1]), otherwise the same recipe, arms,
  * seeds, epochs and teacher-logit cache; each run writes
- * `models/distill/fashion-bnn-<arm>-seed<s>.json`. The sweep writes
- * `models/distill/fashion-w2a2-sweep.json` (1 epoch on training images 0..9,999, accuracy on
- * training images 50,000..59,999 as a validation set, never the test set), and the data-free
- * experiment `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the
- * teacher's batch-norm statistics, soft targets only, against 256 real training images).
+ * `models/distill/fashion-bnn-<arm>-seed<s>.json`. The sweeps write
+ * `models/distill/fashion-w2a2-sweep.json` and `models/distill/fashion-bnn-sweep.json` (each
+ * student as in its main runs; T ∈ {1, 2, 4, 8, 16} at α = 0.5 and α ∈ {0, 0.25, 0.75, 1} at
+ * T = 4, β = 1 − α; 1 epoch on training images 0..9,999, accuracy on training images
+ * 50,000..59,999 as a validation set, never the test set). `binary-chosen` (after
+ * `sweep-binary`) picks the binary student's (T, α) by `chooseSetting` (best validation point;
+ * ties keep the a-priori T = 4, α = 0.5) and, if that differs from the a-priori setting, reruns
+ * only the three KD arms with it (the CE arm does not depend on T or α), same seeds, epochs and
+ * recipe, into `models/distill/fashion-bnn-kd-T<T>-a<α>-seed<s>.json`; the a-priori runs stay
+ * (`all` does not include it). The data-free experiment writes
+ * `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the teacher's
+ * batch-norm statistics, soft targets only, against 256 real training images).
  *
  * @module
  */
@@ -101,6 +110,53 @@ export const SWEEP = {
   fixedTemperature: 4,
 } as const;
 
+/** A (T, α) point of the sweep; β = 1 − α. */
+export interface KdSetting {
+  temperature: number;
+  alpha: number;
+}
+
+/** The sweep's points: the T grid at the fixed α, then the other α values at the fixed T. */
+export function sweepSettings(): KdSetting[] {
+  return [
+    ...SWEEP.temperatures.map((temperature) => ({ temperature, alpha: SWEEP.fixedAlpha })),
+    ...SWEEP.alphas.filter((a) => a !== SWEEP.fixedAlpha).map((alpha) => ({
+      temperature: SWEEP.fixedTemperature,
+      alpha,
+    })),
+  ];
+}
+
+/**
+ * The rule fixed before the binary sweep was run: the point of highest validation accuracy;
+ * a tie that includes the a-priori setting (T = 4, α = 0.5) keeps it, any other tie takes the
+ * first tied point in sweep order.
+ *
+ * ```ts
+ * import { chooseSetting } from "./train_fashion.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * const pts = [
+ *   { temperature: 2, alpha: 0.5, validationAccuracy: 0.8 },
+ *   { temperature: 4, alpha: 0.5, validationAccuracy: 0.8 },
+ *   { temperature: 8, alpha: 0.5, validationAccuracy: 0.7 },
+ * ];
+ * deepStrictEqual(chooseSetting(pts), { temperature: 4, alpha: 0.5 }); // the tie keeps T = 4, α = 0.5
+ * deepStrictEqual(chooseSetting([pts[0], pts[2]]), { temperature: 2, alpha: 0.5 }); // the best point
+ * ```
+ */
+export function chooseSetting(
+  points: readonly (KdSetting & { validationAccuracy: number })[],
+): KdSetting {
+  if (points.length === 0) throw new RangeError("chooseSetting: no sweep points");
+  const best = Math.max(...points.map((p) => p.validationAccuracy));
+  const tied = points.filter((p) => p.validationAccuracy === best);
+  const prior = tied.find((p) =>
+    p.temperature === RECIPE.kd.temperature && p.alpha === RECIPE.kd.alpha
+  );
+  const pick = prior ?? tied[0];
+  return { temperature: pick.temperature, alpha: pick.alpha };
+}
+
 /** Data-free distillation: ZeroQ images, soft targets only. */
 export const DATA_FREE = {
   zeroq: {
@@ -134,7 +190,9 @@ export function binaryStudent(sd: StateDict): Sequential {
 }
 
 interface StudentKind {
+  name: string;
   prefix: string;
+  sweepCommand: string;
   make: () => Sequential;
   optimizer: (q: Sequential) => Optimizer;
   description: string;
@@ -198,8 +256,9 @@ function stepLogger(every: number): () => void {
 
 if (import.meta.main) {
   const what = Deno.args[0] ?? "all";
-  if (!["all", "main", "binary", "sweep", "data-free"].includes(what)) {
-    throw new RangeError(`argument must be all, main, binary, sweep or data-free; got ${what}`);
+  const modes = ["all", "main", "binary", "sweep", "sweep-binary", "binary-chosen", "data-free"];
+  if (!modes.includes(what)) {
+    throw new RangeError(`argument must be one of ${modes.join(", ")}; got ${what}`);
   }
   const meta = JSON.parse(await Deno.readTextFile(new URL("fashion-cnn.json", MODELS)));
   const norm = { mean: meta.input.mean as number, std: meta.input.std as number };
@@ -215,7 +274,9 @@ if (import.meta.main) {
 
   const students: Record<"w2a2" | "bnn", StudentKind> = {
     w2a2: {
+      name: "w2a2",
       prefix: "fashion-w2a2",
+      sweepCommand: "deno task train:distill sweep",
       make: () => w2a2Student(stateDict, calibration, norm),
       optimizer: (q) => new Adam(q.parameters(), { lr: RECIPE.lr }),
       description:
@@ -224,7 +285,9 @@ if (import.meta.main) {
       command: "deno task train:distill main",
     },
     bnn: {
+      name: "binary (BNN)",
       prefix: `fashion-${BINARY.method}`,
+      sweepCommand: "deno task train:distill sweep-binary",
       make: () => binaryStudent(stateDict),
       optimizer: (q) =>
         new LatentClip(
@@ -246,98 +309,142 @@ if (import.meta.main) {
     : what === "binary"
     ? ["bnn"]
     : [];
-  if (kinds.length > 0) {
-    const cache = await teacherLogits(teacher, train, norm);
-    for (const kind of kinds) {
-      const S = students[kind];
-      for (const seed of RECIPE.seeds) {
-        for (const arm of ["kd", "ce"] as const) {
-          const file = new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT);
-          try {
-            await Deno.stat(file);
-            console.log(`skip ${file.pathname} (exists)`);
-            continue;
-          } catch { /* run it */ }
-          const started = performance.now();
-          const q = S.make();
-          const ptq = evaluate(q, test, norm).accuracy;
-          console.log(`== ${kind} ${arm} seed ${seed}: before training ${(100 * ptq).toFixed(2)}%`);
-          const steps = RECIPE.epochs * Math.ceil(train.count / RECIPE.batchSize);
-          const opt = S.optimizer(q);
-          const tick = stepLogger(200);
-          const common = {
-            epochs: RECIPE.epochs,
-            batchSize: RECIPE.batchSize,
-            seed: 100 + seed,
-            optimizer: opt,
-            // Progress inside an epoch only: returns the batch unchanged (no augmentation).
-            augment: (b: Batch) => {
-              tick();
-              return b;
-            },
-            schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
-            test,
-            ...norm,
-          };
-          let history: EpochStats[];
-          if (arm === "kd") {
-            history = distill(q, train, { ...common, teacher: cache, ...RECIPE.kd });
-          } else {
-            history = fit(q, train, { ...common });
-          }
-          const final = evaluate(q, test, norm);
-          const record = {
-            arm,
-            seed,
-            shuffleSeed: 100 + seed,
-            command: S.command,
-            teacher: { file: "models/fashion-cnn.safetensors", testAccuracy: teacherAcc },
-            student: S.description,
-            loss: arm === "kd" ? { kind: "hinton", ...RECIPE.kd } : { kind: "cross-entropy" },
-            optimizer: S.optimizerText,
-            epochs: RECIPE.epochs,
-            steps,
-            ptqAccuracy: ptq,
-            finalAccuracy: final.accuracy,
-            finalCorrect: final.correct,
-            testCount: test.count,
-            seconds: Math.round((performance.now() - started) / 1000),
-            history: history.map((h) => ({
-              epoch: h.epoch,
-              loss: Number(h.loss.toPrecision(5)),
-              trainAccuracy: h.trainAccuracy,
-              testAccuracy: h.testAccuracy,
-              seconds: Math.round(h.seconds),
-            })),
-          };
-          await Deno.writeTextFile(file, JSON.stringify(record, null, 2) + "\n");
-          console.log(
-            `${kind} ${arm} seed ${seed}: ${(100 * final.accuracy).toFixed(2)}% → ${file.pathname}`,
-          );
-        }
+  // Each job: one student, arm and seed; `kd` is the Hinton setting of a KD arm.
+  interface Job {
+    kind: "w2a2" | "bnn";
+    arm: "kd" | "ce";
+    seed: number;
+    kd: { alpha: number; beta: number; temperature: number };
+    file: URL;
+    command: string;
+    chosenBy?: string;
+  }
+  const jobs: Job[] = [];
+  for (const kind of kinds) {
+    const S = students[kind];
+    for (const seed of RECIPE.seeds) {
+      for (const arm of ["kd", "ce"] as const) {
+        jobs.push({
+          kind,
+          arm,
+          seed,
+          kd: RECIPE.kd,
+          file: new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT),
+          command: S.command,
+        });
       }
     }
   }
-  if (what === "all" || what === "sweep") {
+  if (what === "binary-chosen") {
+    // Only the three KD arms of the binary student, at the (T, α) its sweep chose on validation.
+    const S = students.bnn;
+    const sweep = JSON.parse(await Deno.readTextFile(new URL(`${S.prefix}-sweep.json`, OUT)));
+    const { temperature, alpha } = chooseSetting(sweep.points);
+    console.log(`binary sweep chose T ${temperature} α ${alpha}`);
+    if (temperature === RECIPE.kd.temperature && alpha === RECIPE.kd.alpha) {
+      console.log("the a-priori setting: nothing to rerun");
+    } else {
+      for (const seed of RECIPE.seeds) {
+        jobs.push({
+          kind: "bnn",
+          arm: "kd",
+          seed,
+          kd: { alpha, beta: 1 - alpha, temperature },
+          file: new URL(`${S.prefix}-kd-T${temperature}-a${alpha}-seed${seed}.json`, OUT),
+          command: "deno task train:distill binary-chosen",
+          chosenBy: `chooseSetting of models/distill/${S.prefix}-sweep.json (validation accuracy)`,
+        });
+      }
+    }
+  }
+  if (jobs.length > 0) {
+    const cache = await teacherLogits(teacher, train, norm);
+    for (const { kind, arm, seed, kd, file, command, chosenBy } of jobs) {
+      const S = students[kind];
+      try {
+        await Deno.stat(file);
+        console.log(`skip ${file.pathname} (exists)`);
+        continue;
+      } catch { /* run it */ }
+      const started = performance.now();
+      const q = S.make();
+      const ptq = evaluate(q, test, norm).accuracy;
+      console.log(`== ${kind} ${arm} seed ${seed}: before training ${(100 * ptq).toFixed(2)}%`);
+      const steps = RECIPE.epochs * Math.ceil(train.count / RECIPE.batchSize);
+      const opt = S.optimizer(q);
+      const tick = stepLogger(200);
+      const common = {
+        epochs: RECIPE.epochs,
+        batchSize: RECIPE.batchSize,
+        seed: 100 + seed,
+        optimizer: opt,
+        // Progress inside an epoch only: returns the batch unchanged (no augmentation).
+        augment: (b: Batch) => {
+          tick();
+          return b;
+        },
+        schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+        test,
+        ...norm,
+      };
+      let history: EpochStats[];
+      if (arm === "kd") {
+        history = distill(q, train, { ...common, teacher: cache, ...kd });
+      } else {
+        history = fit(q, train, { ...common });
+      }
+      const final = evaluate(q, test, norm);
+      const record = {
+        arm,
+        seed,
+        shuffleSeed: 100 + seed,
+        command,
+        teacher: { file: "models/fashion-cnn.safetensors", testAccuracy: teacherAcc },
+        student: S.description,
+        loss: arm === "kd" ? { kind: "hinton", ...kd } : { kind: "cross-entropy" },
+        ...(chosenBy ? { chosenBy } : {}),
+        optimizer: S.optimizerText,
+        epochs: RECIPE.epochs,
+        steps,
+        ptqAccuracy: ptq,
+        finalAccuracy: final.accuracy,
+        finalCorrect: final.correct,
+        testCount: test.count,
+        seconds: Math.round((performance.now() - started) / 1000),
+        history: history.map((h) => ({
+          epoch: h.epoch,
+          loss: Number(h.loss.toPrecision(5)),
+          trainAccuracy: h.trainAccuracy,
+          testAccuracy: h.testAccuracy,
+          seconds: Math.round(h.seconds),
+        })),
+      };
+      await Deno.writeTextFile(file, JSON.stringify(record, null, 2) + "\n");
+      console.log(
+        `${kind} ${arm} seed ${seed}: ${(100 * final.accuracy).toFixed(2)}% → ${file.pathname}`,
+      );
+    }
+  }
+  const sweepKinds: ("w2a2" | "bnn")[] = what === "all"
+    ? ["w2a2", "bnn"]
+    : what === "sweep"
+    ? ["w2a2"]
+    : what === "sweep-binary"
+    ? ["bnn"]
+    : [];
+  for (const kind of sweepKinds) {
     // T and α sweep: 1 epoch on training images 0..9,999, validation on 50,000..59,999.
+    const S = students[kind];
     const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
     const val = subset(
       train,
       Array.from({ length: SWEEP.valImages }, (_, i) => train.count - SWEEP.valImages + i),
     );
-    const settings: { temperature: number; alpha: number }[] = [
-      ...SWEEP.temperatures.map((temperature) => ({ temperature, alpha: SWEEP.fixedAlpha })),
-      ...SWEEP.alphas.filter((a) => a !== SWEEP.fixedAlpha).map((alpha) => ({
-        temperature: SWEEP.fixedTemperature,
-        alpha,
-      })),
-    ];
     const points = [];
-    for (const { temperature, alpha } of settings) {
+    for (const { temperature, alpha } of sweepSettings()) {
       const t0 = performance.now();
-      const q = w2a2Student(stateDict, calibration, norm);
+      const q = S.make();
       const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
-      const opt = new Adam(q.parameters(), { lr: RECIPE.lr });
       distill(q, sweepTrain, {
         teacher,
         temperature,
@@ -346,23 +453,24 @@ if (import.meta.main) {
         epochs: 1,
         batchSize: RECIPE.batchSize,
         seed: SWEEP.seed,
-        optimizer: opt,
+        optimizer: S.optimizer(q),
         schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
         ...norm,
         log: () => {},
       });
       const acc = evaluate(q, val, norm).accuracy;
+      const seconds = (performance.now() - t0) / 1000;
       console.log(
-        `sweep T ${temperature} α ${alpha}: validation ${(100 * acc).toFixed(2)}% (${
-          ((performance.now() - t0) / 1000).toFixed(0)
+        `sweep ${kind} T ${temperature} α ${alpha}: validation ${(100 * acc).toFixed(2)}% (${
+          seconds.toFixed(0)
         } s)`,
       );
       points.push({ temperature, alpha, beta: 1 - alpha, validationAccuracy: acc });
     }
     const out = {
-      command: "deno task train:distill sweep",
+      command: S.sweepCommand,
       description:
-        "w2a2 student (same construction as the main runs) fine-tuned 1 epoch on training images 0..9,999 with hintonLoss(α, β = 1 − α, T) against the float teacher (online), Adam lr 5e-4 cosine, batch 64, shuffling seed " +
+        `${S.name} student (same construction as the main runs) fine-tuned 1 epoch on training images 0..9,999 with hintonLoss(α, β = 1 − α, T) against the float teacher (online), ${S.optimizerText}, shuffling seed ` +
         SWEEP.seed +
         "; accuracy on training images 50,000..59,999 (validation, not the test set). α = 1 is plain cross-entropy.",
       trainImages: SWEEP.trainImages,
@@ -370,7 +478,7 @@ if (import.meta.main) {
       points,
     };
     await Deno.writeTextFile(
-      new URL("fashion-w2a2-sweep.json", OUT),
+      new URL(`${S.prefix}-sweep.json`, OUT),
       JSON.stringify(out, null, 2) + "\n",
     );
   }
