@@ -1,9 +1,10 @@
 // Private: the WebAssembly depthwise convolution driver (kernel source: wasm/depthwise.wat).
-// Copies the input in once, pads each input plane into the phase layout (stride 1 or 2 along
-// the row, any stride down the columns, dilation 1), runs one plane kernel per output channel
-// with that channel's taps, and requantizes each plane with the GEMM's output stages (the
-// plane is an outH×outW matrix whose columns all carry the channel's multiplier). Results
-// equal the TypeScript reference bit for bit (see wasm/depthwise.wat for why).
+// Copies the input in once, pads each input plane (stride 1 or 2 along the row, any stride
+// down the columns, dilation 1) — int8: plain i16 rows, plus pair rows for stride 1, so two
+// adjacent taps are one dot_i16x8 lane; f32: the f64 phase layout — runs one plane kernel per
+// output channel with that channel's taps, and requantizes each int8 plane as one row with the
+// channel's multiplier. Results equal the TypeScript reference bit for bit (see
+// wasm/depthwise.wat for why).
 
 import type { ResolvedConv2d } from "./_conv_resolve.ts";
 import type { ResolvedOutputStage } from "./_output_stage.ts";
@@ -46,6 +47,34 @@ function layout(r: ResolvedConv2d, elem: number): Layout {
   return { wq, hp, rs, offs };
 }
 
+/**
+ * The int8 pair-lane layout: plain zero-padded i16 rows of `wq` elements (a multiple of 8,
+ * with slack for the vector tails), pair rows of 4·wq bytes for stride 1; each pair tap (i, j)
+ * and (i, j + 1) at byte offset `i·rowBytes + (stride 1 ? 4j : 2j)` from the output row's base.
+ */
+interface PairLayout {
+  wq: number;
+  hp: number;
+  rowBytes: number;
+  offs: Int32Array;
+  pairsPerRow: number;
+}
+
+function pairLayout(r: ResolvedConv2d): PairLayout {
+  const wp = r.padL + r.w + r.padR;
+  const wq = Math.ceil((wp + 16) / 8) * 8;
+  const hp = r.padT + r.h + r.padB;
+  const rowBytes = r.sw === 1 ? 4 * wq : 2 * wq;
+  const pairsPerRow = Math.ceil(r.kw / 2);
+  const offs = new Int32Array(r.kh * pairsPerRow);
+  for (let i = 0; i < r.kh; i++) {
+    for (let t = 0; t < pairsPerRow; t++) {
+      offs[i * pairsPerRow + t] = i * rowBytes + (r.sw === 1 ? 8 * t : 4 * t);
+    }
+  }
+  return { wq, hp, rowBytes, offs, pairsPerRow };
+}
+
 /** int8 depthwise (exact int32 accumulators, optionally requantized per channel). */
 export function depthwiseInt8Wasm(
   input: Int8Operand,
@@ -59,14 +88,16 @@ export function depthwiseInt8Wasm(
   const w = kernels()!;
   const { batch, inC, outC, h, outH, outW, kh, kw } = r;
   const mult = outC / inC, taps = kh * kw, plane = outH * outW;
-  const L = layout(r, 2);
+  const L = pairLayout(r);
+  const pairTaps = kh * L.pairsPerRow;
   const arena = new Arena();
   const inAt = arena.alloc(batch * inC * h * r.w);
   const outBytes = sink.kind === "acc" ? 4 : 1;
   const outAt = arena.alloc(batch * outC * plane * outBytes, true);
-  const padAt = arena.alloc(L.hp * L.rs + 2 * (outW + kw + 32), true);
-  const offsAt = arena.alloc(taps * 4);
-  const wtsAt = arena.alloc(outC * taps * 2);
+  const rowsAt = arena.alloc(L.hp * L.wq * 2 + 64, true);
+  const pairsAt = r.sw === 1 ? arena.alloc(L.hp * L.wq * 4 + 64, true) : rowsAt;
+  const offsAt = arena.alloc(pairTaps * 4);
+  const wtsAt = arena.alloc(outC * pairTaps * 4);
   const codes = sink.kind === "codes";
   const accAt = codes ? arena.alloc(plane * 4, true) : 0;
   const multAt = codes ? arena.alloc(Math.max(outW, 1) * 4) : 0;
@@ -75,9 +106,17 @@ export function depthwiseInt8Wasm(
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   u8.set(new Uint8Array(input.buffer, input.byteOffset, batch * inC * h * r.w), inAt);
   i32.set(L.offs, offsAt / 4);
-  const wts = new Int16Array(buf, wtsAt, outC * taps);
+  // pair tap weights (w_j − z_w, w_j+1 − z_w) as i16 halves; a last odd tap pairs with 0
+  const wts = new Int16Array(buf, wtsAt, outC * pairTaps * 2);
   for (let o = 0; o < outC; o++) {
-    for (let t = 0; t < taps; t++) wts[o * taps + t] = weight[o * taps + t] - zw[o];
+    for (let i = 0; i < kh; i++) {
+      for (let t = 0; t < L.pairsPerRow; t++) {
+        const at = (o * pairTaps + i * L.pairsPerRow + t) * 2, j = 2 * t;
+        const k = o * taps + i * kw + j;
+        wts[at] = weight[k] - zw[o];
+        wts[at + 1] = j + 1 < kw ? weight[k + 1] - zw[o] : 0;
+      }
+    }
   }
   const signed = input instanceof Int8Array ? 1 : 0;
   const f32 = new Float32Array(buf);
@@ -89,26 +128,27 @@ export function depthwiseInt8Wasm(
         r.w,
         signed,
         zx,
-        padAt,
+        rowsAt,
         r.padT,
         r.padL,
         L.hp,
-        r.sw,
+        1,
         L.wq,
       );
+      if (r.sw === 1) w.dw.pairs_i16(rowsAt, L.hp, L.wq, pairsAt);
       for (let q = 0; q < mult; q++) {
         const o = c * mult + q;
         const b = bias ? bias[o] : 0;
         const at = (n * outC + o) * plane;
         const dst = codes ? accAt : outAt + at * 4;
-        w.dw.plane_i16(
-          padAt,
-          r.sh * L.rs,
+        w.dw.plane_pairs_i16(
+          pairsAt,
+          r.sh * L.rowBytes,
           outH,
           outW,
-          taps,
+          pairTaps,
           offsAt,
-          wtsAt + o * taps * 2,
+          wtsAt + o * pairTaps * 4,
           b,
           dst,
           scratchAt(0),

@@ -219,7 +219,8 @@ export interface DepthwiseExports {
     s: number,
     wq: number,
   ): void;
-  plane_i16(
+  pairs_i16(src: number, rows: number, wq: number, dst: number): void;
+  plane_pairs_i16(
     plane: number,
     rowstep: number,
     outH: number,

@@ -5,9 +5,10 @@
 ;; output column ow of tap (i, j) reads element ow + j div sw of phase j mod sw of row
 ;; oh·sh + i: every tap is a contiguous vector load, for stride 1 and 2 alike. The caller
 ;; gives each tap's byte offset and its weight; outputs are vectorized along the row.
-;;   int8: elements are i16 (x − z_x), weights i16 (w − z_w), products widened to i32
-;;         (i32x4.extmul_*_i16x8_s), int32 accumulators seeded with the bias (exact; the sum
-;;         wraps like int32).
+;;   int8: elements are i16 (x − z_x) in plain padded rows (no phases), weights i16 (w − z_w);
+;;         two horizontally adjacent taps per i32x4.dot_i16x8_s on lane pairs (see
+;;         plane_pairs_i16), int32 accumulators seeded with the bias (exact: |pair sum| ≤
+;;         2·255², and the sum wraps like int32 in any order).
 ;;   f32:  elements are f64 (exact conversions), products and sums in f64 in tap order, then
 ;;         + bias, rounded once to f32, activation — the reference's arithmetic step by step.
 (module
@@ -146,14 +147,46 @@
       (br $yl)))
   )
 
-  ;; int8 plane: acc (outH×outW i32, compact) = bias + Σ_t wts[t] · plane[row base + offs[t]
-  ;; + 2·ow]. Row base of output row oh: $plane + oh·$rowstep. $scratch: 32 bytes.
-  (func (export "plane_i16") (param $plane i32) (param $rowstep i32) (param $outH i32)
-                             (param $outW i32) (param $taps i32) (param $offs i32) (param $wts i32)
-                             (param $bias i32) (param $acc i32) (param $scratch i32)
+  ;; Stride-1 pair rows: row r of $dst (4·$wq bytes) holds the i32 lanes (R[o], R[o+1]) for
+  ;; o < $wq, R row r of $src (plain padded i16 rows of $wq elements, at least 2 more readable
+  ;; after the last row). $wq: a multiple of 8.
+  (func (export "pairs_i16") (param $src i32) (param $rows i32) (param $wq i32) (param $dst i32)
+    (local $r i32) (local $o i32) (local $s i32) (local $d i32) (local $v0 v128) (local $v1 v128)
+    (block $rdone (loop $rl
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $s (i32.add (local.get $src) (i32.shl (i32.mul (local.get $r) (local.get $wq)) (i32.const 1))))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $r) (local.get $wq)) (i32.const 2))))
+      (local.set $o (i32.const 0))
+      (block $odone (loop $ol
+        (br_if $odone (i32.ge_u (local.get $o) (local.get $wq)))
+        (local.set $v0 (v128.load (local.get $s)))
+        (local.set $v1 (v128.load offset=2 (local.get $s)))
+        (v128.store offset=0 (local.get $d) (i8x16.shuffle 0 1 16 17 2 3 18 19 4 5 20 21 6 7 22 23
+          (local.get $v0) (local.get $v1)))
+        (v128.store offset=16 (local.get $d) (i8x16.shuffle 8 9 24 25 10 11 26 27 12 13 28 29 14 15 30 31
+          (local.get $v0) (local.get $v1)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $d (i32.add (local.get $d) (i32.const 32)))
+        (local.set $o (i32.add (local.get $o) (i32.const 8)))
+        (br $ol)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
+  ;; int8 plane on pair lanes: acc (outH×outW i32, compact) = bias + Σ_t dot(lane pair at
+  ;; row base + offs[t] + 4·ow, wts[t]) — each pair tap t covers two horizontally adjacent
+  ;; taps (w_j − z_w, w_j+1 − z_w) as i16 halves of one i32 (the high half 0 for a last odd
+  ;; tap), one i32x4.dot_i16x8_s (pmaddwd) per four outputs. Output ow's lane is 4·ow bytes
+  ;; from the row base for stride 1 (pair rows) and stride 2 (plain i16 rows: the pair
+  ;; (R[2ow + j], R[2ow + j + 1]) is one aligned lane). Row base of output row oh: $plane +
+  ;; oh·$rowstep. $scratch: 16 bytes.
+  (func (export "plane_pairs_i16") (param $plane i32) (param $rowstep i32) (param $outH i32)
+                                   (param $outW i32) (param $taps i32) (param $offs i32)
+                                   (param $wts i32) (param $bias i32) (param $acc i32)
+                                   (param $scratch i32)
     (local $oh i32) (local $ow i32) (local $base i32) (local $t i32) (local $p i32)
-    (local $wv v128) (local $v0 v128) (local $v1 v128) (local $bv v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $dst i32)
+    (local $wv v128) (local $bv v128) (local $dst i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $bv (i32x4.splat (local.get $bias)))
     (block $hdone (loop $hl
       (br_if $hdone (i32.ge_u (local.get $oh) (local.get $outH)))
@@ -166,15 +199,13 @@
         (local.set $a2 (local.get $bv)) (local.set $a3 (local.get $bv))
         (local.set $t (i32.const 0))
         (loop $tl
-          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 1)))
+          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 2)))
             (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
-          (local.set $wv (v128.load16_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 1)))))
-          (local.set $v0 (v128.load offset=0 (local.get $p)))
-          (local.set $v1 (v128.load offset=16 (local.get $p)))
-          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extmul_low_i16x8_s (local.get $v0) (local.get $wv))))
-          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extmul_high_i16x8_s (local.get $v0) (local.get $wv))))
-          (local.set $a2 (i32x4.add (local.get $a2) (i32x4.extmul_low_i16x8_s (local.get $v1) (local.get $wv))))
-          (local.set $a3 (i32x4.add (local.get $a3) (i32x4.extmul_high_i16x8_s (local.get $v1) (local.get $wv))))
+          (local.set $wv (v128.load32_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 2)))))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load offset=0 (local.get $p)) (local.get $wv))))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $p)) (local.get $wv))))
+          (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (v128.load offset=32 (local.get $p)) (local.get $wv))))
+          (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (v128.load offset=48 (local.get $p)) (local.get $wv))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br_if $tl (i32.lt_u (local.get $t) (local.get $taps))))
         (local.set $dst (i32.add (local.get $acc)
@@ -185,33 +216,28 @@
         (v128.store offset=48 (local.get $dst) (local.get $a3))
         (local.set $ow (i32.add (local.get $ow) (i32.const 16)))
         (br $wl)))
-      ;; 8 at a time, the last chunk through the scratch
-      (block $w8done (loop $w8l
-        (br_if $w8done (i32.ge_u (local.get $ow) (local.get $outW)))
-        (local.set $a0 (local.get $bv)) (local.set $a1 (local.get $bv))
+      ;; 4 at a time, the last chunk through the scratch
+      (block $w4done (loop $w4l
+        (br_if $w4done (i32.ge_u (local.get $ow) (local.get $outW)))
+        (local.set $a0 (local.get $bv))
         (local.set $t (i32.const 0))
-        (loop $tl8
-          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 1)))
+        (loop $tl4
+          (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 2)))
             (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
-          (local.set $wv (v128.load16_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 1)))))
-          (local.set $v0 (v128.load (local.get $p)))
-          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extmul_low_i16x8_s (local.get $v0) (local.get $wv))))
-          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extmul_high_i16x8_s (local.get $v0) (local.get $wv))))
+          (local.set $wv (v128.load32_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 2)))))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $p)) (local.get $wv))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
-          (br_if $tl8 (i32.lt_u (local.get $t) (local.get $taps))))
+          (br_if $tl4 (i32.lt_u (local.get $t) (local.get $taps))))
         (local.set $dst (i32.add (local.get $acc)
           (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $outW)) (local.get $ow)) (i32.const 2))))
-        (if (i32.le_u (i32.add (local.get $ow) (i32.const 8)) (local.get $outW))
-          (then
-            (v128.store offset=0 (local.get $dst) (local.get $a0))
-            (v128.store offset=16 (local.get $dst) (local.get $a1)))
+        (if (i32.le_u (i32.add (local.get $ow) (i32.const 4)) (local.get $outW))
+          (then (v128.store (local.get $dst) (local.get $a0)))
           (else
-            (v128.store offset=0 (local.get $scratch) (local.get $a0))
-            (v128.store offset=16 (local.get $scratch) (local.get $a1))
+            (v128.store (local.get $scratch) (local.get $a0))
             (memory.copy (local.get $dst) (local.get $scratch)
               (i32.shl (i32.sub (local.get $outW) (local.get $ow)) (i32.const 2)))))
-        (local.set $ow (i32.add (local.get $ow) (i32.const 8)))
-        (br $w8l)))
+        (local.set $ow (i32.add (local.get $ow) (i32.const 4)))
+        (br $w4l)))
       (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
       (br $hl)))
   )
