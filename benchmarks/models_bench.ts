@@ -13,7 +13,8 @@
  *     tools/node_modules/.bin/deno run -A benchmarks/models_bench.ts --table [--rounds=N]
  *
  * The table mode prints the CPU and kernelInfo, then per model and batch the median (min–max)
- * of interleaved rounds and the ratio to onnxruntime-web float.
+ * of interleaved rounds and the ratio to onnxruntime-web float, then per model the bytes of
+ * the float and the int8 QDQ graph's initializers (the weights a run keeps).
  *
  * Not covered yet (issue 13): QOperator exports, two threads.
  *
@@ -141,6 +142,16 @@ interface Entry {
   fn: () => unknown;
 }
 
+/** Bytes of a graph's initializers (weights, biases, scales, zero points). */
+function initializerBytes(g: Graph): number {
+  let n = 0;
+  for (const t of g.initializers.values()) n += (t.data as ArrayBufferView).byteLength;
+  return n;
+}
+
+/** The weights each run keeps: the float graph's and the int8 QDQ graph's initializers. */
+const footprints: string[] = [];
+
 async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
   const float = await spec.load(batch);
   const input = spec.input || float.inputs[0].name;
@@ -153,6 +164,14 @@ async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
     return { [input]: { data: spec.int ? Int32Array.from(v, Math.floor) : v, shape } };
   };
   const qdq = await quantizeStatic(float, [sample(), sample()]);
+  if (batch === (spec.batches ?? [1])[0]) {
+    const f = initializerBytes(float), q = initializerBytes(qdq);
+    footprints.push(
+      `| ${spec.name} | ${(f / 1024).toFixed(1)} KiB | ${(q / 1024).toFixed(1)} KiB | ${
+        (q / f).toFixed(3)
+      } |`,
+    );
+  }
   const x = sample();
   const integer = compileQuantized(qdq);
   const ortFloat = await ort.InferenceSession.create(exportOnnx(float));
@@ -211,6 +230,14 @@ if (table) {
       console.error(rows.slice(-4).join("\n"));
     }
   }
+  rows.push(
+    "",
+    "Weights held: initializer bytes of the float graph and of the int8 QDQ graph that compileQuantized runs on:",
+    "",
+    "| model | float | int8 QDQ | int8 / float |",
+    "|---|---|---|---|",
+    ...footprints,
+  );
   console.log(rows.join("\n"));
   Deno.exit(0);
 } else {
