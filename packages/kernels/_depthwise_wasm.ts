@@ -132,7 +132,6 @@ export function depthwiseInt8Wasm(
         r.padT,
         r.padL,
         L.hp,
-        1,
         L.wq,
       );
       if (r.sw === 1) w.dw.pairs_i16(rowsAt, L.hp, L.wq, pairsAt);

@@ -205,7 +205,6 @@ export interface DepthwiseExports {
     padT: number,
     padL: number,
     hp: number,
-    s: number,
     wq: number,
   ): void;
   pad_f64(

@@ -1,86 +1,54 @@
 ;; Depthwise convolution for @lowbit/kernels (built by `deno task build:wasm`).
 ;;
-;; One input plane at a time is copied into a zero-padded "phase" layout: padded row r holds
-;; sw column phases of wq elements each (phase p = padded columns p, p + sw, p + 2sw, ...), so
-;; output column ow of tap (i, j) reads element ow + j div sw of phase j mod sw of row
-;; oh·sh + i: every tap is a contiguous vector load, for stride 1 and 2 alike. The caller
-;; gives each tap's byte offset and its weight; outputs are vectorized along the row.
+;; One input plane at a time is copied into zero-padded rows; outputs are vectorized along the
+;; row, and the caller gives each tap's (or tap pair's) byte offset and weight.
 ;;   int8: elements are i16 (x − z_x) in plain padded rows (no phases), weights i16 (w − z_w);
 ;;         two horizontally adjacent taps per i32x4.dot_i16x8_s on lane pairs (see
 ;;         plane_pairs_i16), int32 accumulators seeded with the bias (exact: |pair sum| ≤
 ;;         2·255², and the sum wraps like int32 in any order).
-;;   f32:  elements are f64 (exact conversions), products and sums in f64 in tap order, then
-;;         + bias, rounded once to f32, activation — the reference's arithmetic step by step.
+;;   f32:  elements are f64 (exact conversions) in a "phase" layout: padded row r holds sw
+;;         column phases of wq elements each (phase p = padded columns p, p + sw, ...), so
+;;         output column ow of tap (i, j) reads element ow + j div sw of phase j mod sw of row
+;;         oh·sh + i, one contiguous vector load for stride 1 and 2 alike; products and sums
+;;         in f64 in tap order, then + bias, rounded once to f32, activation — the
+;;         reference's arithmetic step by step.
 (module
   (import "env" "memory" (memory 1 32768 shared))
 
-  ;; Plane (h×w bytes, int8 when $signed) → padded i16 phase layout at $dst (hp rows of
-  ;; $s·$wq i16), element = x − $zx, zero in the padding.
+  ;; Plane (h×w bytes, int8 when $signed) → plain zero-padded i16 rows at $dst (hp rows of
+  ;; $wq elements, padded column padL + c holding x − $zx).
   (func (export "pad_i16") (param $src i32) (param $h i32) (param $w i32) (param $signed i32)
                            (param $zx i32) (param $dst i32) (param $padT i32) (param $padL i32)
-                           (param $hp i32) (param $s i32) (param $wq i32)
+                           (param $hp i32) (param $wq i32)
     (local $rs i32) (local $y i32) (local $c i32) (local $row i32) (local $srow i32)
-    (local $v v128) (local $zv v128) (local $lo v128) (local $hi v128) (local $cc i32)
-    (local $x i32)
-    (local.set $rs (i32.shl (i32.mul (local.get $s) (local.get $wq)) (i32.const 1)))
+    (local $v v128) (local $zv v128) (local $x i32)
+    (local.set $rs (i32.shl (local.get $wq) (i32.const 1)))
     (memory.fill (local.get $dst) (i32.const 0) (i32.mul (local.get $hp) (local.get $rs)))
     (local.set $zv (i16x8.splat (local.get $zx)))
     (block $ydone (loop $yl
       (br_if $ydone (i32.ge_u (local.get $y) (local.get $h)))
-      (local.set $row (i32.add (local.get $dst)
-        (i32.mul (i32.add (local.get $y) (local.get $padT)) (local.get $rs))))
+      (local.set $row (i32.add (i32.add (local.get $dst)
+        (i32.mul (i32.add (local.get $y) (local.get $padT)) (local.get $rs)))
+        (i32.shl (local.get $padL) (i32.const 1))))
       (local.set $srow (i32.add (local.get $src) (i32.mul (local.get $y) (local.get $w))))
       (local.set $c (i32.const 0))
-      (if (i32.eq (local.get $s) (i32.const 1))
-        (then
-          (block $vdone (loop $vl
-            (br_if $vdone (i32.gt_u (i32.add (local.get $c) (i32.const 8)) (local.get $w)))
-            (local.set $v (v128.load64_zero (i32.add (local.get $srow) (local.get $c))))
-            (local.set $v (if (result v128) (local.get $signed)
-              (then (i16x8.extend_low_i8x16_s (local.get $v)))
-              (else (i16x8.extend_low_i8x16_u (local.get $v)))))
-            (v128.store (i32.add (local.get $row) (i32.shl (i32.add (local.get $padL) (local.get $c)) (i32.const 1)))
-              (i16x8.sub (local.get $v) (local.get $zv)))
-            (local.set $c (i32.add (local.get $c) (i32.const 8)))
-            (br $vl))))
-        (else
-          (if (i32.eq (local.get $s) (i32.const 2))
-            (then
-              (block $v2done (loop $v2l
-                (br_if $v2done (i32.gt_u (i32.add (local.get $c) (i32.const 16)) (local.get $w)))
-                (local.set $v (v128.load (i32.add (local.get $srow) (local.get $c))))
-                ;; even source columns to the low half of $lo, odd ones to the low half of $hi
-                (local.set $lo (i8x16.shuffle 0 2 4 6 8 10 12 14 0 2 4 6 8 10 12 14 (local.get $v) (local.get $v)))
-                (local.set $hi (i8x16.shuffle 1 3 5 7 9 11 13 15 1 3 5 7 9 11 13 15 (local.get $v) (local.get $v)))
-                (if (local.get $signed)
-                  (then
-                    (local.set $lo (i16x8.extend_low_i8x16_s (local.get $lo)))
-                    (local.set $hi (i16x8.extend_low_i8x16_s (local.get $hi))))
-                  (else
-                    (local.set $lo (i16x8.extend_low_i8x16_u (local.get $lo)))
-                    (local.set $hi (i16x8.extend_low_i8x16_u (local.get $hi)))))
-                (local.set $cc (i32.add (local.get $padL) (local.get $c)))
-                (v128.store (i32.add (local.get $row) (i32.add
-                  (i32.shl (i32.mul (i32.and (local.get $cc) (i32.const 1)) (local.get $wq)) (i32.const 1))
-                  (i32.shl (i32.shr_u (local.get $cc) (i32.const 1)) (i32.const 1))))
-                  (i16x8.sub (local.get $lo) (local.get $zv)))
-                (local.set $cc (i32.add (local.get $cc) (i32.const 1)))
-                (v128.store (i32.add (local.get $row) (i32.add
-                  (i32.shl (i32.mul (i32.and (local.get $cc) (i32.const 1)) (local.get $wq)) (i32.const 1))
-                  (i32.shl (i32.shr_u (local.get $cc) (i32.const 1)) (i32.const 1))))
-                  (i16x8.sub (local.get $hi) (local.get $zv)))
-                (local.set $c (i32.add (local.get $c) (i32.const 16)))
-                (br $v2l)))))))
-      ;; the rest of the row (and any other stride), element by element
+      (block $vdone (loop $vl
+        (br_if $vdone (i32.gt_u (i32.add (local.get $c) (i32.const 8)) (local.get $w)))
+        (local.set $v (v128.load64_zero (i32.add (local.get $srow) (local.get $c))))
+        (local.set $v (if (result v128) (local.get $signed)
+          (then (i16x8.extend_low_i8x16_s (local.get $v)))
+          (else (i16x8.extend_low_i8x16_u (local.get $v)))))
+        (v128.store (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 1)))
+          (i16x8.sub (local.get $v) (local.get $zv)))
+        (local.set $c (i32.add (local.get $c) (i32.const 8)))
+        (br $vl)))
+      ;; the rest of the row, element by element
       (block $sdone (loop $sl
         (br_if $sdone (i32.ge_u (local.get $c) (local.get $w)))
         (local.set $x (if (result i32) (local.get $signed)
           (then (i32.load8_s (i32.add (local.get $srow) (local.get $c))))
           (else (i32.load8_u (i32.add (local.get $srow) (local.get $c))))))
-        (local.set $cc (i32.add (local.get $padL) (local.get $c)))
-        (i32.store16 (i32.add (local.get $row) (i32.add
-          (i32.shl (i32.mul (i32.rem_u (local.get $cc) (local.get $s)) (local.get $wq)) (i32.const 1))
-          (i32.shl (i32.div_u (local.get $cc) (local.get $s)) (i32.const 1))))
+        (i32.store16 (i32.add (local.get $row) (i32.shl (local.get $c) (i32.const 1)))
           (i32.sub (local.get $x) (local.get $zx)))
         (local.set $c (i32.add (local.get $c) (i32.const 1)))
         (br $sl)))
