@@ -558,12 +558,8 @@ export function compileQuantized(
     const runRegion = (region: LookupRegion): boolean => {
       const slot = env.get(region.source);
       const src = slot?.codes;
-      if (
-        !src || slot.dequantized || src.perChannel || [...region.internal].some((v) => keep.has(v))
-      ) {
-        return false;
-      }
-      if (!is8Bit(src)) return false;
+      if (!src || slot.dequantized || src.perChannel || !is8Bit(src)) return false;
+      for (const v of region.internal) if (keep.has(v)) return false;
       const cache = regionTables.get(region)!;
       const key = `${src.dtype}|${src.scale[0]}|${src.zeroPoint[0]}`;
       let t = cache.get(key);
