@@ -10,13 +10,18 @@
  * does not depend on the calibration). `--only=<prefix>,…` selects models by name.
  *
  *     tools/node_modules/.bin/deno bench -A benchmarks/models_bench.ts
- *     tools/node_modules/.bin/deno run -A benchmarks/models_bench.ts --table [--rounds=N]
+ *     tools/node_modules/.bin/deno run -A benchmarks/models_bench.ts --table [--rounds=N] [--burst=K]
  *
  * The table mode prints the CPU and kernelInfo, then per model and batch the median (min–max)
- * of interleaved rounds and the ratio to onnxruntime-web float, then per model the bytes of
+ * of interleaved rounds (each round: one untimed run of an entry, then the mean of K timed
+ * runs in a row, default 3) and the ratio to onnxruntime-web float, then per model the bytes of
  * the float and the int8 QDQ graph's initializers (the weights a run keeps).
  *
- * Not covered yet (issue 13): QOperator exports, two threads.
+ * Batch-8 runs are also timed on two threads: `startBatchRunner` (@lowbit/runtime/batch-runner)
+ * over the graph built for batch 4, the caller and one worker each running half the batch.
+ *
+ * Not covered yet (issue 13): QOperator exports; onnxruntime-web on two threads (its thread
+ * count is fixed once per process).
  *
  * @module
  */
@@ -35,6 +40,7 @@ import { upgradeOpset } from "@lowbit/onnx/upgrade";
 import { quantizeStatic } from "@lowbit/ptq";
 import { Philox } from "@lowbit/rounding/philox";
 import { compileQuantized } from "@lowbit/runtime/qdq-run";
+import { startBatchRunner } from "@lowbit/runtime/batch-runner";
 import { hostLines } from "./_host.ts";
 
 ort.env.wasm.numThreads = 1;
@@ -182,13 +188,39 @@ async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
       ? new ort.Tensor("int32", data, shape)
       : new ort.Tensor("float32", data, shape),
   };
-  return [
+  const out: Entry[] = [
     { name: "onnxruntime-web float", fn: () => ortFloat.run(feed) },
     { name: "onnxruntime-web int8 QDQ (lowbit export)", fn: () => ortQdq.run(feed) },
     { name: "lowbit float executor", fn: () => runFloat(float, x) },
     { name: "lowbit integer runtime (int8)", fn: () => integer.run(x) },
   ];
+  if (batch > 1 && batch % 2 === 0) {
+    // two threads: the graph compiled for half the batch on the caller and one worker
+    const half = await spec.load(batch / 2);
+    const halves = [sample(), sample()].map((s) => {
+      const t = s[input];
+      return {
+        [input]: { data: t.data.subarray(0, t.data.length / 2), shape: [batch / 2, ...spec.image] },
+      };
+    });
+    const float2 = await startBatchRunner(half, { threads: 2, batch: batch / 2 });
+    const int2 = await startBatchRunner(await quantizeStatic(half, halves), {
+      threads: 2,
+      batch: batch / 2,
+    });
+    runners.push(float2, int2);
+    out.push(
+      { name: `${FLOAT_2}`, fn: () => float2.run(x) },
+      { name: `${INT8_2}`, fn: () => int2.run(x) },
+    );
+  }
+  return out;
 }
+
+const FLOAT_2 = "lowbit float executor, 2 threads (batch runner)";
+const INT8_2 = "lowbit integer runtime (int8), 2 threads (batch runner)";
+/** Started batch runners (their workers are stopped at the end). */
+const runners: { dispose(): Promise<void> }[] = [];
 
 const table = Deno.args.includes("--table");
 const onlyArg = Deno.args.find((a) => a.startsWith("--only="));
@@ -198,8 +230,16 @@ const selected = only.length
   : MODELS;
 const roundsArg = Deno.args.find((a) => a.startsWith("--rounds="));
 const rounds = roundsArg ? Number(roundsArg.split("=")[1]) : 20;
+const burstArg = Deno.args.find((a) => a.startsWith("--burst="));
+const burst = burstArg ? Number(burstArg.split("=")[1]) : 3;
+for (const [flag, v] of [["--rounds", rounds], ["--burst", burst]] as const) {
+  if (!Number.isInteger(v) || v < 1) {
+    throw new RangeError(`${flag} must be a positive integer, got ${v}`);
+  }
+}
 
 if (table) {
+  const speedups: string[] = [];
   const rows = [
     ...hostLines(),
     "",
@@ -210,13 +250,19 @@ if (table) {
     for (const batch of spec.batches ?? [1, 8]) {
       console.error(`${spec.name}, batch ${batch}: preparing`);
       const es = await entries(spec, batch);
-      for (let w = 0; w < 3; w++) for (const e of es) await e.fn();
+      // warm-up: a batch runner's worker tiers its JavaScript and Wasm up only from the chunks
+      // it runs itself, so every entry gets the same 15 runs before the timed rounds
+      for (let w = 0; w < 15; w++) for (const e of es) await e.fn();
+      // each round runs every entry once untimed, then `burst` times timed (the mean is the
+      // round's sample): steady-state runs, as a stream of batches runs; rounds interleave the
+      // entries so that drift of the shared machine hits all of them alike
       const t = es.map(() => [] as number[]);
       for (let k = 0; k < rounds; k++) {
         for (let i = 0; i < es.length; i++) {
-          const s = performance.now();
           await es[i].fn();
-          t[i].push(performance.now() - s);
+          const s = performance.now();
+          for (let b = 0; b < burst; b++) await es[i].fn();
+          t[i].push((performance.now() - s) / burst);
         }
       }
       const med = t.map((a) => a.sort((p, q) => p - q)[a.length >> 1]);
@@ -227,9 +273,25 @@ if (table) {
           }) | ${(med[i] / med[0]).toFixed(2)} |`,
         );
       });
-      console.error(rows.slice(-4).join("\n"));
+      console.error(rows.slice(-es.length).join("\n"));
+      const at = (name: string) => med[es.findIndex((e) => e.name === name)];
+      if (es.some((e) => e.name === INT8_2)) {
+        speedups.push(
+          `| ${spec.name} | ${batch} | ${
+            (at("lowbit float executor") / at(FLOAT_2)).toFixed(2)
+          } | ${(at("lowbit integer runtime (int8)") / at(INT8_2)).toFixed(2)} |`,
+        );
+      }
     }
   }
+  rows.push(
+    "",
+    "Two threads (batch runner: each thread runs half the batch) against one, medians of the same rounds:",
+    "",
+    "| model | batch | float: 1 thread / 2 threads | int8: 1 thread / 2 threads |",
+    "|---|---|---|---|",
+    ...speedups,
+  );
   rows.push(
     "",
     "Weights held: initializer bytes of the float graph and of the int8 QDQ graph that compileQuantized runs on:",

@@ -13,20 +13,23 @@ interface Init {
   modules: CompiledModules;
   control: SharedArrayBuffer;
   slot: number;
+  /** Where "ready" is posted. */
+  port: MessagePort;
 }
 
-const scope = self as unknown as {
-  onmessage: ((e: MessageEvent<Init>) => void) | null;
-  postMessage(m: unknown): void;
+// `globalThis` and a port, not `self.postMessage`: once onnxruntime-web has run in the parent,
+// Deno (2.9) starts workers without `self` whose own postMessage never reaches the parent.
+const scope = globalThis as unknown as {
+  addEventListener(type: "message", f: (e: MessageEvent<Init>) => void): void;
 };
 
-scope.onmessage = (e: MessageEvent<Init>) => {
-  scope.onmessage = null;
-  const { memory, modules, control, slot } = e.data;
+scope.addEventListener("message", (e: MessageEvent<Init>) => {
+  const { memory, modules, control, slot, port } = e.data;
   const k = instantiate(memory, modules);
   const ctrl = new Int32Array(control);
   const base = slot * SLOT;
-  scope.postMessage("ready");
+  port.postMessage("ready");
+  port.close();
   let seen = 0;
   for (;;) {
     Atomics.wait(ctrl, base + SLOT_SEQ, seen);
@@ -48,4 +51,4 @@ scope.onmessage = (e: MessageEvent<Init>) => {
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
   }
-};
+});

@@ -92,13 +92,25 @@ export async function startPool(options: WorkerPoolOptions = {}): Promise<Kernel
   for (let w = 1; w < threads; w++) {
     const worker = new Worker(new URL("./_pool_worker.ts", import.meta.url), { type: "module" });
     workers.push(worker);
+    const channel = new MessageChannel();
     ready.push(
       new Promise((resolve, reject) => {
-        worker.onmessage = () => resolve();
+        channel.port1.onmessage = () => {
+          channel.port1.close();
+          resolve();
+        };
         worker.onerror = (e) => reject(new Error(`kernel pool worker failed: ${e.message}`));
       }),
     );
-    worker.postMessage({ memory: k.memory, modules: k.modules, control, slot: w });
+    worker.postMessage({
+      memory: k.memory,
+      modules: k.modules,
+      control,
+      slot: w,
+      port: channel.port2,
+    }, [
+      channel.port2,
+    ]);
   }
   try {
     await Promise.all(ready);

@@ -4,6 +4,7 @@ import { gemmF32 } from "./gemm_f32.ts";
 import { gemmInt8, gemmInt8Requantized } from "./gemm_int8.ts";
 import { packInt8 } from "./pack_int8.ts";
 import { randomF32, randomInts } from "./_test_util.ts";
+import { oneNodeModel, ONNX_TYPE, ort, runModel } from "./_onnx_test_util.ts";
 
 Deno.test("pool: two threads give bit-identical results to one (f32, int8 GEMM, int8 GEMV)", async () => {
   const m = 203, n = 131, k = 300;
@@ -48,4 +49,20 @@ Deno.test("pool: two threads give bit-identical results to one (f32, int8 GEMM, 
 Deno.test("pool: bad thread counts are rejected", async () => {
   await rejects(startPool({ threads: 0 }), /options.threads must be an integer in \[1, 16\]/);
   await rejects(startPool({ threads: 2.5 }), RangeError);
+});
+
+Deno.test("pool: starts after onnxruntime-web has run in the process (Deno then starts workers without `self`)", async () => {
+  ort.env.wasm.numThreads = 1;
+  const info = { name: "x", type: ONNX_TYPE.float, dims: [2] };
+  const y = await runModel(
+    oneNodeModel("Relu", ["x"], {}, [], [info], { ...info, name: "y" }),
+    { x: new ort.Tensor("float32", Float32Array.of(-1, 1), [2]) },
+    "y",
+  );
+  deepEqual([...(y.data as Float32Array)], [0, 1]);
+  await using pool = await startPool({ threads: 2 });
+  const n = 160;
+  const c = gemmF32(n, n, n, new Float32Array(n * n).fill(1), new Float32Array(n * n).fill(2));
+  equal(c[n * n - 1], 2 * n);
+  equal(pool.threads, 2);
 });
