@@ -5,6 +5,20 @@ import { runFloat } from "@lowbit/graph/executor";
 import type { Graph, GraphTensor, Node } from "@lowbit/graph/ir";
 import { Philox } from "@lowbit/rounding/philox";
 
+/** A one-output node whose output value is named after it. */
+export const node = (
+  name: string,
+  op: string,
+  inputs: string[],
+  attrs: Node["attrs"] = {},
+): Node => ({
+  name,
+  op,
+  inputs,
+  outputs: [name],
+  attrs,
+});
+
 const f32 = (v: number): GraphTensor => ({ dtype: "float32", shape: [], data: Float32Array.of(v) });
 
 /** Seeded uniform values in [lo, hi). */

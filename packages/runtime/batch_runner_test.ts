@@ -2,19 +2,11 @@ import { deepEqual, equal, notDeepEqual, ok, rejects } from "node:assert/strict"
 import * as ort from "onnxruntime-web";
 import { runFloat } from "@lowbit/graph/executor";
 import { GraphError } from "@lowbit/graph/errors";
-import type { Graph, GraphTensor, Node } from "@lowbit/graph/ir";
+import type { Graph, GraphTensor } from "@lowbit/graph/ir";
 import { startBatchRunner } from "./batch_runner.ts";
 import { compileQuantized } from "./qdq_run.ts";
 import { oneNodeModel } from "./_onnx_test_util.ts";
-import { param, toQdq, uniform } from "./_qdq_test_util.ts";
-
-const node = (name: string, op: string, inputs: string[], attrs: Node["attrs"] = {}): Node => ({
-  name,
-  op,
-  inputs,
-  outputs: [name],
-  attrs,
-});
+import { node, param, toQdq, uniform } from "./_qdq_test_util.ts";
 
 /** Conv → Relu → GlobalAveragePool → Flatten → Gemm at batch `b`. */
 function net(b: number): Graph {

@@ -3,15 +3,7 @@ import { runFloat } from "@lowbit/graph/executor";
 import { GraphError, UnsupportedOpError } from "@lowbit/graph/errors";
 import type { Graph, GraphTensor, Node } from "@lowbit/graph/ir";
 import { compileQuantized } from "./qdq_run.ts";
-import { param, toQdq, uniform } from "./_qdq_test_util.ts";
-
-const node = (name: string, op: string, inputs: string[], attrs: Node["attrs"] = {}): Node => ({
-  name,
-  op,
-  inputs,
-  outputs: [name],
-  attrs,
-});
+import { node, param, toQdq, uniform } from "./_qdq_test_util.ts";
 
 function graph(nodes: Node[], init: Record<string, GraphTensor>, x: number[], y: string): Graph {
   return {
