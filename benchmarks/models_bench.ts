@@ -219,7 +219,7 @@ async function entries(spec: ModelSpec, batch: number): Promise<Entry[]> {
 
 const FLOAT_2 = "lowbit float executor, 2 threads (batch runner)";
 const INT8_2 = "lowbit integer runtime (int8), 2 threads (batch runner)";
-/** Started batch runners (their workers are stopped at the end). */
+/** Started batch runners (the table mode stops their workers at the end; `deno bench` exits with them running). */
 const runners: { dispose(): Promise<void> }[] = [];
 
 const table = Deno.args.includes("--table");
@@ -301,6 +301,7 @@ if (table) {
     ...footprints,
   );
   console.log(rows.join("\n"));
+  for (const r of runners) await r.dispose();
   Deno.exit(0);
 } else {
   console.log(hostLines().join("\n"));
