@@ -16,8 +16,6 @@ const scope = globalThis as unknown as {
   addEventListener(type: "message", f: (e: MessageEvent<BatchInit>) => void): void;
 };
 
-let compiled: CompiledQuantized | undefined;
-
 scope.addEventListener("message", (e: MessageEvent<BatchInit>) => {
   const port = e.data.port;
   const reply = (m: BatchReply) => port.postMessage(m);
@@ -25,6 +23,7 @@ scope.addEventListener("message", (e: MessageEvent<BatchInit>) => {
     const error = err instanceof Error ? err : new Error(String(err));
     reply({ kind: "error", id, name: error.name, message: error.message });
   };
+  let compiled: CompiledQuantized;
   try {
     compiled = compileQuantized(e.data.graph, e.data.compile);
     reply({ kind: "ready", id: e.data.id });
@@ -34,9 +33,7 @@ scope.addEventListener("message", (e: MessageEvent<BatchInit>) => {
   }
   port.onmessage = (m: MessageEvent<BatchRequest>) => {
     try {
-      const outputs: Record<string, GraphTensor> = (compiled as CompiledQuantized).run(
-        m.data.inputs,
-      ).outputs;
+      const outputs: Record<string, GraphTensor> = compiled.run(m.data.inputs).outputs;
       reply({ kind: "outputs", id: m.data.id, outputs });
     } catch (err) {
       failed(m.data.id, err);

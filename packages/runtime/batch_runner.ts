@@ -250,7 +250,8 @@ export async function startBatchRunner(
         ) => [info.name, rows(inputs[info.name], c * batch, (c + 1) * batch, copy)]),
       );
     // the graph's own input checks, on the first chunk, before any work is handed out
-    for (const info of graph.inputs) bindInput(info, chunkInputs(0, false)[info.name]);
+    const firstChunk = chunkInputs(0, false);
+    for (const info of graph.inputs) bindInput(info, firstChunk[info.name]);
     const replies: [number, Promise<BatchReply>][] = [];
     for (let c = 0; c < chunks; c++) {
       const t = c % threads;
@@ -262,7 +263,9 @@ export async function startBatchRunner(
     const parts: Record<string, GraphTensor>[] = new Array(chunks);
     let ownError: unknown;
     try {
-      for (let c = 0; c < chunks; c += threads) parts[c] = own.run(chunkInputs(c, false)).outputs;
+      for (let c = 0; c < chunks; c += threads) {
+        parts[c] = own.run(c === 0 ? firstChunk : chunkInputs(c, false)).outputs;
+      }
     } catch (e) {
       ownError = e;
     }
