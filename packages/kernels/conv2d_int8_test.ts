@@ -1,6 +1,7 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import { Philox } from "@lowbit/rounding";
 import { conv2dInt8, conv2dInt8Requantized } from "./conv2d.ts";
+import { gemmInt8Requantized } from "./gemm_int8.ts";
 import { im2colInt8 } from "./im2col.ts";
 import { conv2dOutputShape, type Conv2dParams } from "./conv_params.ts";
 import {
@@ -330,4 +331,74 @@ Deno.test("conv2dInt8: bad input errors name the argument", () => {
     () => conv2dInt8Requantized(x, w, p, undefined as unknown as { outputStage: typeof stage }),
     TypeError,
   );
+});
+
+Deno.test("conv2dInt8Requantized / gemmInt8Requantized: exact halves round to even on every Wasm float epilogue", () => {
+  // multipliers 0.5, 0.25 and 1.5 put acc·m exactly on k + ½ for many accumulators; the
+  // expected codes come from the definition (ties to the even neighbour), not from a kernel
+  const rne = (v: number) => {
+    const f = Math.floor(v);
+    return v - f === 0.5 ? (f % 2 === 0 ? f : f + 1) : Math.round(v);
+  };
+  const code = (acc: number, m: number, zp: number, lo: number, hi: number) =>
+    Math.min(hi, Math.max(lo, rne(acc * m) + zp));
+  // the rows path tile by tile (8×8 outputs per image), its two-pass form (200×576) and patches
+  const shapes: Conv2dParams[] = [
+    { batch: 1, inChannels: 8, outChannels: 8, height: 6, width: 96, kernelH: 1, kernelW: 1 },
+    { batch: 1, inChannels: 32, outChannels: 200, height: 6, width: 96, kernelH: 1, kernelW: 1 },
+    {
+      batch: 2,
+      inChannels: 5,
+      outChannels: 7,
+      height: 9,
+      width: 11,
+      kernelH: 3,
+      kernelW: 3,
+      padding: 1,
+    },
+  ];
+  for (const [t, p] of shapes.entries()) {
+    const x = randomInts(Uint8Array, p.batch * p.inChannels * p.height * p.width, 125, 131, 70 + t);
+    const w = randomInts(
+      Int8Array,
+      p.outChannels * p.inChannels * p.kernelH * p.kernelW,
+      -3,
+      3,
+      80 + t,
+    );
+    const bias = new Int32Array(p.outChannels).map((_, o) => (o % 5) - 2);
+    const mult = new Float32Array(p.outChannels).map((_, o) => [0.5, 0.25, 1.5][o % 3]);
+    const acc = naiveAcc(x, w, p, 128, new Int32Array(p.outChannels), bias);
+    const hw = conv2dOutputShape(p).outH * conv2dOutputShape(p).outW;
+    for (const [dtype, zp, lo, hi] of [["uint8", 128, 0, 255], ["int8", -1, -128, 127]] as const) {
+      const y = conv2dInt8Requantized(x, w, p, {
+        inputZeroPoint: 128,
+        bias,
+        kernel: "wasm",
+        outputStage: { kind: "float", multiplier: mult, zeroPoint: zp, dtype },
+      });
+      const want = [...acc].map((a, e) =>
+        code(a, mult[Math.floor(e / hw) % p.outChannels], zp, lo, hi)
+      );
+      ok(want.some((_, e) => (acc[e] * mult[Math.floor(e / hw) % p.outChannels]) % 1 !== 0));
+      deepEqual([...y], want, `${label(p)} ${dtype}`);
+    }
+  }
+  // the GEMM's per-column stage (activations · weights), one row and many
+  for (const [m, n, k] of [[1, 37, 20], [30, 21, 50]]) {
+    const a = randomInts(Int8Array, m * k, -4, 4, 90 + m);
+    const b = randomInts(Int8Array, k * n, -4, 4, 91 + m);
+    const mult = new Float32Array(n).map((_, j) => [0.5, 0.25, 1.5][j % 3]);
+    const y = gemmInt8Requantized(m, n, k, a, b, {
+      kernel: "wasm",
+      outputStage: { kind: "float", multiplier: mult, zeroPoint: 3, dtype: "int8" },
+    });
+    const want = Array.from({ length: m * n }, (_, e) => {
+      const i = Math.floor(e / n), j = e % n;
+      let s = 0;
+      for (let q = 0; q < k; q++) s += a[i * k + q] * b[q * n + j];
+      return code(s, mult[j], 3, -128, 127);
+    });
+    deepEqual([...y], want, `${m}×${n}×${k}`);
+  }
 });

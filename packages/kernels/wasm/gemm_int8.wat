@@ -423,10 +423,16 @@
                                  (param $mult i32) (param $zp i32) (param $lo i32) (param $hi i32)
                                  (param $dst i32) (param $unsigned i32)
     (local $p i32) (local $d i32) (local $j i32) (local $v v128) (local $f f32)
-    (local $flo v128) (local $fhi v128) (local $zv v128) (local $s f32)
+    (local $flo v128) (local $fhi v128) (local $zv v128) (local $magic v128) (local $mzv v128) (local $s f32)
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
     (local.set $zv (i32x4.splat (local.get $zp)))
+    ;; round half to even and add zp in two instructions: for |v| < 2^22, float32(v + 1.5·2^23)
+    ;; holds rne(v) in its low mantissa bits (the add's own rounding), so its bits − 0x4B400000
+    ;; is rne(v); the clamp comes first, so v stays within a few hundred. The clamp is pmax/pmin
+    ;; (one instruction each, unlike max/min): no NaN reaches it, acc·m has a finite m > 0
+    (local.set $magic (f32x4.splat (f32.const 12582912)))
+    (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (local.set $p (i32.add (local.get $c) (i32.shl (i32.mul (local.get $i0) (local.get $n)) (i32.const 2))))
     (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $i0) (local.get $n))))
     (block $done (loop $rows
@@ -434,11 +440,10 @@
       (local.set $j (i32.const 0))
       (block $vdone (loop $vec
         (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $n)))
-        (local.set $v (f32x4.nearest (f32x4.min (f32x4.max
+        (local.set $v (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax
           (f32x4.mul (f32x4.convert_i32x4_s (v128.load (local.get $p)))
                      (v128.load (i32.add (local.get $mult) (i32.shl (local.get $j) (i32.const 2)))))
-          (local.get $flo)) (local.get $fhi))))
-        (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zv)))
+          (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
         (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
         (local.set $v (select (result v128)
           (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
@@ -1092,11 +1097,17 @@
                                       (param $lo i32) (param $hi i32) (param $dst i32)
                                       (param $unsigned i32)
     (local $i i32) (local $j i32) (local $ov v128) (local $mv v128) (local $o i32) (local $mf f32)
-    (local $flo v128) (local $fhi v128) (local $zv v128) (local $s f32)
+    (local $flo v128) (local $fhi v128) (local $zv v128) (local $magic v128) (local $mzv v128) (local $s f32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
     (local.set $zv (i32x4.splat (local.get $zp)))
+    ;; round half to even and add zp in two instructions: for |v| < 2^22, float32(v + 1.5·2^23)
+    ;; holds rne(v) in its low mantissa bits (the add's own rounding), so its bits − 0x4B400000
+    ;; is rne(v); the clamp comes first, so v stays within a few hundred. The clamp is pmax/pmin
+    ;; (one instruction each, unlike max/min): no NaN reaches it, acc·m has a finite m > 0
+    (local.set $magic (f32x4.splat (f32.const 12582912)))
+    (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $done (loop $rows
       (br_if $done (i32.ge_u (local.get $i) (local.get $m)))
       (local.set $o (i32.load (i32.add (local.get $off) (i32.shl (local.get $i) (i32.const 2)))))
@@ -1106,22 +1117,18 @@
       (local.set $j (i32.const 0))
       (block $vdone (loop $vec
         (br_if $vdone (i32.gt_u (i32.add (local.get $j) (i32.const 16)) (local.get $n)))
-        (local.set $v0 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
-          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+        (local.set $v0 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (f32x4.convert_i32x4_s
             (i32x4.add (v128.load offset=0 (local.get $c)) (local.get $ov))) (local.get $mv))
-            (local.get $flo)) (local.get $fhi))))))
-        (local.set $v1 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
-          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
+        (local.set $v1 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (f32x4.convert_i32x4_s
             (i32x4.add (v128.load offset=16 (local.get $c)) (local.get $ov))) (local.get $mv))
-            (local.get $flo)) (local.get $fhi))))))
-        (local.set $v2 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
-          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
+        (local.set $v2 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (f32x4.convert_i32x4_s
             (i32x4.add (v128.load offset=32 (local.get $c)) (local.get $ov))) (local.get $mv))
-            (local.get $flo)) (local.get $fhi))))))
-        (local.set $v3 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
-          (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
+        (local.set $v3 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (f32x4.convert_i32x4_s
             (i32x4.add (v128.load offset=48 (local.get $c)) (local.get $ov))) (local.get $mv))
-            (local.get $flo)) (local.get $fhi))))))
+            (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
         (local.set $v0 (i16x8.narrow_i32x4_s (local.get $v0) (local.get $v1)))
         (local.set $v2 (i16x8.narrow_i32x4_s (local.get $v2) (local.get $v3)))
         (if (local.get $unsigned)
@@ -1161,10 +1168,16 @@
     (local $i i32) (local $mr i32) (local $nr i32) (local $bpan i32) (local $arow i32)
     (local $apan i32) (local $ic i32) (local $iend i32) (local $r i32) (local $row i32) (local $t i32) (local $d i32)
     (local $ov v128) (local $mv v128) (local $v0 v128) (local $v1 v128)
-    (local $flo v128) (local $fhi v128) (local $zv v128)
+    (local $flo v128) (local $fhi v128) (local $zv v128) (local $magic v128) (local $mzv v128)
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
     (local.set $zv (i32x4.splat (local.get $zp)))
+    ;; round half to even and add zp in two instructions: for |v| < 2^22, float32(v + 1.5·2^23)
+    ;; holds rne(v) in its low mantissa bits (the add's own rounding), so its bits − 0x4B400000
+    ;; is rne(v); the clamp comes first, so v stays within a few hundred. The clamp is pmax/pmin
+    ;; (one instruction each, unlike max/min): no NaN reaches it, acc·m has a finite m > 0
+    (local.set $magic (f32x4.splat (f32.const 12582912)))
+    (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (local.set $lda (i32.shl (local.get $kp) (i32.const 1)))
     (local.set $pairs (i32.shr_u (local.get $kp) (i32.const 1)))
     (local.set $panels (i32.shr_u (i32.add (local.get $n) (i32.const 7)) (i32.const 3)))
@@ -1203,14 +1216,12 @@
             (local.set $ov (v128.load32_splat (i32.add (local.get $off) (i32.shl (local.get $row) (i32.const 2)))))
             (local.set $mv (v128.load32_splat (i32.add (local.get $mult) (i32.shl (local.get $row) (i32.const 2)))))
             (local.set $t (i32.add (local.get $scratch) (i32.shl (local.get $r) (i32.const 5))))
-            (local.set $v0 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
-              (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+            (local.set $v0 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (f32x4.convert_i32x4_s
                 (i32x4.add (v128.load offset=0 (local.get $t)) (local.get $ov))) (local.get $mv))
-                (local.get $flo)) (local.get $fhi))))))
-            (local.set $v1 (i32x4.add (local.get $zv) (i32x4.trunc_sat_f32x4_s (f32x4.nearest
-              (f32x4.min (f32x4.max (f32x4.mul (f32x4.convert_i32x4_s
+                (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
+            (local.set $v1 (i32x4.sub (f32x4.add (f32x4.pmin (f32x4.pmax (f32x4.mul (f32x4.convert_i32x4_s
                 (i32x4.add (v128.load offset=16 (local.get $t)) (local.get $ov))) (local.get $mv))
-                (local.get $flo)) (local.get $fhi))))))
+                (local.get $flo)) (local.get $fhi)) (local.get $magic)) (local.get $mzv)))
             (local.set $v0 (i16x8.narrow_i32x4_s (local.get $v0) (local.get $v1)))
             (local.set $v0 (if (result v128) (local.get $unsigned)
               (then (i8x16.narrow_i16x8_u (local.get $v0) (local.get $v0)))
