@@ -3,8 +3,9 @@
 // down the columns, dilation 1) — int8: plain i16 rows, plus pair rows for stride 1, so two
 // adjacent taps are one dot_i16x8 lane; f32: the f64 phase layout — runs one plane kernel per
 // output channel with that channel's taps, and requantizes each int8 plane as one row with the
-// channel's multiplier. Results equal the TypeScript reference bit for bit (see
-// wasm/depthwise.wat for why).
+// channel's multiplier (int8 with a float stage or none: all channels in one Wasm call,
+// channels_i16; the pair taps are made once per weight array). Results equal the TypeScript
+// reference bit for bit (see wasm/depthwise.wat for why).
 
 import type { ResolvedConv2d } from "./_conv_resolve.ts";
 import type { ResolvedOutputStage } from "./_output_stage.ts";
@@ -75,6 +76,51 @@ function pairLayout(r: ResolvedConv2d): PairLayout {
   return { wq, hp, rowBytes, offs, pairsPerRow };
 }
 
+// Pair taps of the last weights seen per weight array (a model's layer runs with the same
+// weights every time): the weights, zero points and kernel shape they were made from.
+const pairCache = new WeakMap<
+  Int8Operand,
+  { w: Int8Operand; zw: Int32Array; kh: number; kw: number; taps: Int16Array }
+>();
+
+/**
+ * Per output channel, the pair taps (w_j − z_w, w_j+1 − z_w) as i16 halves, row by row of the
+ * kernel; a last odd tap pairs with 0. Cached per weight array while its contents, zero points
+ * and kernel shape are unchanged.
+ */
+function pairedTaps(
+  weight: Int8Operand,
+  zw: Int32Array,
+  outC: number,
+  kh: number,
+  kw: number,
+): Int16Array {
+  const hit = pairCache.get(weight);
+  if (
+    hit && hit.kh === kh && hit.kw === kw && sameInts(hit.zw, zw) && sameInts(hit.w, weight)
+  ) return hit.taps;
+  const perRow = Math.ceil(kw / 2), taps = kh * kw;
+  const out = new Int16Array(outC * kh * perRow * 2);
+  for (let o = 0; o < outC; o++) {
+    for (let i = 0; i < kh; i++) {
+      for (let t = 0; t < perRow; t++) {
+        const at = ((o * kh + i) * perRow + t) * 2, j = 2 * t;
+        const k = o * taps + i * kw + j;
+        out[at] = weight[k] - zw[o];
+        out[at + 1] = j + 1 < kw ? weight[k + 1] - zw[o] : 0;
+      }
+    }
+  }
+  pairCache.set(weight, { w: weight.slice(), zw: zw.slice(), kh, kw, taps: out });
+  return out;
+}
+
+function sameInts(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** int8 depthwise (exact int32 accumulators, optionally requantized per channel). */
 export function depthwiseInt8Wasm(
   input: Int8Operand,
@@ -100,77 +146,92 @@ export function depthwiseInt8Wasm(
   const wtsAt = arena.alloc(outC * pairTaps * 4);
   const codes = sink.kind === "codes";
   const accAt = codes ? arena.alloc(plane * 4, true) : 0;
-  const multAt = codes ? arena.alloc(Math.max(outW, 1) * 4) : 0;
+  const multAt = codes ? arena.alloc(Math.max(outW, outC, 1) * 4) : 0;
   const shiftAt = codes ? arena.alloc(Math.max(outW, 1) * 4) : 0; // also the float stage's offset
+  const biasAt = bias ? arena.alloc(outC * 4) : 0;
   const buf = reserve(w, arena.end);
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   u8.set(new Uint8Array(input.buffer, input.byteOffset, batch * inC * h * r.w), inAt);
   i32.set(L.offs, offsAt / 4);
-  // pair tap weights (w_j − z_w, w_j+1 − z_w) as i16 halves; a last odd tap pairs with 0
-  const wts = new Int16Array(buf, wtsAt, outC * pairTaps * 2);
-  for (let o = 0; o < outC; o++) {
-    for (let i = 0; i < kh; i++) {
-      for (let t = 0; t < L.pairsPerRow; t++) {
-        const at = (o * pairTaps + i * L.pairsPerRow + t) * 2, j = 2 * t;
-        const k = o * taps + i * kw + j;
-        wts[at] = weight[k] - zw[o];
-        wts[at + 1] = j + 1 < kw ? weight[k + 1] - zw[o] : 0;
-      }
-    }
-  }
+  new Int16Array(buf, wtsAt, outC * pairTaps * 2).set(pairedTaps(weight, zw, outC, kh, kw));
   const signed = input instanceof Int8Array ? 1 : 0;
   const f32 = new Float32Array(buf);
-  for (let n = 0; n < batch; n++) {
-    for (let c = 0; c < inC; c++) {
-      w.dw.pad_i16(
-        inAt + (n * inC + c) * h * r.w,
-        h,
-        r.w,
-        signed,
-        zx,
-        rowsAt,
-        r.padT,
-        r.padL,
-        L.hp,
-        L.wq,
-      );
-      if (r.sw === 1) w.dw.pairs_i16(rowsAt, L.hp, L.wq, pairsAt);
-      for (let q = 0; q < mult; q++) {
-        const o = c * mult + q;
-        const b = bias ? bias[o] : 0;
-        const at = (n * outC + o) * plane;
-        const dst = codes ? accAt : outAt + at * 4;
-        w.dw.plane_pairs_i16(
-          pairsAt,
-          r.sh * L.rowBytes,
-          outH,
-          outW,
-          pairTaps,
-          offsAt,
-          wtsAt + o * pairTaps * 4,
-          b,
-          dst,
-          scratchAt(0),
+  if (!codes || sink.stage.kind === "float") {
+    // every plane in one call (the per-channel loop below costs a few calls per channel)
+    if (bias) i32.set(bias, biasAt / 4);
+    let zp = 0, lo = 0, hi = 0, unsigned = 0;
+    if (codes) {
+      const s = sink.stage;
+      f32.set(s.multiplier as Float32Array, multAt / 4);
+      i32[shiftAt / 4] = 0;
+      [zp, lo, hi, unsigned] = [s.zeroPoint, s.lo, s.hi, s.dtype === "uint8" ? 1 : 0];
+    }
+    w.dw.channels_i16(
+      inAt,
+      batch,
+      inC,
+      mult,
+      h,
+      r.w,
+      signed,
+      zx,
+      rowsAt,
+      pairsAt,
+      r.padT,
+      r.padL,
+      L.hp,
+      L.wq,
+      r.sw === 1 ? 1 : 0,
+      r.sh * L.rowBytes,
+      outH,
+      outW,
+      pairTaps,
+      offsAt,
+      wtsAt,
+      biasAt,
+      codes ? accAt : outAt,
+      scratchAt(0),
+      codes ? 1 : 0,
+      shiftAt,
+      multAt,
+      zp,
+      lo,
+      hi,
+      outAt,
+      unsigned,
+    );
+  } else {
+    // fixed-point stage: per channel (its multiplier and shift fill one output row's worth)
+    const s = sink.stage;
+    for (let n = 0; n < batch; n++) {
+      for (let c = 0; c < inC; c++) {
+        w.dw.pad_i16(
+          inAt + (n * inC + c) * h * r.w,
+          h,
+          r.w,
+          signed,
+          zx,
+          rowsAt,
+          r.padT,
+          r.padL,
+          L.hp,
+          L.wq,
         );
-        if (sink.kind !== "codes") continue;
-        const s = sink.stage;
-        if (s.kind === "float") {
-          // the plane as one row of outH·outW accumulators, offset 0, the channel's multiplier
-          f32[multAt / 4] = s.multiplier[o];
-          i32[shiftAt / 4] = 0;
-          w.int8.requant_rows_float(
+        if (r.sw === 1) w.dw.pairs_i16(rowsAt, L.hp, L.wq, pairsAt);
+        for (let q = 0; q < mult; q++) {
+          const o = c * mult + q;
+          w.dw.plane_pairs_i16(
+            pairsAt,
+            r.sh * L.rowBytes,
+            outH,
+            outW,
+            pairTaps,
+            offsAt,
+            wtsAt + o * pairTaps * 4,
+            bias ? bias[o] : 0,
             accAt,
-            plane,
-            1,
-            shiftAt,
-            multAt,
-            s.zeroPoint,
-            s.lo,
-            s.hi,
-            outAt + at,
-            s.dtype === "uint8" ? 1 : 0,
+            scratchAt(0),
           );
-        } else {
           i32.fill(s.multiplier[o], multAt / 4, multAt / 4 + outW);
           i32.fill(s.shift[o], shiftAt / 4, shiftAt / 4 + outW);
           w.int8.requant_fixed(
@@ -183,7 +244,7 @@ export function depthwiseInt8Wasm(
             s.zeroPoint,
             s.lo,
             s.hi,
-            outAt + at,
+            outAt + (n * outC + o) * plane,
           );
         }
       }

@@ -207,6 +207,41 @@ export interface DepthwiseExports {
     hp: number,
     wq: number,
   ): void;
+  /** Every plane of an int8 depthwise convolution (see wasm/depthwise.wat). */
+  channels_i16(
+    input: number,
+    batch: number,
+    inC: number,
+    mult: number,
+    h: number,
+    w: number,
+    signed: number,
+    zx: number,
+    rows: number,
+    pairs: number,
+    padT: number,
+    padL: number,
+    hp: number,
+    wq: number,
+    sw1: number,
+    rowstep: number,
+    outH: number,
+    outW: number,
+    taps: number,
+    offs: number,
+    wts: number,
+    bias: number,
+    acc: number,
+    scratch: number,
+    codes: number,
+    zero: number,
+    multf: number,
+    zp: number,
+    lo: number,
+    hi: number,
+    out: number,
+    unsigned: number,
+  ): void;
   pad_f64(
     src: number,
     h: number,
@@ -364,7 +399,9 @@ export function instantiate(
   const env = { env: { memory } };
   const f32 = new WebAssembly.Instance(modules.f32, env).exports as unknown as F32Exports;
   const int8 = new WebAssembly.Instance(modules.int8, env).exports as unknown as Int8Exports;
-  const dw = new WebAssembly.Instance(modules.dw, env).exports as unknown as DepthwiseExports;
+  const dw = new WebAssembly.Instance(modules.dw, {
+    env: { memory, requant_rows_float: int8.requant_rows_float },
+  }).exports as unknown as DepthwiseExports;
   const bin = new WebAssembly.Instance(modules.bin, env).exports as unknown as BinaryExports;
   const ew = new WebAssembly.Instance(modules.ew, env).exports as unknown as ElementwiseExports;
   return { memory, modules, f32, int8, dw, bin, ew };

@@ -122,6 +122,34 @@ Deno.test("depthwise int8 Wasm equals the reference: accumulators and both outpu
   }
 });
 
+Deno.test("depthwise int8 Wasm: the same weight array changed in place or with other zero points is not served stale taps", () => {
+  const p: Conv2dParams = {
+    batch: 1,
+    inChannels: 3,
+    outChannels: 3,
+    height: 5,
+    width: 9,
+    kernelH: 3,
+    kernelW: 3,
+    groups: 3,
+    padding: 1,
+  };
+  const [nx, nw] = sizes(p);
+  const x = randomInts(Uint8Array, nx, 0, 255, 71);
+  const w = randomInts(Int8Array, nw, -128, 127, 72);
+  const run = (zw: Int32Array, kernel: "wasm" | "ts") =>
+    depthwiseConv2dInt8(x, w, p, { inputZeroPoint: 128, weightZeroPoint: zw, kernel });
+  const zero = new Int32Array(3), other = Int32Array.of(5, -7, 0);
+  const first = run(zero, "wasm");
+  deepEqual(first, run(zero, "ts"));
+  deepEqual(run(other, "wasm"), run(other, "ts"));
+  w[4] = w[4] === 127 ? -128 : w[4] + 1; // one tap of channel 0 changes
+  const after = run(zero, "wasm");
+  deepEqual(after, run(zero, "ts"));
+  deepEqual(after.length, first.length);
+  deepEqual(after.some((v, i) => v !== first[i]), true);
+});
+
 Deno.test("depthwise f32 Wasm equals the reference bit for bit (activations, NaN, ±∞, −0)", () => {
   let seed = 1000;
   for (const p of shapes()) {

@@ -14,10 +14,12 @@
 ;;         reference's arithmetic step by step.
 (module
   (import "env" "memory" (memory 1 32768 shared))
+  ;; gemm_int8's per-row float requantization (the same instance memory), for channels_i16
+  (import "env" "requant_rows_float" (func $requant_rows_float (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)))
 
   ;; Plane (h×w bytes, int8 when $signed) → plain zero-padded i16 rows at $dst (hp rows of
   ;; $wq elements, padded column padL + c holding x − $zx).
-  (func (export "pad_i16") (param $src i32) (param $h i32) (param $w i32) (param $signed i32)
+  (func $pad_i16 (export "pad_i16") (param $src i32) (param $h i32) (param $w i32) (param $signed i32)
                            (param $zx i32) (param $dst i32) (param $padT i32) (param $padL i32)
                            (param $hp i32) (param $wq i32)
     (local $rs i32) (local $y i32) (local $c i32) (local $row i32) (local $srow i32)
@@ -118,7 +120,7 @@
   ;; Stride-1 pair rows: row r of $dst (4·$wq bytes) holds the i32 lanes (R[o], R[o+1]) for
   ;; o < $wq, R row r of $src (plain padded i16 rows of $wq elements, at least 2 more readable
   ;; after the last row). $wq: a multiple of 8.
-  (func (export "pairs_i16") (param $src i32) (param $rows i32) (param $wq i32) (param $dst i32)
+  (func $pairs_i16 (export "pairs_i16") (param $src i32) (param $rows i32) (param $wq i32) (param $dst i32)
     (local $r i32) (local $o i32) (local $s i32) (local $d i32) (local $v0 v128) (local $v1 v128)
     (block $rdone (loop $rl
       (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
@@ -148,7 +150,7 @@
   ;; from the row base for stride 1 (pair rows) and stride 2 (plain i16 rows: the pair
   ;; (R[2ow + j], R[2ow + j + 1]) is one aligned lane). Row base of output row oh: $plane +
   ;; oh·$rowstep. $scratch: 16 bytes.
-  (func (export "plane_pairs_i16") (param $plane i32) (param $rowstep i32) (param $outH i32)
+  (func $plane_pairs_i16 (export "plane_pairs_i16") (param $plane i32) (param $rowstep i32) (param $outH i32)
                                    (param $outW i32) (param $taps i32) (param $offs i32)
                                    (param $wts i32) (param $bias i32) (param $acc i32)
                                    (param $scratch i32)
@@ -208,6 +210,71 @@
         (br $w4l)))
       (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
       (br $hl)))
+  )
+
+  ;; Every plane of an int8 depthwise convolution in one call: per input plane (image n,
+  ;; channel c at $in + (n·inC + c)·h·w) pad_i16 into $rows (and pairs_i16 into $pairs for
+  ;; stride 1, $sw1), then per output channel o = c·$mult + q plane_pairs_i16 with its pair taps
+  ;; at $wts + 4·o·$taps and its bias (i32 at $bias + 4o; 0 when $bias is 0). Accumulators
+  ;; ($codes 0) go to $acc + 4·plane·(n·outC + o); codes ($codes 1) go through one plane at $acc
+  ;; and requant_rows_float (row offset: the i32 at $zero, multiplier: the f32 at $multf + 4o)
+  ;; to $out + plane·(n·outC + o).
+  (func (export "channels_i16") (param $in i32) (param $batch i32) (param $inC i32)
+                                (param $mult i32) (param $h i32) (param $w i32)
+                                (param $signed i32) (param $zx i32) (param $rows i32)
+                                (param $pairs i32) (param $padT i32) (param $padL i32)
+                                (param $hp i32) (param $wq i32) (param $sw1 i32)
+                                (param $rowstep i32) (param $outH i32) (param $outW i32)
+                                (param $taps i32) (param $offs i32) (param $wts i32)
+                                (param $bias i32) (param $acc i32) (param $scratch i32)
+                                (param $codes i32) (param $zero i32) (param $multf i32)
+                                (param $zp i32) (param $lo i32) (param $hi i32) (param $out i32)
+                                (param $unsigned i32)
+    (local $n i32) (local $c i32) (local $q i32) (local $o i32) (local $plane i32)
+    (local $outC i32) (local $idx i32) (local $b i32)
+    (local.set $plane (i32.mul (local.get $outH) (local.get $outW)))
+    (local.set $outC (i32.mul (local.get $inC) (local.get $mult)))
+    (block $ndone (loop $nl
+      (br_if $ndone (i32.ge_u (local.get $n) (local.get $batch)))
+      (local.set $c (i32.const 0))
+      (block $cdone (loop $cl
+        (br_if $cdone (i32.ge_u (local.get $c) (local.get $inC)))
+        (call $pad_i16
+          (i32.add (local.get $in) (i32.mul (i32.add (i32.mul (local.get $n) (local.get $inC)) (local.get $c))
+            (i32.mul (local.get $h) (local.get $w))))
+          (local.get $h) (local.get $w) (local.get $signed) (local.get $zx) (local.get $rows)
+          (local.get $padT) (local.get $padL) (local.get $hp) (local.get $wq))
+        (if (local.get $sw1)
+          (then (call $pairs_i16 (local.get $rows) (local.get $hp) (local.get $wq) (local.get $pairs))))
+        (local.set $q (i32.const 0))
+        (block $qdone (loop $ql
+          (br_if $qdone (i32.ge_u (local.get $q) (local.get $mult)))
+          (local.set $o (i32.add (i32.mul (local.get $c) (local.get $mult)) (local.get $q)))
+          (local.set $idx (i32.add (i32.mul (local.get $n) (local.get $outC)) (local.get $o)))
+          (local.set $b (if (result i32) (local.get $bias)
+            (then (i32.load (i32.add (local.get $bias) (i32.shl (local.get $o) (i32.const 2)))))
+            (else (i32.const 0))))
+          (call $plane_pairs_i16
+            (select (local.get $pairs) (local.get $rows) (local.get $sw1))
+            (local.get $rowstep) (local.get $outH) (local.get $outW) (local.get $taps) (local.get $offs)
+            (i32.add (local.get $wts) (i32.shl (i32.mul (local.get $o) (local.get $taps)) (i32.const 2)))
+            (local.get $b)
+            (select (local.get $acc)
+              (i32.add (local.get $acc) (i32.shl (i32.mul (local.get $plane) (local.get $idx)) (i32.const 2)))
+              (local.get $codes))
+            (local.get $scratch))
+          (if (local.get $codes)
+            (then (call $requant_rows_float (local.get $acc) (local.get $plane) (i32.const 1)
+              (local.get $zero) (i32.add (local.get $multf) (i32.shl (local.get $o) (i32.const 2)))
+              (local.get $zp) (local.get $lo) (local.get $hi)
+              (i32.add (local.get $out) (i32.mul (local.get $plane) (local.get $idx)))
+              (local.get $unsigned))))
+          (local.set $q (i32.add (local.get $q) (i32.const 1)))
+          (br $ql)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br $cl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl)))
   )
 
   ;; f32 plane: dst (outH×outW f32) = act(f32(Σ_t wts[t]·plane[...] + bias)), sums in f64 in
