@@ -133,7 +133,7 @@ export function depthwiseInt8Wasm(
 ): void {
   const w = kernels()!;
   const { batch, inC, outC, h, outH, outW, kh, kw } = r;
-  const mult = outC / inC, taps = kh * kw, plane = outH * outW;
+  const mult = outC / inC, plane = outH * outW;
   const L = pairLayout(r);
   const pairTaps = kh * L.pairsPerRow;
   const arena = new Arena();
