@@ -67,6 +67,24 @@ function scale(name: string, v: unknown): number {
   return Math.fround(v);
 }
 
+/**
+ * Checks that `s · (q − z)` stays finite in float32 for every code q of the operand's type
+ * (else a product could be 0 · ∞ or a sum ∞ − ∞, a NaN with no code).
+ */
+function finiteTerms(name: string, s: number, codes: CodesOperand, z: number): void {
+  const [lo, hi] = codes instanceof Int8Array
+    ? [-128, 127]
+    : codes instanceof Uint8Array
+    ? [0, 255]
+    : [-(2 ** 31), 2 ** 31 - 1];
+  const d = Math.max(hi - z, z - lo);
+  if (!Number.isFinite(Math.fround(s * d))) {
+    throw new RangeError(
+      `${name} = ${s} times a code difference of up to ${d} overflows float32`,
+    );
+  }
+}
+
 const TYPE: [new (n: number) => CodesOperand, number][] = [
   [Int8Array, 0],
   [Uint8Array, 1],
@@ -81,7 +99,8 @@ const TYPE: [new (n: number) => CodesOperand, number][] = [
  * @param options Scales, zero points, output type, clamp, output, kernel.
  * @returns The output codes (`options.out` when given).
  * @throws {RangeError} On lengths that do not match (`a.length = b.length · bInner`), scales
- *   that are not positive and finite, zero
+ *   that are not positive and finite (or so large that a scale times a code difference
+ *   overflows float32), zero
  *   points or clamps outside the output type, or a short output.
  * @throws {TypeError} When an operand is not an Int8Array, Uint8Array or Int32Array.
  *
@@ -108,6 +127,8 @@ export function mulInt8Requantized(
   const sa = scale("options.aScale", options.aScale);
   const sb = scale("options.bScale", options.bScale);
   const sy = scale("options.outScale", options.outScale);
+  finiteTerms("options.aScale", sa, a, za);
+  finiteTerms("options.bScale", sb, b, zb);
   const dtype = options.dtype;
   if (!w) {
     const f = Math.fround;
@@ -295,8 +316,9 @@ export interface AddInt8Options {
  * @param b Codes of b (same length).
  * @param options Ratios, zero points, output type, clamp, output, kernel.
  * @returns The output codes (`options.out` when given).
- * @throws {RangeError} On lengths that differ, ratios that are not positive and finite, zero
- *   points or clamps outside the output type, or a short output.
+ * @throws {RangeError} On lengths that differ, ratios that are not positive and finite (or so
+ *   large that a ratio times a code difference overflows float32), zero points or clamps
+ *   outside the output type, or a short output.
  * @throws {TypeError} When an operand is not an Int8Array, Uint8Array or Int32Array.
  *
  * @example A residual add on one grid
@@ -321,6 +343,8 @@ export function addInt8Requantized(
   const ra = scale("options.aRatio", options.aRatio);
   const rb = scale("options.bRatio", options.bRatio);
   const { n, za, zb, zp, lo, hi, out, w } = c;
+  finiteTerms("options.aRatio", ra, a, za);
+  finiteTerms("options.bRatio", rb, b, zb);
   if (!w) {
     const f = Math.fround;
     for (let i = 0; i < n; i++) {

@@ -105,6 +105,36 @@ Deno.test("mulInt8Requantized: bad arguments are named", () => {
   );
 });
 
+Deno.test("mul/add: products past float32 clamp to the ends; scales that overflow a term are named", () => {
+  // 1e30 · 127 is finite, the product 1e60 is +∞ or −∞: the clamp's ends, zero stays zero
+  const a = new Int8Array([1, -1, 0, 127, -128, 2, 0, 5]);
+  const b = new Int8Array([1, 1, 1, -128, -128, 0, 0, -5]);
+  for (const kernel of ["wasm", "ts"] as const) {
+    deepEqual(
+      [...mulInt8Requantized(a, b, {
+        aScale: 1e30,
+        bScale: 1e30,
+        outScale: 1,
+        outZeroPoint: 3,
+        dtype: "int8",
+        kernel,
+      })],
+      [127, -128, 3, -128, 127, 3, 3, -128],
+      kernel,
+    );
+  }
+  const o = { aScale: 1, bScale: 1, outScale: 1, dtype: "int8" as const };
+  throws(() => mulInt8Requantized(a, b, { ...o, aScale: 3e36 }), /options.aScale = .* overflows/);
+  throws(
+    () => mulInt8Requantized(Int32Array.of(0, 1), Int32Array.of(0, 1), { ...o, bScale: 1e30 }),
+    /options.bScale = .* up to 2147483648 overflows/,
+  );
+  throws(
+    () => addInt8Requantized(a, b, { aRatio: 1, bRatio: 3e36, dtype: "int8" }),
+    /options.bRatio = .* overflows/,
+  );
+});
+
 Deno.test("lookup8: every byte through random tables, Wasm equals the reference and the table", () => {
   const r = new Philox(5, 3);
   for (const n of [0, 1, 15, 16, 17, 256, 1000]) {

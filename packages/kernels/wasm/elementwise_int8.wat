@@ -33,7 +33,7 @@
                          (param $hi i32) (param $dst i32) (param $unsigned i32)
     (local $i i32) (local $v v128) (local $s f32)
     (local $zav v128) (local $zbv v128) (local $sav v128) (local $sbv v128) (local $syv v128)
-    (local $flo v128) (local $fhi v128) (local $zpv v128)
+    (local $flo v128) (local $fhi v128) (local $zpv v128) (local $magic v128) (local $mzv v128)
     (local.set $zav (i32x4.splat (local.get $za)))
     (local.set $zbv (i32x4.splat (local.get $zb)))
     (local.set $sav (f32x4.splat (local.get $sa)))
@@ -42,6 +42,11 @@
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
     (local.set $zpv (i32x4.splat (local.get $zp)))
+    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_rows_float; pmax/pmin
+    ;; clamp in one instruction each: v is never NaN (the caller rejects scales for which
+    ;; a scale × code difference overflows float32, the only way to Inf − Inf or 0 · Inf)
+    (local.set $magic (f32x4.splat (f32.const 12582912)))
+    (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $vdone (loop $vl
       (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
       (local.set $v (f32x4.div
@@ -52,8 +57,8 @@
             (i32x4.sub (call $load4 (local.get $b) (local.get $tb) (local.get $i)) (local.get $zbv)))))
         (local.get $syv)))
       ;; clamp first (the bounds are integers, so clamp and round commute), round half to even
-      (local.set $v (f32x4.nearest (f32x4.min (f32x4.max (local.get $v) (local.get $flo)) (local.get $fhi))))
-      (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zpv)))
+      (local.set $v (f32x4.add (f32x4.pmin (f32x4.pmax (local.get $v) (local.get $flo)) (local.get $fhi)) (local.get $magic)))
+      (local.set $v (i32x4.sub (local.get $v) (local.get $mzv)))
       (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
       (local.set $v (select (result v128)
         (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
@@ -88,7 +93,7 @@
                          (param $hi i32) (param $dst i32) (param $unsigned i32)
     (local $i i32) (local $v v128) (local $s f32)
     (local $zav v128) (local $zbv v128) (local $sav v128) (local $sbv v128) (local $syv v128)
-    (local $flo v128) (local $fhi v128) (local $zpv v128)
+    (local $flo v128) (local $fhi v128) (local $zpv v128) (local $magic v128) (local $mzv v128)
     (local.set $zav (i32x4.splat (local.get $za)))
     (local.set $zbv (i32x4.splat (local.get $zb)))
     (local.set $sav (f32x4.splat (local.get $sa)))
@@ -97,6 +102,11 @@
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
     (local.set $zpv (i32x4.splat (local.get $zp)))
+    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_rows_float; pmax/pmin
+    ;; clamp in one instruction each: v is never NaN (the caller rejects scales for which
+    ;; a scale × code difference overflows float32, the only way to Inf − Inf or 0 · Inf)
+    (local.set $magic (f32x4.splat (f32.const 12582912)))
+    (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $vdone (loop $vl
       (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $n)))
       (local.set $v (f32x4.add
@@ -105,8 +115,8 @@
           (f32x4.mul (local.get $sbv) (f32x4.convert_i32x4_s
             (i32x4.sub (call $load4 (local.get $b) (local.get $tb) (local.get $i)) (local.get $zbv))))))
       ;; clamp first (the bounds are integers, so clamp and round commute), round half to even
-      (local.set $v (f32x4.nearest (f32x4.min (f32x4.max (local.get $v) (local.get $flo)) (local.get $fhi))))
-      (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zpv)))
+      (local.set $v (f32x4.add (f32x4.pmin (f32x4.pmax (local.get $v) (local.get $flo)) (local.get $fhi)) (local.get $magic)))
+      (local.set $v (i32x4.sub (local.get $v) (local.get $mzv)))
       (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
       (local.set $v (select (result v128)
         (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
@@ -217,13 +227,18 @@
                                 (param $unsigned i32)
     (local $j i32) (local $i i32) (local $base i32) (local $v v128) (local $s f32) (local $pb f32)
     (local $zav v128) (local $sav v128) (local $pbv v128) (local $syv v128)
-    (local $flo v128) (local $fhi v128) (local $zpv v128)
+    (local $flo v128) (local $fhi v128) (local $zpv v128) (local $magic v128) (local $mzv v128)
     (local.set $zav (i32x4.splat (local.get $za)))
     (local.set $sav (f32x4.splat (local.get $sa)))
     (local.set $syv (f32x4.splat (local.get $sy)))
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
     (local.set $zpv (i32x4.splat (local.get $zp)))
+    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_rows_float; pmax/pmin
+    ;; clamp in one instruction each: v is never NaN (the caller rejects scales for which
+    ;; a scale × code difference overflows float32, the only way to Inf − Inf or 0 · Inf)
+    (local.set $magic (f32x4.splat (f32.const 12582912)))
+    (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $bdone (loop $bl
       (br_if $bdone (i32.ge_u (local.get $j) (local.get $nb)))
       (local.set $pb (f32.mul (local.get $sb) (f32.convert_i32_s
@@ -240,8 +255,8 @@
                 (local.get $zav))))
             (local.get $pbv))
           (local.get $syv)))
-        (local.set $v (f32x4.nearest (f32x4.min (f32x4.max (local.get $v) (local.get $flo)) (local.get $fhi))))
-        (local.set $v (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $v)) (local.get $zpv)))
+        (local.set $v (f32x4.add (f32x4.pmin (f32x4.pmax (local.get $v) (local.get $flo)) (local.get $fhi)) (local.get $magic)))
+        (local.set $v (i32x4.sub (local.get $v) (local.get $mzv)))
         (local.set $v (i16x8.narrow_i32x4_s (local.get $v) (local.get $v)))
         (local.set $v (select (result v128)
           (i8x16.narrow_i16x8_u (local.get $v) (local.get $v))
