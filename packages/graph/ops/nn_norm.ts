@@ -60,17 +60,22 @@ function softmaxOp(log: boolean) {
       const len = ctx.opset < 13 ? x.shape.slice(axis).reduce((a, b) => a * b, 1) : x.shape[axis];
       const out = new Float32Array(x.data.length);
       const block = len * inner;
+      // each exp once, kept in binary64 (the same values the sum and the quotients use)
+      const e = new Float64Array(len);
       for (let o = 0; o < x.data.length; o += block) {
         for (let j = 0; j < inner; j++) {
           const base = o + j;
           let max = -Infinity;
           for (let k = 0; k < len; k++) max = Math.max(max, x.data[base + k * inner]);
           let sum = 0;
-          for (let k = 0; k < len; k++) sum += Math.exp(x.data[base + k * inner] - max);
-          const ls = Math.log(sum);
-          for (let k = 0; k < len; k++) {
-            const d = x.data[base + k * inner] - max;
-            out[base + k * inner] = log ? d - ls : Math.exp(d) / sum;
+          for (let k = 0; k < len; k++) sum += e[k] = Math.exp(x.data[base + k * inner] - max);
+          if (log) {
+            const ls = Math.log(sum);
+            for (let k = 0; k < len; k++) {
+              out[base + k * inner] = x.data[base + k * inner] - max - ls;
+            }
+          } else {
+            for (let k = 0; k < len; k++) out[base + k * inner] = e[k] / sum;
           }
         }
       }
