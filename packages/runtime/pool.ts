@@ -102,6 +102,23 @@ function maxPool8(q: Int8Array | Uint8Array, r: ReturnType<typeof plan>): Int8Ar
     ? new Int8Array(r.n * r.c * oh * ow)
     : new Uint8Array(r.n * r.c * oh * ow);
   let at = 0;
+  if (
+    kh === 2 && kw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && 2 * oh <= h &&
+    2 * ow <= w
+  ) {
+    // the common 2×2 stride-2 window, every window inside the plane: four codes per output
+    for (let b = 0; b < r.n * r.c; b++) {
+      for (let i = 0; i < oh; i++) {
+        const r0 = b * h * w + 2 * i * w, r1 = r0 + w;
+        for (let j = 0; j < ow; j++) {
+          const a = q[r0 + 2 * j], c = q[r0 + 2 * j + 1], d = q[r1 + 2 * j], e = q[r1 + 2 * j + 1];
+          const m = a > c ? a : c, n = d > e ? d : e;
+          out[at++] = m > n ? m : n;
+        }
+      }
+    }
+    return out;
+  }
   for (let b = 0; b < r.n * r.c; b++) {
     const base = b * h * w;
     for (let i = 0; i < oh; i++) {

@@ -7,6 +7,8 @@ Deno.test("max/avg pooling equal brute force over windows (stride, padding, int8
   const g = new Philox(41, 0);
   const cases = [
     { h: 6, w: 6, k: 2, s: 2, p: 0 },
+    { h: 7, w: 9, k: 2, s: 2, p: 0 }, // the 2×2 stride-2 path with a row and a column left over
+    { h: 2, w: 2, k: 2, s: 2, p: 0 },
     { h: 7, w: 5, k: 3, s: 2, p: 1 },
     { h: 5, w: 8, k: 3, s: 1, p: 1 },
   ];
