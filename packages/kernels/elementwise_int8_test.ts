@@ -182,6 +182,30 @@ Deno.test("addInt8Requantized: closed forms and Wasm equals the reference bit fo
       );
     }
   }
+  // every pair of byte operand types, through the 4-code loop and the scalar tail
+  for (const [ta, tb] of [["u8", "u8"], ["i8", "i8"], ["i8", "u8"], ["u8", "i8"]]) {
+    for (const dtype of ["int8", "uint8"] as const) {
+      seed++;
+      const make = (t: string, s: number) =>
+        t === "u8"
+          ? randomInts(Uint8Array, 45, 0, 255, s)
+          : randomInts(Int8Array, 45, -128, 127, s);
+      const x = make(ta, seed), y = make(tb, seed + 1);
+      const opts = {
+        aRatio: 0.1 + r.uniform() * 2,
+        aZeroPoint: ta === "u8" ? 131 : -2,
+        bRatio: 0.1 + r.uniform() * 2,
+        bZeroPoint: tb === "u8" ? 0 : 127,
+        outZeroPoint: dtype === "int8" ? -1 : 128,
+        dtype,
+      };
+      deepEqual(
+        addInt8Requantized(x, y, { ...opts, kernel: "wasm" }),
+        addInt8Requantized(x, y, { ...opts, kernel: "ts" }),
+        `${ta}+${tb} → ${dtype}`,
+      );
+    }
+  }
   throws(
     () => addInt8Requantized(a, a, { aRatio: -1, bRatio: 1, dtype: "int8" }),
     /options.aRatio/,
