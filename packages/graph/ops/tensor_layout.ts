@@ -10,9 +10,9 @@ import { attrInt, attrInts, type OpKernel, type OpTable, requireInput } from "..
 import {
   failValue,
   gatherElements,
+  gatherStrided,
   intValues,
   normAxis,
-  stridedOffsets,
   stridesOf,
 } from "./tensor_common.ts";
 
@@ -25,8 +25,7 @@ function transpose(node: Node, x: GraphTensor, perm: number[]): GraphTensor {
   const shape = perm.map((p) => x.shape[p]);
   const st = stridesOf(x.shape);
   const pst = perm.map((p) => st[p]);
-  const idx = stridedOffsets(shape, pst);
-  return gatherElements(x, shape, idx);
+  return gatherStrided(x, shape, pst);
 }
 
 const TRANSPOSE: OpKernel = {

@@ -2,6 +2,7 @@ import { deepEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
 import type { GraphTensor } from "../ir.ts";
 import { TENSOR_OPS } from "./tensor.ts";
+import { gatherElements, gatherStrided, stridedOffsets } from "./tensor_common.ts";
 
 const run = (op: string, ins: (GraphTensor | undefined)[], attrs = {}, opset = 13, outs = 1) =>
   TENSOR_OPS[op].run(
@@ -101,5 +102,37 @@ Deno.test("Gather: spec example, negative indices, out-of-range indices throw", 
   throws(
     () => run("Gather", [iota([2, 3]), i64([0])], { axis: 2 }),
     /value in0: axis 2 is out of range/,
+  );
+});
+
+Deno.test("gatherStrided equals gatherElements over stridedOffsets (random views, strides 0, negative, 1; three dtypes)", () => {
+  fc.assert(
+    fc.property(
+      arbShape,
+      fc.array(fc.integer({ min: -3, max: 3 }), { minLength: 4, maxLength: 4 }),
+      fc.constantFrom("int8", "float32", "int64"),
+      (shape, rawStrides, dtype) => {
+        const strides = shape.map((_, i) => rawStrides[i]);
+        // a start that keeps every offset inside a source of 200 elements
+        let lo = 0, hi = 0;
+        shape.forEach((d, i) => {
+          const span = (d - 1) * strides[i];
+          if (span < 0) lo += span;
+          else hi += span;
+        });
+        const start = -lo, size = hi - lo + 1;
+        const base = iota([size]);
+        const src: GraphTensor = dtype === "int8"
+          ? { dtype, shape: [size], data: Int8Array.from(base.data as Int32Array, (v) => v - 50) }
+          : dtype === "float32"
+          ? { dtype, shape: [size], data: Float32Array.from(base.data as Int32Array, (v) => v / 3) }
+          : { dtype, shape: [size], data: BigInt64Array.from(base.data as Int32Array, BigInt) };
+        const want = gatherElements(src, shape, stridedOffsets(shape, strides, start));
+        const got = gatherStrided(src, shape, strides, start);
+        deepEqual(got.shape, want.shape);
+        deepEqual(got.dtype, want.dtype);
+        deepEqual([...got.data], [...want.data]);
+      },
+    ),
   );
 });
