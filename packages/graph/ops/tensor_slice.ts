@@ -7,14 +7,7 @@
 
 import type { GraphTensor, Node } from "../ir.ts";
 import { attrInts, type OpContext, type OpTable, requireInput } from "../op.ts";
-import {
-  failValue,
-  gatherElements,
-  intValues,
-  normAxes,
-  stridedOffsets,
-  stridesOf,
-} from "./tensor_common.ts";
+import { failValue, gatherStrided, intValues, normAxes, stridesOf } from "./tensor_common.ts";
 
 /**
  * One axis of a slice: first index, step and element count (selected indices are
@@ -128,8 +121,7 @@ export const SLICE_OPS: OpTable = {
       const shape = ranges.map((g) => g.count);
       const st = stridesOf(x.shape);
       const start = ranges.reduce((s, g, d) => s + g.start * st[d], 0);
-      const idx = stridedOffsets(shape, ranges.map((g, d) => g.step * st[d]), start);
-      return [gatherElements(x, shape, idx)];
+      return [gatherStrided(x, shape, ranges.map((g, d) => g.step * st[d]), start)];
     },
   },
 };
