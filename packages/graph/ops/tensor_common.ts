@@ -318,7 +318,7 @@ export function stridedOffsets(
 /**
  * A new tensor of `shape` whose elements are `from`'s at a strided view: the same result as
  * `gatherElements(from, shape, stridedOffsets(shape, strides, start))` without the offsets
- * array, the last axis as a tight loop (a copy when its stride is 1). Transpose uses it.
+ * array, the last axis as a tight loop (a copy when its stride is 1). Transpose and Slice use it.
  *
  * @param from The source tensor.
  * @param shape The view's shape.

@@ -113,7 +113,7 @@ Deno.test("gatherStrided equals gatherElements over stridedOffsets (random views
       fc.constantFrom("int8", "float32", "int64"),
       (shape, rawStrides, dtype) => {
         const strides = shape.map((_, i) => rawStrides[i]);
-        // a start that keeps every offset inside a source of 200 elements
+        // the smallest source and the start that keep every offset of the view inside it
         let lo = 0, hi = 0;
         shape.forEach((d, i) => {
           const span = (d - 1) * strides[i];
