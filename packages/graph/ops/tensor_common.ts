@@ -296,23 +296,44 @@ export function stridedOffsets(
   strides: readonly number[],
   start = 0,
 ): Int32Array {
-  const r = shape.length;
   let n = 1;
   for (const d of shape) n *= d;
   const idx = new Int32Array(n);
+  const si = shape.length ? strides[shape.length - 1] : 0;
+  stridedRows(shape, strides, start, (at, p, inner) => {
+    for (let k = 0; k < inner; k++, p += si) idx[at + k] = p;
+  });
+  return idx;
+}
+
+/**
+ * The odometer walk of a strided view by rows of its last axis: `row(at, p, inner)` for each
+ * row, `at` the row's first element in the view, `p` its source offset, `inner` the row's
+ * length (a 0-D view is one row of one element; an empty view has none).
+ */
+function stridedRows(
+  shape: readonly number[],
+  strides: readonly number[],
+  start: number,
+  row: (at: number, p: number, inner: number) => void,
+): void {
+  const r = shape.length;
+  let n = 1;
+  for (const d of shape) n *= d;
+  if (n === 0) return;
+  const inner = r ? shape[r - 1] : 1;
   const ctr = new Array<number>(r).fill(0);
   let p = start;
-  for (let i = 0; i < n; i++) {
-    idx[i] = p;
-    for (let d = r - 1; d >= 0; d--) {
-      ctr[d]++;
-      p += strides[d];
-      if (ctr[d] < shape[d]) break;
-      p -= strides[d] * shape[d];
-      ctr[d] = 0;
+  for (let at = 0; at < n; at += inner) {
+    row(at, p, inner);
+    for (let a = r - 2; a >= 0; a--) {
+      ctr[a]++;
+      p += strides[a];
+      if (ctr[a] < shape[a]) break;
+      p -= strides[a] * shape[a];
+      ctr[a] = 0;
     }
   }
-  return idx;
 }
 
 /**
@@ -341,31 +362,15 @@ export function gatherStrided(
   start = 0,
 ): GraphTensor {
   const out = zeros(from.dtype, shape);
-  const r = shape.length, n = out.data.length;
-  if (n === 0) return out;
-  if (r === 0) {
-    (out.data as { [i: number]: number | bigint })[0] =
-      (from.data as { [i: number]: number | bigint })[start];
-    return out;
-  }
-  const inner = shape[r - 1], si = strides[r - 1];
-  const ctr = new Array<number>(r).fill(0);
+  const si = shape.length ? strides[shape.length - 1] : 0;
   const d = out.data as { [i: number]: number | bigint }, src = from.data as typeof d;
-  const contiguous = si === 1 && ArrayBuffer.isView(out.data) && ArrayBuffer.isView(from.data);
-  let p = start;
-  for (let at = 0; at < n; at += inner) {
-    if (contiguous) {
-      (out.data as Uint8Array).set((from.data as Uint8Array).subarray(p, p + inner), at);
-    } else {
-      for (let k = 0, q = p; k < inner; k++, q += si) d[at + k] = src[q];
-    }
-    for (let a = r - 2; a >= 0; a--) {
-      ctr[a]++;
-      p += strides[a];
-      if (ctr[a] < shape[a]) break;
-      p -= strides[a] * shape[a];
-      ctr[a] = 0;
-    }
+  if (si === 1 && ArrayBuffer.isView(out.data) && ArrayBuffer.isView(from.data)) {
+    const o = out.data as Uint8Array, f = from.data as Uint8Array;
+    stridedRows(shape, strides, start, (at, p, inner) => o.set(f.subarray(p, p + inner), at));
+  } else {
+    stridedRows(shape, strides, start, (at, p, inner) => {
+      for (let k = 0; k < inner; k++, p += si) d[at + k] = src[p];
+    });
   }
   return out;
 }
