@@ -33,7 +33,7 @@
                          (param $hi i32) (param $dst i32) (param $unsigned i32)
     (local $i i32) (local $v v128) (local $s f32)
     (local $zav v128) (local $zbv v128) (local $sav v128) (local $sbv v128) (local $syv v128)
-    (local $flo v128) (local $fhi v128) (local $zpv v128) (local $magic v128) (local $mzv v128)
+    (local $flo v128) (local $fhi v128) (local $magic v128) (local $mzv v128)
     (local.set $zav (i32x4.splat (local.get $za)))
     (local.set $zbv (i32x4.splat (local.get $zb)))
     (local.set $sav (f32x4.splat (local.get $sa)))
@@ -41,8 +41,7 @@
     (local.set $syv (f32x4.splat (local.get $sy)))
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
-    (local.set $zpv (i32x4.splat (local.get $zp)))
-    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_rows_float; pmax/pmin
+    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_float; pmax/pmin
     ;; clamp in one instruction each: v is never NaN (the caller rejects scales for which
     ;; a scale × code difference overflows float32, the only way to Inf − Inf or 0 · Inf)
     (local.set $magic (f32x4.splat (f32.const 12582912)))
@@ -93,7 +92,7 @@
                          (param $hi i32) (param $dst i32) (param $unsigned i32)
     (local $i i32) (local $v v128) (local $s f32)
     (local $zav v128) (local $zbv v128) (local $sav v128) (local $sbv v128) (local $syv v128)
-    (local $flo v128) (local $fhi v128) (local $zpv v128) (local $magic v128) (local $mzv v128)
+    (local $flo v128) (local $fhi v128) (local $magic v128) (local $mzv v128)
     (local.set $zav (i32x4.splat (local.get $za)))
     (local.set $zbv (i32x4.splat (local.get $zb)))
     (local.set $sav (f32x4.splat (local.get $sa)))
@@ -101,10 +100,7 @@
     (local.set $syv (f32x4.splat (local.get $sy)))
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
-    (local.set $zpv (i32x4.splat (local.get $zp)))
-    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_rows_float; pmax/pmin
-    ;; clamp in one instruction each: v is never NaN (the caller rejects scales for which
-    ;; a scale × code difference overflows float32, the only way to Inf − Inf or 0 · Inf)
+    ;; rne + zp in two instructions after a pmax/pmin clamp, as in mul_q
     (local.set $magic (f32x4.splat (f32.const 12582912)))
     (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $vdone (loop $vl
@@ -227,16 +223,13 @@
                                 (param $unsigned i32)
     (local $j i32) (local $i i32) (local $base i32) (local $v v128) (local $s f32) (local $pb f32)
     (local $zav v128) (local $sav v128) (local $pbv v128) (local $syv v128)
-    (local $flo v128) (local $fhi v128) (local $zpv v128) (local $magic v128) (local $mzv v128)
+    (local $flo v128) (local $fhi v128) (local $magic v128) (local $mzv v128)
     (local.set $zav (i32x4.splat (local.get $za)))
     (local.set $sav (f32x4.splat (local.get $sa)))
     (local.set $syv (f32x4.splat (local.get $sy)))
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
-    (local.set $zpv (i32x4.splat (local.get $zp)))
-    ;; rne(v) + zp in two instructions, as in gemm_int8.wat's requant_rows_float; pmax/pmin
-    ;; clamp in one instruction each: v is never NaN (the caller rejects scales for which
-    ;; a scale × code difference overflows float32, the only way to Inf − Inf or 0 · Inf)
+    ;; rne + zp in two instructions after a pmax/pmin clamp, as in mul_q
     (local.set $magic (f32x4.splat (f32.const 12582912)))
     (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $bdone (loop $bl

@@ -423,10 +423,9 @@
                                  (param $mult i32) (param $zp i32) (param $lo i32) (param $hi i32)
                                  (param $dst i32) (param $unsigned i32)
     (local $p i32) (local $d i32) (local $j i32) (local $v v128) (local $f f32)
-    (local $flo v128) (local $fhi v128) (local $zv v128) (local $magic v128) (local $mzv v128) (local $s f32)
+    (local $flo v128) (local $fhi v128) (local $magic v128) (local $mzv v128) (local $s f32)
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
-    (local.set $zv (i32x4.splat (local.get $zp)))
     ;; round half to even and add zp in two instructions: for |v| < 2^22, float32(v + 1.5·2^23)
     ;; holds rne(v) in its low mantissa bits (the add's own rounding), so its bits − 0x4B400000
     ;; is rne(v); the clamp comes first, so v stays within a few hundred. The clamp is pmax/pmin
@@ -1097,15 +1096,11 @@
                                       (param $lo i32) (param $hi i32) (param $dst i32)
                                       (param $unsigned i32)
     (local $i i32) (local $j i32) (local $ov v128) (local $mv v128) (local $o i32) (local $mf f32)
-    (local $flo v128) (local $fhi v128) (local $zv v128) (local $magic v128) (local $mzv v128) (local $s f32)
+    (local $flo v128) (local $fhi v128) (local $magic v128) (local $mzv v128) (local $s f32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
-    (local.set $zv (i32x4.splat (local.get $zp)))
-    ;; round half to even and add zp in two instructions: for |v| < 2^22, float32(v + 1.5·2^23)
-    ;; holds rne(v) in its low mantissa bits (the add's own rounding), so its bits − 0x4B400000
-    ;; is rne(v); the clamp comes first, so v stays within a few hundred. The clamp is pmax/pmin
-    ;; (one instruction each, unlike max/min): no NaN reaches it, acc·m has a finite m > 0
+    ;; rne + zp in two instructions after a pmax/pmin clamp, as in requant_float
     (local.set $magic (f32x4.splat (f32.const 12582912)))
     (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (block $done (loop $rows
@@ -1168,14 +1163,10 @@
     (local $i i32) (local $mr i32) (local $nr i32) (local $bpan i32) (local $arow i32)
     (local $apan i32) (local $ic i32) (local $iend i32) (local $r i32) (local $row i32) (local $t i32) (local $d i32)
     (local $ov v128) (local $mv v128) (local $v0 v128) (local $v1 v128)
-    (local $flo v128) (local $fhi v128) (local $zv v128) (local $magic v128) (local $mzv v128)
+    (local $flo v128) (local $fhi v128) (local $magic v128) (local $mzv v128)
     (local.set $flo (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $lo) (local.get $zp)))))
     (local.set $fhi (f32x4.splat (f32.convert_i32_s (i32.sub (local.get $hi) (local.get $zp)))))
-    (local.set $zv (i32x4.splat (local.get $zp)))
-    ;; round half to even and add zp in two instructions: for |v| < 2^22, float32(v + 1.5·2^23)
-    ;; holds rne(v) in its low mantissa bits (the add's own rounding), so its bits − 0x4B400000
-    ;; is rne(v); the clamp comes first, so v stays within a few hundred. The clamp is pmax/pmin
-    ;; (one instruction each, unlike max/min): no NaN reaches it, acc·m has a finite m > 0
+    ;; rne + zp in two instructions after a pmax/pmin clamp, as in requant_float
     (local.set $magic (f32x4.splat (f32.const 12582912)))
     (local.set $mzv (i32x4.splat (i32.sub (i32.const 0x4B400000) (local.get $zp))))
     (local.set $lda (i32.shl (local.get $kp) (i32.const 1)))
