@@ -106,7 +106,8 @@ function maxPool8(q: Int8Array | Uint8Array, r: ReturnType<typeof plan>): Int8Ar
     kh === 2 && kw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && 2 * oh <= h &&
     2 * ow <= w
   ) {
-    // the common 2×2 stride-2 window, every window inside the plane: four codes per output
+    // the common 2×2 stride-2 window, every window inside the plane (2·oh ≤ h and 2·ow ≤ w
+    // rule out bottom or right padding): four codes per output
     for (let b = 0; b < r.n * r.c; b++) {
       for (let i = 0; i < oh; i++) {
         const r0 = b * h * w + 2 * i * w, r1 = r0 + w;
