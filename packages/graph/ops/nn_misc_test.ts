@@ -268,3 +268,14 @@ Deno.test("Resize: hand-computed nearest and bilinear cases; Upsample", () => {
     (e: unknown) => e instanceof GraphError && /mode cubic is not supported/.test(e.message),
   );
 });
+
+Deno.test("Relu: max(x, 0) per element, NaN propagated, −0 and negatives to +0, float32 extremes kept", () => {
+  const xs = [-Infinity, -3.5, -1e-45, -0, 0, 1e-45, 2.25, 3.4028234663852886e38, Infinity, NaN];
+  const y = run("Relu", [f32([2, 5], xs)]);
+  deepEqual(y.shape, [2, 5]);
+  xs.forEach((v, i) => {
+    const want = Number.isNaN(v) ? NaN : v > 0 ? Math.fround(v) : 0;
+    ok(Object.is(y.data[i], want), `Relu(${v}) = ${y.data[i]}, want ${want}`);
+  });
+  throws(() => run("Relu", [{ dtype: "int32", shape: [1], data: Int32Array.of(1) }]), GraphError);
+});
