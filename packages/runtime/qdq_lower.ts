@@ -319,6 +319,18 @@ const averagePool: Lowering = (node, [xv], out, ctx) => {
   });
 };
 
+const identities = new WeakMap<Lut, boolean>();
+/** Whether `t` maps every code of its input type to the same code of the same type. */
+function isIdentity(t: Lut): boolean {
+  let id = identities.get(t);
+  if (id === undefined) {
+    const lo = t.input === "int8" ? -128 : 0;
+    id = t.input === t.output && t.table.every((v, i) => v === i + lo);
+    identities.set(t, id);
+  }
+  return id;
+}
+
 /** Unary ops whose output depends on the input element alone: one table each. */
 export const TABLE_OPS: ReadonlySet<string> = new Set([
   "Relu",
@@ -386,7 +398,11 @@ function tabulated(
     if (key !== undefined) ctx.tables?.set(key, table);
   }
   return new QuantizedTensor({
-    q: applyLut(table, x.q as Int8Array | Uint8Array),
+    // a table that maps every code to itself (a Relu whose input grid is already its output
+    // grid, floor at the zero point) leaves the codes as they are: they are shared, not copied
+    q: isIdentity(table)
+      ? x.q as Int8Array | Uint8Array
+      : applyLut(table, x.q as Int8Array | Uint8Array),
     shape: x.shape,
     dtype: out.dtype,
     scale: out.scale,

@@ -89,6 +89,11 @@ export interface NodeTrace {
    * because its codes were already there.
    */
   path: NodePath;
+  /**
+   * Seconds the node took (`performance.now()` around it), when the run was asked for
+   * `timing`. A lookup region's time is its first node's; its other nodes report 0.
+   */
+  seconds?: number;
 }
 
 /** Options of {@linkcode CompiledQuantized.run}. */
@@ -97,6 +102,8 @@ export interface RunQuantizedOptions {
   outputs?: readonly string[];
   /** Values whose codes to return (Q outputs and lowered op outputs), by name. */
   codes?: readonly string[];
+  /** Time each node and report it in the trace (`NodeTrace.seconds`; default false). */
+  timing?: boolean;
 }
 
 /** Result of one integer run. */
@@ -579,14 +586,20 @@ export function compileQuantized(
       for (const n of region.nodes) regionDone.add(n.name);
       return true;
     };
+    const timing = runOptions.timing === true;
     order.forEach((node, i) => {
       let path: NodePath;
+      const t0 = timing ? performance.now() : 0;
       if (regionDone.has(node.name)) path = "integer";
       else {
         const region = regionAt.get(node.name);
         path = region && runRegion(region) ? "integer" : exec(node);
       }
-      trace.push({ node: node.name, op: node.op, path });
+      trace.push(
+        timing
+          ? { node: node.name, op: node.op, path, seconds: (performance.now() - t0) / 1000 }
+          : { node: node.name, op: node.op, path },
+      );
       for (const v of node.inputs) {
         if (lastUse.get(v) === i && !keep.has(v) && !init.has(v)) env.delete(v);
       }

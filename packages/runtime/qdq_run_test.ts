@@ -347,3 +347,51 @@ Deno.test("compileQuantized: DQ → HardSwish → Mul(a) → Add(b) → Q runs a
   deepEqual(Array.from(kept.outputs.y.data as Float32Array), Array.from(sim));
   equal(kept.trace.find((t) => t.node === "hs")?.path, "float");
 });
+
+Deno.test("compileQuantized: timing reports each node's seconds, summing to no more than the run, and is absent unless asked", () => {
+  const q = toQdq(cnn(), input(100), CNN_PLAN);
+  const c = compileQuantized(q);
+  const x = input(201);
+  ok(c.run(x).trace.every((t) => t.seconds === undefined), "no timing by default");
+  const t0 = performance.now();
+  const run = c.run(x, { timing: true });
+  const wall = (performance.now() - t0) / 1000;
+  equal(run.trace.length, q.nodes.length);
+  for (const t of run.trace) {
+    ok(typeof t.seconds === "number" && t.seconds >= 0 && Number.isFinite(t.seconds), t.node);
+  }
+  const sum = run.trace.reduce((s, t) => s + (t.seconds as number), 0);
+  ok(sum > 0 && sum <= wall, `Σ node seconds ${sum} vs run ${wall}`);
+  // the timed run computes the same codes
+  const names = codeNames(q);
+  const a = c.run(x, { codes: names, timing: true }), b = c.run(x, { codes: names });
+  for (const n of names) deepEqual(a.codes[n].q, b.codes[n].q, n);
+});
+
+Deno.test("lowerElementwiseChain: a Relu whose table is the identity shares its input codes; any other grid runs the table", async () => {
+  const { lowerElementwiseChain } = await import("./qdq_lower.ts");
+  const { QuantizedTensor } = await import("./quantized_tensor.ts");
+  const relu = { name: "r", op: "Relu", inputs: ["x"], outputs: ["y"], attrs: {} };
+  const ctx = { mode: "float" as const, opset: 17, tables: new Map() };
+  const cases: { dtype: "uint8" | "int8"; zx: number; zy: number; shared: boolean }[] = [
+    { dtype: "uint8", zx: 0, zy: 0, shared: true }, // floor at the zero point: max(q, 0) = q
+    { dtype: "int8", zx: -128, zy: -128, shared: true },
+    { dtype: "uint8", zx: 10, zy: 10, shared: false }, // codes below 10 are clamped
+    { dtype: "int8", zx: 0, zy: 0, shared: false },
+    { dtype: "uint8", zx: 0, zy: 3, shared: false }, // another output grid
+  ];
+  for (const { dtype, zx, zy, shared } of cases) {
+    const lo = dtype === "int8" ? -128 : 0;
+    const all = Array.from({ length: 256 }, (_, i) => i + lo);
+    const q = dtype === "int8" ? Int8Array.from(all) : Uint8Array.from(all);
+    const x = new QuantizedTensor({ q, shape: [256], dtype, scale: 0.5, zeroPoint: zx });
+    const y = lowerElementwiseChain(relu, [x], [], { dtype, scale: 0.5, zeroPoint: zy }, ctx)!;
+    const label = `${dtype} Z_x ${zx} Z_y ${zy}`;
+    equal(y.q === x.q, shared, label);
+    // closed form on the same scale: Q(relu(x)) = clamp(max(q − Z_x, 0) + Z_y)
+    for (let i = 0; i < 256; i++) {
+      const want = Math.min(lo + 255, Math.max(0, all[i] - zx) + zy);
+      equal(y.q[i], want, `${label}, code ${all[i]}`);
+    }
+  }
+});
