@@ -54,7 +54,7 @@ import { importOnnx } from "@lowbit/onnx/import";
 import { upgradeOpset } from "@lowbit/onnx/upgrade";
 import { quantizeStatic } from "@lowbit/ptq";
 import { Philox } from "@lowbit/rounding/philox";
-import { compileQuantized } from "@lowbit/runtime/qdq-run";
+import { compileQuantized, type NodeTrace } from "@lowbit/runtime/qdq-run";
 import { EXTRA_MODELS, referenceModels, type ShapedModel } from "./hardware_models.ts";
 
 const args = new Map(
@@ -123,7 +123,28 @@ const calib = (m: { input: string; shape: number[] }, k: number) =>
       shape: m.shape,
     },
   }));
+// quantizeStatic gives a Relu or Clip(0, m) that is the only reader of a Conv/Gemm/MatMul/Add/
+// Mul output that output's grid, and the integer runtime's table for it is then the identity:
+// the op's requantization already clamped, the codes pass through. The cost model is told so
+// (the time the runtime spends in those nodes is printed per model below).
+const INT8_FUSED = {
+  precisions: ["int8" as const],
+  ops: ["Relu", "Clip"],
+  producers: ["Conv", "Gemm", "MatMul", "Add", "Mul"],
+  source:
+    "@lowbit/ptq quantizeStatic lends a sole-reader Relu/Clip(0, m) its producer's grid; @lowbit/runtime compileQuantized then passes the codes through (identity table)",
+};
 const probeInt8 = new Map<string, ReturnType<typeof compileQuantized>>();
+// A probe's int8 time is its nodes' time in the integer run (the trace's timing), without the
+// QuantizeLinear of the float input x: a model quantizes its input once, not per node (and
+// dequantizes its output once, after the nodes), so the boundary is not part of a node's cost.
+const probeNodeSeconds = (g: Graph, trace: readonly NodeTrace[]) => {
+  const inputs = new Set(g.inputs.map((v) => v.name));
+  const boundary = new Set(
+    g.nodes.filter((n) => n.op === "QuantizeLinear" && inputs.has(n.inputs[0])).map((n) => n.name),
+  );
+  return trace.reduce((s, t) => s + (boundary.has(t.node) ? 0 : t.seconds ?? 0), 0);
+};
 for (const p of probes) {
   const q = await quantizeStatic(p.graph, calib({ input: "x", shape: p.input.x.shape }, 2));
   probeInt8.set(probeKey(p), compileQuantized(q));
@@ -139,7 +160,7 @@ for (let r = 0; r < rounds + 2; r++) {
     const t = timeOnce(() => void runFloat(p.graph, p.input));
     if (r >= 2) probeBest.set(probeKey(p), Math.min(probeBest.get(probeKey(p)) ?? Infinity, t));
     const c = probeInt8.get(probeKey(p)) as ReturnType<typeof compileQuantized>;
-    const t8 = timeOnce(() => void c.run(p.input));
+    const t8 = probeNodeSeconds(c.graph, c.run(p.input, { timing: true }).trace);
     if (r >= 2) probeBest8.set(probeKey(p), Math.min(probeBest8.get(probeKey(p)) ?? Infinity, t8));
   }
   for (const m of models) {
@@ -158,6 +179,7 @@ const host = measureHost({
   seconds: hostSeconds,
   probeTimer: (p) => probeBest.get(probeKey(p)) as number,
   int8ProbeTimer: (p) => probeBest8.get(probeKey(p)) as number,
+  fusedActivations: INT8_FUSED,
 });
 console.log(`host CPU: ${host.info.cpuModel}; kernel path: ${host.info.kernelPath}`);
 for (
@@ -396,6 +418,7 @@ interface Check {
 const checks: Check[] = [];
 const layerChecks: {
   model: string;
+  precision: "fp32" | "int8";
   node: string;
   op: string;
   measuredSeconds: number;
@@ -424,7 +447,8 @@ for (const m of models) {
     modelledOverMeasured: fp32.totals.latencySeconds / tf.median,
     modelledOverBest: fp32.totals.latencySeconds / Math.min(tf.best, interleaved),
   });
-  // per layer (fp32): time between consecutive onNode callbacks, median over runs
+  // per layer (fp32): time between consecutive onNode callbacks, best over runs (the end-to-end
+  // comparison uses the best run too: the least contended)
   const per = new Map<string, number[]>();
   for (let r = 0; r < runs; r++) {
     let last = performance.now();
@@ -442,9 +466,10 @@ for (const m of models) {
     const k = convKernelSeconds(m.graph, byName.get(l.node) as Node, runs);
     layerChecks.push({
       model: m.name,
+      precision: "fp32",
       node: l.node,
       op: l.op,
-      measuredSeconds: ts[Math.floor(ts.length / 2)],
+      measuredSeconds: ts[0],
       ...(k === undefined ? {} : { kernelSeconds: k }),
       modelledSeconds: l.latencySeconds,
     });
@@ -453,7 +478,35 @@ for (const m of models) {
   const qdq = await quantizeStatic(m.graph, [sample(m), sample(m), sample(m), sample(m)]);
   const compiled = compileQuantized(qdq);
   const onCodes = compiled.run(x).trace.filter((t) => t.path === "integer").length;
+  const fused = new Set(int8.layers.filter((l) => l.bound === "fused").map((l) => l.node));
+  if (fused.size > 0) {
+    const timed = compiled.run(x, { timing: true }).trace;
+    const inFused = timed.reduce((s, t) => s + (fused.has(t.node) ? t.seconds ?? 0 : 0), 0);
+    const all = timed.reduce((s, t) => s + (t.seconds ?? 0), 0);
+    console.error(
+      `${m.name}: ${fused.size} activations priced as fused at int8; the integer run spends ${
+        fmtTime(inFused)
+      } of ${fmtTime(all)} in them`,
+    );
+  }
   const ti0 = medianBest(() => void compiled.run(x), runs);
+  // per layer (int8): the integer run's own per-node timing, best over runs
+  const per8 = new Map<string, number>();
+  for (let r = 0; r < runs; r++) {
+    for (const t of compiled.run(x, { timing: true }).trace) {
+      per8.set(t.node, Math.min(per8.get(t.node) ?? Infinity, t.seconds ?? 0));
+    }
+  }
+  for (const l of int8.layers) {
+    layerChecks.push({
+      model: m.name,
+      precision: "int8",
+      node: l.node,
+      op: l.op,
+      measuredSeconds: per8.get(l.node) ?? 0,
+      modelledSeconds: l.latencySeconds,
+    });
+  }
   const ti = { median: ti0.median, best: Math.min(ti0.best, int8Best.get(m.name) ?? Infinity) };
   checks.push({
     model: m.name,
@@ -478,14 +531,40 @@ for (const c of checks) {
   );
 }
 console.log(
-  "\nPer layer, fp32, the layers taking most measured time (kernel = conv2dF32 alone on the layer's shapes):\n",
+  "\nPer op type, summed over the model's nodes (measured: each node's best time over the runs; int8 from the integer run's own timing, Q/DQ nodes and the input's quantization not included):\n",
+);
+console.log("| model | precision | op | nodes | measured | modelled | modelled / measured |");
+console.log("|---|---|---|---|---|---|---|");
+for (const m of models) {
+  for (const precision of ["fp32", "int8"] as const) {
+    const byOp = new Map<string, { n: number; measured: number; modelled: number }>();
+    for (const l of layerChecks) {
+      if (l.model !== m.name || l.precision !== precision) continue;
+      const e = byOp.get(l.op) ?? { n: 0, measured: 0, modelled: 0 };
+      e.n++;
+      e.measured += l.measuredSeconds;
+      e.modelled += l.modelledSeconds;
+      byOp.set(l.op, e);
+    }
+    for (const [op, e] of [...byOp].sort((a, b) => b[1].measured - a[1].measured)) {
+      if (e.measured < 1e-6 && e.modelled < 1e-6) continue;
+      console.log(
+        `| ${m.name} | ${precision} | ${op} | ${e.n} | ${fmtTime(e.measured)} | ${
+          fmtTime(e.modelled)
+        } | ${e.measured > 0 ? (e.modelled / e.measured).toFixed(2) : "—"} |`,
+      );
+    }
+  }
+}
+console.log(
+  "\nPer layer, fp32, the layers taking most measured time (best over the runs; kernel = conv2dF32 alone on the layer's shapes, median):\n",
 );
 console.log(
   "| model | node | op | measured (runFloat) | kernel | modelled | modelled / measured |",
 );
 console.log("|---|---|---|---|---|---|---|");
 for (const m of models) {
-  const ls = layerChecks.filter((l) => l.model === m.name).sort((a, b) =>
+  const ls = layerChecks.filter((l) => l.model === m.name && l.precision === "fp32").sort((a, b) =>
     b.measuredSeconds - a.measuredSeconds
   );
   for (const l of ls.slice(0, 5)) {

@@ -38,7 +38,7 @@
  * @module
  */
 
-import { type Graph, topologicalOrder } from "@lowbit/graph/ir";
+import { type Graph, type Node, topologicalOrder } from "@lowbit/graph/ir";
 import { peakArena } from "./arena.ts";
 import { levelEnergyPerByte, opEnergy45, processScale, targetMacEnergy } from "./energy.ts";
 import { PrecisionError } from "./errors.ts";
@@ -82,8 +82,13 @@ export interface LayerCost {
   memorySeconds: Record<string, number>;
   /** max(compute, memory levels) + node overhead (Eq. 1, 1c). */
   latencySeconds: number;
-  /** `"compute"` or the name of the level that bounds the layer. */
+  /**
+   * `"compute"`, the name of the level that bounds the layer, or `"fused"` for an activation
+   * the target fuses into its producer (`Target.fusedActivations`; the layer then costs 0).
+   */
   bound: string;
+  /** For a fused activation, the node it is fused into. */
+  fusedInto?: string;
   /** Energy in joules (Eq. 3), without the levels listed in `unmodelled`. */
   energyJoules: number;
 }
@@ -219,6 +224,42 @@ export function kernelTimeOf(
 }
 
 /**
+ * The activations `target` fuses into their producers under `assignment`: activation node name
+ * → producer node name (`Target.fusedActivations`: op and producer lists, same compute
+ * format, the producer's only output read by the activation alone, not a graph output).
+ */
+function fusedActivations(
+  graph: Graph,
+  order: readonly Node[],
+  target: Target,
+  assignment: PrecisionAssignment,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const fa = target.fusedActivations;
+  if (fa === undefined) return out;
+  const producer = new Map<string, Node>();
+  const readers = new Map<string, number>();
+  for (const n of order) {
+    for (const o of n.outputs) if (o !== "") producer.set(o, n);
+    for (const i of n.inputs) if (i !== "") readers.set(i, (readers.get(i) ?? 0) + 1);
+  }
+  const outputs = new Set(graph.outputs.map((v) => v.name));
+  for (const n of order) {
+    const cp = computePrecision(precisionOf(assignment, n.name));
+    if (!fa.ops.has(n.op) || !(fa.precisions as ReadonlySet<string>).has(cp)) continue;
+    const v = n.inputs[0];
+    const p = v === undefined ? undefined : producer.get(v);
+    if (
+      p === undefined || !fa.producers.has(p.op) || outputs.has(v) || readers.get(v) !== 1 ||
+      p.outputs.filter((o) => o !== "").length !== 1 ||
+      computePrecision(precisionOf(assignment, p.name)) !== cp
+    ) continue;
+    out.set(n.name, p.name);
+  }
+  return out;
+}
+
+/**
  * Prices every node of a graph on a target at a precision assignment.
  *
  * @param graph The graph, with static shapes for every value (see `inferShapes`).
@@ -327,10 +368,32 @@ export function costModel(
   const priced = options.nodes === undefined
     ? order
     : order.filter((n) => (options.nodes as ReadonlySet<string>).has(n.name));
+  const fusedInto = fusedActivations(graph, order, target, assignment);
   const layers: LayerCost[] = priced.map((n) => {
     const w = works.get(n.name) as NodeWork;
     const p = precisionOf(assignment, n.name);
     const cp = computePrecision(p);
+    const into = fusedInto.get(n.name);
+    if (into !== undefined) {
+      return {
+        node: n.name,
+        op: n.op,
+        precision: p,
+        computePrecision: cp,
+        macs: w.macs,
+        elementOps: w.elementOps,
+        bops: w.macs * bitsOf(p.weight) * bitsOf(p.activation),
+        weightBytes: 0,
+        inputBytes: 0,
+        outputBytes: 0,
+        computeSeconds: 0,
+        memorySeconds: {},
+        latencySeconds: 0,
+        bound: "fused",
+        fusedInto: into,
+        energyJoules: 0,
+      };
+    }
     const work = w.macs + w.elementOps;
     const stackRate = stack !== undefined && w.kernel !== undefined
       ? peakOf(target, cp, n.name) * stack.efficiency[w.kernel]

@@ -305,3 +305,61 @@ Deno.test("software stack (Eq. 1d, 3c): efficiency per kernel kind, layer overhe
       /options\.stack: target mcu has no stack "cmsis"; it has s/.test(e.message),
   );
 });
+
+Deno.test("fused activations: a sole-reader Relu after a listed producer at a listed format costs nothing; otherwise priced", () => {
+  const fusing = parseTarget({
+    ...toyFile,
+    fusedActivations: { precisions: ["int8"], ops: ["Relu"], producers: ["Gemm"], source: S },
+  });
+  const plain = costModel(twoLayer(), toy, uniform("int8"));
+  const fused = costModel(twoLayer(), fusing, uniform("int8"));
+  const relu = fused.layers[1];
+  const priced = (l: typeof relu) => ok(l.bound !== "fused" && l.latencySeconds > 0, l.bound);
+  equal(relu.bound, "fused");
+  equal(relu.fusedInto, "fc1");
+  equal(relu.latencySeconds, 0);
+  equal(relu.energyJoules, 0);
+  equal(relu.inputBytes + relu.outputBytes + relu.weightBytes, 0);
+  deepEqual(fused.layers[0], plain.layers[0]); // the producer is priced as before
+  close(
+    fused.totals.latencySeconds,
+    plain.totals.latencySeconds - plain.layers[1].latencySeconds,
+  );
+  // not at fp32 (not listed), not when fc1 runs at another format than the Relu
+  priced(costModel(twoLayer(), fusing, uniform("fp32")).layers[1]);
+  const mixed = costModel(twoLayer(), fusing, {
+    default: { weight: "int8", activation: "int8" },
+    nodes: { fc1: { weight: "fp32", activation: "fp32" } },
+  });
+  priced(mixed.layers[1]);
+  // not when the producer's output has a second reader, nor when it is a graph output
+  const twoReaders = graph(
+    ["x", [1, 256]],
+    [
+      node("fc1", "Gemm", ["x", "w", "c"], ["h"], { transB: 1 }),
+      node("relu", "Relu", ["h"], ["y"]),
+      node("add", "Add", ["h", "y"], ["z"]),
+    ],
+    ["z"],
+    { w: [64, 256], c: [64] },
+  );
+  priced(costModel(twoReaders, fusing, uniform("int8")).layers[1]);
+  const exposed = graph(
+    ["x", [1, 256]],
+    [
+      node("fc1", "Gemm", ["x", "w", "c"], ["h"], { transB: 1 }),
+      node("relu", "Relu", ["h"], ["y"]),
+    ],
+    ["y", "h"],
+    { w: [64, 256], c: [64] },
+  );
+  priced(costModel(exposed, fusing, uniform("int8")).layers[1]);
+  // a producer not in the list
+  const afterAdd = graph(
+    ["x", [1, 64]],
+    [node("add", "Add", ["x", "x"], ["h"]), node("relu", "Relu", ["h"], ["y"])],
+    ["y"],
+    {},
+  );
+  priced(costModel(afterAdd, fusing, uniform("int8")).layers[1]);
+});

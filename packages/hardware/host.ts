@@ -88,6 +88,12 @@ export interface MeasureHostOptions {
    * given, the int8 kernel-time models are fitted too (`kernelTime.<class>.int8`).
    */
   int8ProbeTimer?: (probe: Probe) => number;
+  /**
+   * The activations the int8 executor fuses into their producers, copied into the file
+   * (`TargetFile.fusedActivations`); like `int8ProbeTimer`, supplied by the caller who knows
+   * the runtime. The float executor (`runFloat`) runs every node on its own.
+   */
+  fusedActivations?: TargetFile["fusedActivations"];
 }
 
 /** One single-node graph of the kernel-time sweep (docs/hardware.md Eq. 1e). */
@@ -593,6 +599,9 @@ export function measureHost(
         }];
       }),
     ),
+    ...(options.fusedActivations === undefined
+      ? {}
+      : { fusedActivations: options.fusedActivations }),
     nodeOverhead: {
       value: Number((overhead * 1e6).toPrecision(3)),
       unit: "us",

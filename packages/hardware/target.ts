@@ -210,6 +210,19 @@ export interface TargetFile {
     Record<KernelTimeKey, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, Quantity>>>>>
   >;
   /**
+   * Activations the target's executor fuses into the node producing their input: at a compute
+   * format in `precisions`, a node whose op is in `ops` (Relu, Clip), reading as its first input
+   * the only output of a node whose op is in `producers` at the same format, of which it is the
+   * only reader, costs nothing (its clamp runs in the producer's output stage and the
+   * intermediate value is never written). Absent: every node is priced on its own.
+   */
+  fusedActivations?: {
+    precisions: PeakPrecision[];
+    ops: string[];
+    producers: string[];
+    source: string;
+  };
+  /**
    * The ONNX op types the target runs (absent: every op the cost model knows). With
    * `partitionedCost`, the first node outside the list and every node after it run on a
    * fallback target (docs/hardware.md Eq. 9).
@@ -267,6 +280,12 @@ export interface Target {
   kernelTime: Partial<
     Record<KernelTimeKey, Partial<Record<PeakPrecision, Partial<Record<KernelTerm, number>>>>>
   >;
+  /** Fused activations (`TargetFile.fusedActivations`), when the file gives them. */
+  fusedActivations?: {
+    precisions: ReadonlySet<PeakPrecision>;
+    ops: ReadonlySet<string>;
+    producers: ReadonlySet<string>;
+  };
   /** ONNX op types the target runs, when the file lists them. */
   supportedOps?: ReadonlySet<string>;
   /** Energy per MAC in pJ per format, when the file gives its own. */
@@ -503,6 +522,37 @@ export function parseTarget(json: unknown): Target {
       kernelTime[cls as KernelTimeKey] = byP;
     }
   }
+  let fusedActivations: Target["fusedActivations"];
+  if (json.fusedActivations !== undefined) {
+    const fa = json.fusedActivations;
+    const fpath = "$.fusedActivations";
+    if (!isRecord(fa)) {
+      throw new TargetError(fpath, "must be an object { precisions, ops, producers, source }");
+    }
+    const strings = (k: string): string[] => {
+      const v = field(fa, k, fpath);
+      if (!Array.isArray(v) || v.length === 0 || !v.every((o) => typeof o === "string")) {
+        throw new TargetError(`${fpath}.${k}`, "must be a non-empty array of strings");
+      }
+      return v as string[];
+    };
+    const precisions = strings("precisions");
+    precisions.forEach((p, i) => {
+      if (!(PEAK_PRECISIONS as readonly string[]).includes(p)) {
+        throw new TargetError(
+          `${fpath}.precisions[${i}]`,
+          `unknown precision ${JSON.stringify(p)}; expected one of ${PEAK_PRECISIONS.join(", ")}`,
+        );
+      }
+    });
+    const ops = strings("ops"), producers = strings("producers");
+    str(fa, "source", fpath);
+    fusedActivations = {
+      precisions: new Set(precisions as PeakPrecision[]),
+      ops: new Set(ops),
+      producers: new Set(producers),
+    };
+  }
   let supportedOps: Set<string> | undefined;
   if (json.supportedOps !== undefined) {
     const so = json.supportedOps;
@@ -634,6 +684,7 @@ export function parseTarget(json: unknown): Target {
     opClassRate,
     nodeOverhead,
     kernelTime,
+    ...(fusedActivations === undefined ? {} : { fusedActivations }),
     ...(supportedOps === undefined ? {} : { supportedOps }),
     macEnergy,
     levels,

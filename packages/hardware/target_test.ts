@@ -51,6 +51,29 @@ Deno.test("schema errors name the JSON path of the missing or bad field", () => 
     ["$.nodeOverhead.unit", (f) => (f.nodeOverhead = { value: 1, unit: "µs", source: S })],
     ["$.supportedOps.ops", (f) => (f.supportedOps = { ops: [], source: S })],
     ["$.supportedOps.source", (f) => (f.supportedOps = { ops: ["Conv"] })],
+    ["$.fusedActivations", (f) => (f.fusedActivations = ["Relu"])],
+    ["$.fusedActivations.ops", (f) => (f.fusedActivations = {
+      precisions: ["int8"],
+      ops: [],
+      producers: ["Conv"],
+      source: S,
+    })],
+    ["$.fusedActivations.precisions[1]", (f) => (f.fusedActivations = {
+      precisions: ["int8", "int3"],
+      ops: ["Relu"],
+      producers: ["Conv"],
+      source: S,
+    })],
+    ["$.fusedActivations.producers", (f) => (f.fusedActivations = {
+      precisions: ["int8"],
+      ops: ["Relu"],
+      source: S,
+    })],
+    ["$.fusedActivations.source", (f) => (f.fusedActivations = {
+      precisions: ["int8"],
+      ops: ["Relu"],
+      producers: ["Conv"],
+    })],
     ["$.stacks.s.description", (f) => (f.stacks = { s: { efficiency: eff() } })],
     ["$.stacks.s.efficiency.gemm", (f) => {
       const e = eff() as Record<string, unknown>;
