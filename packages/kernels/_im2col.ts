@@ -31,13 +31,15 @@ export function im2colUnchecked<T extends Float32Array | Int8Array | Uint8Array>
         for (let oh = oh0; oh < oh1; oh++) {
           const dst = rowAt + oh * outW;
           const src = base + (oh * sh + i * dh - padT) * w + offW;
-          if (ow0 > 0) cols.fill(fill, dst, dst + ow0);
-          if (sw === 1) {
+          // element loops: on short rows (a few to a few dozen elements) the calls of
+          // fill/set/subarray cost more than the copy; long rows take one block copy
+          for (let ow = 0; ow < ow0; ow++) cols[dst + ow] = fill;
+          if (sw === 1 && ow1 - ow0 >= 64) {
             cols.set(input.subarray(src + ow0, src + ow1), dst + ow0);
           } else {
             for (let ow = ow0; ow < ow1; ow++) cols[dst + ow] = input[src + ow * sw];
           }
-          if (ow1 < outW) cols.fill(fill, dst + ow1, dst + outW);
+          for (let ow = ow1; ow < outW; ow++) cols[dst + ow] = fill;
         }
       }
     }

@@ -28,7 +28,8 @@ for (const [t, p] of CONV_GRID.entries()) {
     let lhs = 0;
     for (let n = 0; n < p.batch; n++) {
       for (let g = 0; g < G; g++) {
-        const cols = im2colF32(x, p, n, g);
+        // into a reused buffer full of NaN: every element, padding included, must be written
+        const cols = im2colF32(x, p, n, g, new Float32Array(rows * hw).fill(NaN));
         equal(cols.length, rows * hw);
         // each element by its definition
         for (let c = 0; c < cg; c++) {
