@@ -11,6 +11,7 @@ import type { GemmInt8Call } from "./_gemm_int8_ref.ts";
 import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
 import { type Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
 import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
+import { allocB, writeB } from "./_gemm_int8_b.ts";
 
 /** Computes the corrected accumulators into the arena; returns their address. */
 export function accumulateDp(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena): number {
@@ -20,7 +21,7 @@ export function accumulateDp(c: GemmInt8Call, packed: PackedInt8 | null, arena: 
   const aRaw = arena.alloc(m * k);
   const aPack = arena.alloc(Math.ceil(m / 6) * quads * 24, true);
   const rs = arena.alloc(m * 4);
-  const bRaw = packed ? 0 : arena.alloc(k * n);
+  const bAt = packed ? { bRaw: 0, bIn: 0 } : allocB(c, arena);
   const bPack = packed ? 0 : arena.alloc(packedInt8Bytes(k, n, "quads"), true);
   const csAt = packed ? 0 : arena.alloc(Math.ceil(n / 8) * 32);
   const biasAt = arena.alloc(n * 4);
@@ -39,9 +40,9 @@ export function accumulateDp(c: GemmInt8Call, packed: PackedInt8 | null, arena: 
     const sums = packed.columnSums, shift = Math.imul(k, offB);
     cs = (j) => (sums[j] - shift) | 0;
   } else {
-    offB = c.b instanceof Int8Array ? 0 : 128;
-    u8.set(new Uint8Array(c.b.buffer, c.b.byteOffset, k * n), bRaw);
-    w.int8.pack_b_dp(bRaw, k, n, c.transB ? 1 : 0, offB ? 0x80 : 0, bPack, quads);
+    offB = (c.bIm2col?.input ?? c.b) instanceof Int8Array ? 0 : 128;
+    writeB(c, u8, bAt);
+    w.int8.pack_b_dp(bAt.bRaw, k, n, c.transB ? 1 : 0, offB ? 0x80 : 0, bPack, quads);
     w.int8.colsum_b_dp(bPack, quads, n, csAt);
     bp = bPack;
     cs = (j) => i32[csAt / 4 + j];

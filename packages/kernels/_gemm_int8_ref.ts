@@ -4,6 +4,7 @@ import { checkDim, checkIntRange, checkIntRangeEach, checkLength, checkType } fr
 import type { GemmInt8Options, Int8Operand, KernelChoice } from "./_types.ts";
 import { PackedInt8 } from "./pack_int8.ts";
 import { wasmAvailable } from "./_wasm.ts";
+import type { ResolvedConv2d } from "./_conv_resolve.ts";
 
 /** A validated int8 GEMM call. */
 export interface GemmInt8Call {
@@ -21,6 +22,11 @@ export interface GemmInt8Call {
   aZeroPoint: number;
   bZeroPoint: Int32Array;
   bias: Int32Array | undefined;
+  /**
+   * B as the im2col patch matrix of one image of a convolution's input, gathered in kernel
+   * memory by the Wasm driver (then `b` is not read): the Wasm kernels only.
+   */
+  bIm2col?: { input: Int8Operand; r: ResolvedConv2d; image: number; fill: number };
   kernel: KernelChoice;
 }
 

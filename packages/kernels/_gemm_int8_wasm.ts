@@ -11,6 +11,7 @@ import { type PackedInt8, packedInt8Bytes } from "./pack_int8.ts";
 import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
 import { activePool, PARALLEL_MIN_WORK } from "./_pool_state.ts";
 import { accumulateDp } from "./_gemm_int8_dp.ts";
+import { allocB, writeB } from "./_gemm_int8_b.ts";
 import { int8Path } from "./_int8_path.ts";
 
 /**
@@ -62,15 +63,15 @@ function packI16(c: GemmInt8Call, packed: PackedInt8 | null, arena: Arena): Pack
   const aRaw = arena.alloc(m * k);
   const a16 = arena.alloc(m * kp * 2, true);
   const rs = arena.alloc(m * 4);
-  const bRaw = packed ? 0 : arena.alloc(k * n);
+  const bAt = packed ? { bRaw: 0, bIn: 0 } : allocB(c, arena);
   const bPack = packed ? 0 : arena.alloc(packedInt8Bytes(k, n), true);
   const u8 = new Uint8Array(reserve(w, arena.end));
   u8.set(new Uint8Array(c.a.buffer, c.a.byteOffset, m * k), aRaw);
   w.int8.pack_a16(aRaw, m, k, kp, c.a instanceof Int8Array ? 1 : 0, c.aZeroPoint, a16, rs);
   if (packed) return { a16, kp, rs, bp: packed.address, signedB: packed.signed };
-  const signedB = c.b instanceof Int8Array;
-  u8.set(new Uint8Array(c.b.buffer, c.b.byteOffset, k * n), bRaw);
-  w.int8.pack_b8(bRaw, k, n, c.transB ? 1 : 0, signedB ? 0 : 0x80, bPack, kp / 2);
+  const signedB = (c.bIm2col?.input ?? c.b) instanceof Int8Array;
+  writeB(c, u8, bAt);
+  w.int8.pack_b8(bAt.bRaw, k, n, c.transB ? 1 : 0, signedB ? 0 : 0x80, bPack, kp / 2);
   return { a16, kp, rs, bp: bPack, signedB };
 }
 

@@ -55,6 +55,24 @@ export interface Int8Exports {
     dst: number,
     pairs: number,
   ): void;
+  im2col8(
+    src: number,
+    cin: number,
+    h: number,
+    w: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    padT: number,
+    padL: number,
+    outH: number,
+    outW: number,
+    fill: number,
+    dst: number,
+  ): void;
   gemm(
     a: number,
     kp: number,

@@ -33,7 +33,7 @@
 import { checkInput, checkWeight, resolveConv2d } from "./_conv_resolve.ts";
 import { checkActivation, checkKernel, checkPerChannel, outputBuffer } from "./_conv_common.ts";
 import { runDepthwiseF32, runDepthwiseInt8 } from "./_depthwise_wasm.ts";
-import { resolveGemmInt8 } from "./_gemm_int8_ref.ts";
+import type { GemmInt8Call } from "./_gemm_int8_ref.ts";
 import { gemmInt8Wasm } from "./_gemm_int8_wasm.ts";
 import { wasmAvailable } from "./_wasm.ts";
 import { type FusedActivation, gemmF32, type KernelChoice } from "./gemm_f32.ts";
@@ -254,30 +254,25 @@ export function conv2dInt8Requantized(
     const plane = r.inC * r.h * r.w, outPlane = r.outC * hw;
     const direct = r.kh === 1 && r.kw === 1 && r.sh === 1 && r.sw === 1 &&
       r.padT + r.padL + r.padB + r.padR === 0;
-    const cols = direct
-      ? undefined
-      : input instanceof Int8Array
-      ? new Int8Array(r.kSize * hw)
-      : new Uint8Array(r.kSize * hw);
+    // operands validated above (resolveConvInt8): the call is built, not re-checked; the patch
+    // columns are gathered in kernel memory by the Wasm im2col8 (bIm2col)
+    const bZeroPoint = new Int32Array(hw).fill(c.zx);
     for (let n = 0; n < r.batch; n++) {
-      let b: Int8Operand;
-      if (cols === undefined) b = input.subarray(n * plane, (n + 1) * plane);
-      else {
-        im2colUnchecked(input, r, n, 0, cols, 0, c.zx);
-        b = cols;
-      }
-      const call = resolveGemmInt8(
-        r.outC,
-        hw,
-        r.kSize,
-        weight,
-        b,
-        {
-          aZeroPoint: c.zw[0],
-          bZeroPoint: c.zx,
-          kernel: "wasm",
-        },
-      );
+      const call: GemmInt8Call = {
+        m: r.outC,
+        n: hw,
+        k: r.kSize,
+        a: weight,
+        b: direct ? input.subarray(n * plane, (n + 1) * plane) : input,
+        packed: null,
+        transB: false,
+        useWasm: true,
+        aZeroPoint: c.zw[0],
+        bZeroPoint,
+        bias: undefined,
+        kernel: "wasm",
+        ...(direct ? {} : { bIm2col: { input, r, image: n, fill: c.zx } }),
+      };
       gemmInt8Wasm(call, null, {
         kind: "rowCodes",
         stage,

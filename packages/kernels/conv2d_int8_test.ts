@@ -1,4 +1,5 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import fc from "fast-check";
 import { Philox } from "@lowbit/rounding";
 import { conv2dInt8, conv2dInt8Requantized } from "./conv2d.ts";
 import { gemmInt8Requantized } from "./gemm_int8.ts";
@@ -401,4 +402,71 @@ Deno.test("conv2dInt8Requantized / gemmInt8Requantized: exact halves round to ev
     });
     deepEqual([...y], want, `${m}×${n}×${k}`);
   }
+});
+
+Deno.test("conv2dInt8Requantized, one weight zero point (weights · patch columns gathered in kernel memory): random shapes equal the naive accumulators requantized (fast-check)", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        batch: fc.integer({ min: 1, max: 2 }),
+        inChannels: fc.integer({ min: 1, max: 5 }),
+        outChannels: fc.integer({ min: 1, max: 9 }),
+        height: fc.integer({ min: 1, max: 11 }),
+        width: fc.integer({ min: 1, max: 23 }),
+        kernelH: fc.integer({ min: 1, max: 5 }),
+        kernelW: fc.integer({ min: 1, max: 5 }),
+        sh: fc.integer({ min: 1, max: 3 }),
+        sw: fc.integer({ min: 1, max: 3 }),
+        dh: fc.integer({ min: 1, max: 2 }),
+        dw: fc.integer({ min: 1, max: 2 }),
+        pads: fc.tuple(...[0, 1, 2, 3].map(() => fc.integer({ min: 0, max: 3 }))),
+        signed: fc.boolean(),
+        zx: fc.integer({ min: 0, max: 255 }),
+        zw: fc.integer({ min: -128, max: 127 }),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+      }),
+      (v) => {
+        const p: Conv2dParams = {
+          batch: v.batch,
+          inChannels: v.inChannels,
+          height: v.height,
+          width: v.width,
+          outChannels: v.outChannels,
+          kernelH: v.kernelH,
+          kernelW: v.kernelW,
+          stride: [v.sh, v.sw],
+          dilation: [v.dh, v.dw],
+          padding: v.pads as [number, number, number, number],
+        };
+        const [pt, pl, pb, pr] = v.pads;
+        // skip shapes whose dilated kernel does not fit the padded input (no output)
+        if (v.height + pt + pb < v.dh * (v.kernelH - 1) + 1) return;
+        if (v.width + pl + pr < v.dw * (v.kernelW - 1) + 1) return;
+        const { outH, outW } = conv2dOutputShape(p);
+        const kind = v.signed ? I8 : U8;
+        const zx = kind.lo + (v.zx % (kind.hi - kind.lo + 1));
+        const x = codes(kind, v.batch * v.inChannels * v.height * v.width, v.seed);
+        const w = codes(I8, v.outChannels * v.inChannels * v.kernelH * v.kernelW, v.seed + 1);
+        const zw = new Int32Array(v.outChannels).fill(v.zw);
+        const bias = new Int32Array(v.outChannels).map((_, o) => 37 * o - 100);
+        const acc = naiveAcc(x, w, p, zx, zw, bias);
+        const mult = new Float32Array(v.outChannels).map((_, o) => 2 ** -(6 + o % 5));
+        const y = conv2dInt8Requantized(x, w, p, {
+          inputZeroPoint: zx,
+          weightZeroPoint: v.zw,
+          bias,
+          kernel: "wasm",
+          outputStage: { kind: "float", multiplier: mult, zeroPoint: 7, dtype: "uint8" },
+        });
+        const hw = outH * outW;
+        deepEqual(
+          [...y],
+          [...acc].map((a, e) =>
+            requantizeFloat(a, mult[Math.floor(e / hw) % p.outChannels], 7, 0, 255)
+          ),
+        );
+      },
+    ),
+    { numRuns: 300, seed: 20261207 },
+  );
 });

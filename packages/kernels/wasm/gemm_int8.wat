@@ -275,6 +275,78 @@
       (br $panel)))
   )
 
+;; im2col of 8-bit codes: the (cin·kh·kw) × (outH·outW) patch matrix of one image (group)
+  ;; at $src (cin planes of h×w bytes) written at $dst: row (c·kh + i)·kw + j, column
+  ;; oh·outW + ow holds src[c][oh·sh + i·dh − padT][ow·sw + j·dw − padL], or $fill where that
+  ;; is outside the image (the zero point: padding reads as real zero).
+  (func (export "im2col8") (param $src i32) (param $cin i32) (param $h i32) (param $w i32)
+                           (param $kh i32) (param $kw i32) (param $sh i32) (param $sw i32)
+                           (param $dh i32) (param $dw i32) (param $padT i32) (param $padL i32)
+                           (param $outH i32) (param $outW i32) (param $fill i32) (param $dst i32)
+    (local $c i32) (local $i i32) (local $j i32) (local $oh i32) (local $ih i32)
+    (local $offW i32) (local $ow0 i32) (local $ow1 i32) (local $plane i32) (local $row i32)
+    (local $s i32) (local $d i32) (local $e i32)
+    (block $cdone (loop $cl
+      (br_if $cdone (i32.ge_u (local.get $c) (local.get $cin)))
+      (local.set $plane (i32.add (local.get $src) (i32.mul (local.get $c)
+        (i32.mul (local.get $h) (local.get $w)))))
+      (local.set $i (i32.const 0))
+      (block $idone (loop $il
+        (br_if $idone (i32.ge_u (local.get $i) (local.get $kh)))
+        (local.set $j (i32.const 0))
+        (block $jdone (loop $jl
+          (br_if $jdone (i32.ge_u (local.get $j) (local.get $kw)))
+          ;; columns ow0 ≤ ow < ow1 read inside the row: 0 ≤ ow·sw + offW < w
+          (local.set $offW (i32.sub (i32.mul (local.get $j) (local.get $dw)) (local.get $padL)))
+          (local.set $ow0 (if (result i32) (i32.ge_s (local.get $offW) (i32.const 0))
+            (then (i32.const 0))
+            (else (i32.div_u (i32.sub (i32.add (local.get $sw) (i32.const -1)) (local.get $offW))
+              (local.get $sw)))))
+          (local.set $ow1 (if (result i32) (i32.le_s (local.get $w) (local.get $offW))
+            (then (i32.const 0))
+            (else (i32.div_u (i32.add (i32.sub (local.get $w) (local.get $offW))
+              (i32.add (local.get $sw) (i32.const -1))) (local.get $sw)))))
+          (if (i32.gt_u (local.get $ow1) (local.get $outW)) (then (local.set $ow1 (local.get $outW))))
+          (if (i32.gt_u (local.get $ow0) (local.get $ow1)) (then (local.set $ow0 (local.get $ow1))))
+          (local.set $oh (i32.const 0))
+          (block $ohdone (loop $ohl
+            (br_if $ohdone (i32.ge_u (local.get $oh) (local.get $outH)))
+            (local.set $ih (i32.sub (i32.add (i32.mul (local.get $oh) (local.get $sh))
+              (i32.mul (local.get $i) (local.get $dh))) (local.get $padT)))
+            (if (i32.or (i32.lt_s (local.get $ih) (i32.const 0)) (i32.ge_s (local.get $ih) (local.get $h)))
+              (then (memory.fill (local.get $dst) (local.get $fill) (local.get $outW)))
+              (else
+                (memory.fill (local.get $dst) (local.get $fill) (local.get $ow0))
+                (local.set $row (i32.add (local.get $plane) (i32.add
+                  (i32.mul (local.get $ih) (local.get $w)) (local.get $offW))))
+                (if (i32.eq (local.get $sw) (i32.const 1))
+                  (then
+                    (memory.copy (i32.add (local.get $dst) (local.get $ow0))
+                      (i32.add (local.get $row) (local.get $ow0))
+                      (i32.sub (local.get $ow1) (local.get $ow0))))
+                  (else
+                    (local.set $d (i32.add (local.get $dst) (local.get $ow0)))
+                    (local.set $e (i32.add (local.get $dst) (local.get $ow1)))
+                    (local.set $s (i32.add (local.get $row) (i32.mul (local.get $ow0) (local.get $sw))))
+                    (block $sdone (loop $sl
+                      (br_if $sdone (i32.ge_u (local.get $d) (local.get $e)))
+                      (i32.store8 (local.get $d) (i32.load8_u (local.get $s)))
+                      (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                      (local.set $s (i32.add (local.get $s) (local.get $sw)))
+                      (br $sl)))))
+                (memory.fill (i32.add (local.get $dst) (local.get $ow1)) (local.get $fill)
+                  (i32.sub (local.get $outW) (local.get $ow1)))))
+            (local.set $dst (i32.add (local.get $dst) (local.get $outW)))
+            (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+            (br $ohl)))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br $jl)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $il)))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br $cl)))
+  )
+
   ;; Copies $r rows of $bytes bytes between strides.
   (func $copy_rows (param $dst i32) (param $ldd i32) (param $src i32) (param $lds i32)
                    (param $r i32) (param $bytes i32)
