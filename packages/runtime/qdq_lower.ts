@@ -34,6 +34,7 @@ import { attrFloat, attrInt, attrInts } from "@lowbit/graph/op";
 import { conv2dOutputShape } from "@lowbit/kernels/conv-params";
 import type { GraphTensor, Node } from "@lowbit/graph/ir";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
+import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
 import { type ConvAttributes, convInteger, qlinearConv } from "./onnx_conv.ts";
 import { matMulInteger, qlinearMatMul, qlinearMultipliers } from "./onnx_matmul.ts";
@@ -42,6 +43,7 @@ import { maxPool2d } from "./pool.ts";
 import { applyLut, buildLut, type Lut, lutInputs } from "./lut.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
+import { checkConvAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
 import type { OutputQuant } from "./fused.ts";
 
 /** A node input as a lowering sees it: codes with their grid, a float/int tensor, or absent. */
@@ -55,6 +57,11 @@ export interface LoweringContext {
   opset: number;
   /** Tables built so far, by node and grids (kept across runs of one compiled graph). */
   tables?: Map<string, Lut>;
+  /**
+   * Weights packed in kernel memory so far, by their codes (kept across runs of one compiled
+   * graph, whose constant codes do not change; collected with it).
+   */
+  packed?: WeakMap<QuantizedTensor, PackedInt8>;
 }
 
 /**
@@ -152,8 +159,74 @@ const conv: Lowering = (node, [xv, wv, bv], out, ctx) => {
   const bias = biasCodes(bv, x, w, w.shape[0]);
   const attrs = convAttrs(node);
   if (bias === null || !attrs) return undefined;
+  if (ctx.packed && onVector(x, w, attrs)) return vectorConv(x, w, bias, out, ctx);
   return qlinearConv(x, w, out, { ...attrs, bias, mode: ctx.mode });
 };
+
+/**
+ * A 1×1 convolution of 1×1 images without padding (squeeze-excitation): each image's output is
+ * its channel vector times the weights, whatever the strides and dilations.
+ */
+function onVector(x: QuantizedTensor, w: QuantizedTensor, a: ConvAttributes): boolean {
+  return x.shape[2] === 1 && x.shape[3] === 1 && w.shape.length === 4 && w.shape[2] === 1 &&
+    w.shape[3] === 1 && w.shape[1] === x.shape[1] && (a.group ?? 1) === 1 &&
+    (a.pads ?? []).every((p) => p === 0) &&
+    (a.autoPad === undefined || a.autoPad === "NOTSET" || a.autoPad === "VALID");
+}
+
+/**
+ * `onVector` convolutions as x [N, C] · wᵀ (weights [O, C] packed once in kernel memory and
+ * reused by every run: the product itself is a GEMV). The same accumulators, bias and
+ * multipliers fl(fl(S_x·S_w)/S_y) as `qlinearConv`, so the same codes.
+ */
+function vectorConv(
+  x: QuantizedTensor,
+  w: QuantizedTensor,
+  bias: Int32Array | undefined,
+  out: OutputQuant,
+  ctx: LoweringContext,
+): QuantizedTensor {
+  const [n, c] = x.shape, o = w.shape[0];
+  const wScale = w.perChannel ? w.scale : new Float32Array(o).fill(w.scale[0]);
+  const wZp = w.perChannel ? w.zeroPoint : w.zeroPoint[0];
+  const stage = withMultiplierNames(
+    () =>
+      outputStageFor(qlinearMultipliers(x.scale[0], wScale, out.scale), {
+        mode: ctx.mode,
+        zeroPoint: out.zeroPoint,
+        dtype: out.dtype,
+      }),
+    "fl(fl(x.scale · w.scale) / output.scale)",
+  );
+  checkConvAccumulators(
+    "qlinearConv(x, w, options.bias)",
+    x.q,
+    w.q,
+    { batch: n, inChannels: c, height: 1, width: 1, outChannels: o, kernelH: 1, kernelW: 1 },
+    x.zeroPoint[0],
+    wZp,
+    bias,
+    stageShifts(stage),
+  );
+  let packed = ctx.packed!.get(w);
+  if (packed === undefined) {
+    packed = packInt8(w.q as Int8Operand, c, o, { transB: true });
+    ctx.packed!.set(w, packed);
+  }
+  const q = gemmInt8Requantized(n, o, c, x.q as Int8Operand, packed, {
+    aZeroPoint: x.zeroPoint[0],
+    bZeroPoint: wZp,
+    bias,
+    outputStage: stage,
+  });
+  return new QuantizedTensor({
+    q,
+    shape: [n, o, 1, 1],
+    dtype: out.dtype,
+    scale: out.scale,
+    zeroPoint: out.zeroPoint,
+  });
+}
 
 const matMul: Lowering = (_node, [av, bv], out, ctx) => {
   const a = perTensor8(av), b = q8(bv);

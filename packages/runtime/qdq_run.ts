@@ -47,6 +47,7 @@ import {
   DEQUANTIZING_LOWERINGS,
   type LoweredInput,
   lowerElementwiseChain,
+  type LoweringContext,
   LOWERINGS,
   SCALAR_TABLE_OPS,
   TABLE_OPS,
@@ -374,7 +375,12 @@ export function compileQuantized(
   }
   const lastUse = new Map<string, number>();
   order.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v, i)));
-  const ctx = { mode, opset: graph.opset, tables: new Map() };
+  const ctx: LoweringContext = {
+    mode,
+    opset: graph.opset,
+    tables: new Map(),
+    packed: new WeakMap(),
+  };
 
   // One node's integer execution over a value environment (the run's, or a region's table
   // run on the 256 codes of its source): returns the path the node took.

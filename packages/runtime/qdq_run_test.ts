@@ -395,3 +395,58 @@ Deno.test("lowerElementwiseChain: a Relu whose table is the identity shares its 
     }
   }
 });
+
+Deno.test("Conv lowering on 1×1 images (squeeze-excitation, weights packed once): the same codes as qlinearConv for per-tensor and per-channel weights, int8 and uint8", async () => {
+  const { LOWERINGS } = await import("./qdq_lower.ts");
+  const { qlinearConv } = await import("./onnx_conv.ts");
+  const { QuantizedTensor } = await import("./quantized_tensor.ts");
+  const { Philox } = await import("@lowbit/rounding/philox");
+  const r = new Philox(77, 1);
+  const int = (lo: number, hi: number) => lo + (r.nextUint32() % (hi - lo + 1));
+  const { PackedInt8 } = await import("@lowbit/kernels/pack-int8");
+  const ctx = {
+    mode: "float" as const,
+    opset: 17,
+    tables: new Map(),
+    packed: new WeakMap<InstanceType<typeof QuantizedTensor>, InstanceType<typeof PackedInt8>>(),
+  };
+  for (let t = 0; t < 24; t++) {
+    const n = int(1, 3), c = int(1, 70), o = int(1, 40);
+    const signed = t % 2 === 1, perChannel = t % 4 >= 2;
+    const xq = signed
+      ? Int8Array.from({ length: n * c }, () => int(-128, 127))
+      : Uint8Array.from({ length: n * c }, () => int(0, 255));
+    const x = new QuantizedTensor({
+      q: xq,
+      shape: [n, c, 1, 1],
+      dtype: signed ? "int8" : "uint8",
+      scale: 0.02 + 0.01 * (t % 3),
+      zeroPoint: signed ? int(-20, 20) : int(100, 150),
+    });
+    const w = new QuantizedTensor({
+      q: Int8Array.from({ length: o * c }, () => int(-127, 127)),
+      shape: [o, c, 1, 1],
+      dtype: "int8",
+      scale: perChannel ? Float32Array.from({ length: o }, (_, k) => 0.003 * (1 + k % 7)) : 0.004,
+      ...(perChannel ? { axis: 0 } : {}),
+    });
+    const bias = Int32Array.from({ length: o }, () => int(-5000, 5000));
+    const out = { scale: 0.05, zeroPoint: signed ? -3 : 9, dtype: x.dtype as "int8" | "uint8" };
+    const node = { name: `se${t}`, op: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attrs: {} };
+    // the int32 bias on the grid S_x·S_w[o], as a QDQ graph dequantizes it
+    const biasT = new QuantizedTensor({
+      q: bias,
+      shape: [o],
+      dtype: "int32",
+      scale: Float32Array.from({ length: o }, (_, k) => x.scale[0] * w.scale[perChannel ? k : 0]),
+      axis: 0,
+    });
+    const viaLowering = LOWERINGS.Conv(node, [x, w, biasT], out, ctx)!;
+    const direct = qlinearConv(x, w, out, { bias });
+    deepEqual(viaLowering.shape, [n, o, 1, 1]);
+    deepEqual([...viaLowering.q], [...direct.q], `case ${t}: n ${n}, c ${c}, o ${o}`);
+    ok(ctx.packed.has(w), "the weights were packed and kept");
+    // a second run reuses the packed weights and gives the same codes
+    deepEqual([...LOWERINGS.Conv(node, [x, w, biasT], out, ctx)!.q], [...direct.q]);
+  }
+});
