@@ -23,6 +23,47 @@ export function resolveOutputStage(stage: OutputStage, n: number): ResolvedOutpu
   if (stage === null || typeof stage !== "object") {
     throw new TypeError(`outputStage must be an object, got ${String(stage)}`);
   }
+  const hit = resolved.get(stage);
+  if (hit !== undefined && hit.n === n && sameStage(hit.of, stage)) return hit.resolved;
+  const r = resolveUncached(stage, n);
+  resolved.set(stage, { n, of: snapshot(stage), resolved: r });
+  return r;
+}
+
+// The last resolution per stage object: a compiled model passes the same stage for a layer on
+// every run, and resolving allocates and validates per column. A hit needs every field equal
+// to the snapshot taken then (the arrays compared element by element: they may have been
+// changed in place since). Callers only read the resolved stage.
+const resolved = new WeakMap<
+  OutputStage,
+  { n: number; of: OutputStage; resolved: ResolvedOutputStage }
+>();
+
+function snapshot(s: OutputStage): OutputStage {
+  const copy = <T>(v: T): T =>
+    (ArrayBuffer.isView(v) ? (v as unknown as Int32Array).slice() : v) as T;
+  return s.kind === "fixed"
+    ? { ...s, multiplier: copy(s.multiplier), shift: copy(s.shift) }
+    : { ...s, multiplier: copy(s.multiplier) };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return false;
+  const x = a as Int32Array, y = b as Int32Array;
+  if (x.constructor !== y.constructor || x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+function sameStage(a: OutputStage, b: OutputStage): boolean {
+  return a.kind === b.kind && a.dtype === b.dtype && a.zeroPoint === b.zeroPoint &&
+    a.clampMin === b.clampMin && a.clampMax === b.clampMax &&
+    sameValue(a.multiplier, b.multiplier) &&
+    (a.kind !== "fixed" || sameValue(a.shift, (b as typeof a).shift));
+}
+
+function resolveUncached(stage: OutputStage, n: number): ResolvedOutputStage {
   if (stage.dtype !== "int8" && stage.dtype !== "uint8") {
     throw new RangeError(
       `outputStage.dtype must be "int8" or "uint8", got ${String(stage.dtype)}`,

@@ -122,3 +122,42 @@ Deno.test("requantizeFloat: float32 product, ties to even, saturation", () => {
   throws(() => requantizeFloat(1, 0, 0, -128, 127), /multiplier must be a finite number > 0/);
   throws(() => requantizeFloat(1, 1, 200, 0, 127), /zeroPoint must be an integer in \[0, 127\]/);
 });
+
+Deno.test("requantizeAccumulators: a stage changed in place between calls (multiplier, shift, zero point, clamp, dtype) is resolved again, not served from the last resolution", async () => {
+  const { requantizeAccumulators } = await import("./output_stage.ts");
+  const acc = Int32Array.of(100, -100, 40, 7);
+  const f = {
+    kind: "float" as const,
+    multiplier: Float32Array.of(0.5, 0.25),
+    zeroPoint: 0,
+    dtype: "int8" as const,
+  } as {
+    kind: "float";
+    multiplier: Float32Array;
+    zeroPoint: number;
+    dtype: "int8" | "uint8";
+    clampMin?: number;
+  };
+  equal([...requantizeAccumulators(acc, 2, f)].join(), "50,-25,20,2");
+  f.multiplier[1] = 1; // in place
+  equal([...requantizeAccumulators(acc, 2, f)].join(), "50,-100,20,7");
+  f.zeroPoint = 3;
+  equal([...requantizeAccumulators(acc, 2, f)].join(), "53,-97,23,10");
+  f.clampMin = 0;
+  equal([...requantizeAccumulators(acc, 2, f)].join(), "53,0,23,10");
+  f.dtype = "uint8";
+  f.clampMin = undefined;
+  equal([...requantizeAccumulators(acc, 2, f)].join(), "53,0,23,10");
+  const h = quantizeMultiplier(0.5);
+  const x = {
+    kind: "fixed" as const,
+    multiplier: Int32Array.of(h.multiplier),
+    shift: Int32Array.of(h.shift),
+    zeroPoint: 0,
+    dtype: "int8" as const,
+  };
+  equal([...requantizeAccumulators(acc, 1, x)].join(), "50,-50,20,4");
+  x.shift[0] -= 1; // 0.25
+  equal([...requantizeAccumulators(acc, 1, x)].join(), "25,-25,10,2");
+  throws(() => requantizeAccumulators(acc, 4, x), RangeError); // one multiplier for four columns
+});

@@ -28,14 +28,13 @@ import { conv2dInt8, conv2dInt8Requantized } from "@lowbit/kernels/conv2d";
 import type { Conv2dParams } from "@lowbit/kernels/conv-params";
 import type { Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { QuantizedTensor } from "./quantized_tensor.ts";
-import { outputStageFor } from "./requantize.ts";
 import { checkConvAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
 import {
   type CodeTensor,
   type Int32Tensor,
-  qlinearMultipliers,
   type QLinearOptions,
   type QLinearOutput,
+  qlinearStage,
 } from "./onnx_matmul.ts";
 
 /** ONNX convolution attributes. */
@@ -291,12 +290,11 @@ export function qlinearConv(
   }
   const plan = planConv(x.shape, w.shape, options);
   const o = w.shape[0];
-  const wScale = w.perChannel ? w.scale : new Float32Array(o).fill(w.scale[0]);
   const dtype = output.dtype ?? (x.dtype as "int8" | "uint8");
   const zeroPoint = output.zeroPoint ?? 0;
   const stage = withMultiplierNames(
     () =>
-      outputStageFor(qlinearMultipliers(x.scale[0], wScale, output.scale), {
+      qlinearStage(x.scale[0], w.scale, o, output.scale, {
         mode: options.mode ?? "float",
         zeroPoint,
         dtype,

@@ -28,7 +28,7 @@
 
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { QuantizedTensor } from "./quantized_tensor.ts";
-import { outputStageFor, type RequantMode } from "./requantize.ts";
+import { type OutputStage, outputStageFor, type RequantMode } from "./requantize.ts";
 import { checkGemmAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
 
 /** An 8-bit code tensor: row-major codes and their shape. */
@@ -235,8 +235,96 @@ export function qlinearMultipliers(
   weightScale: Float32Array,
   outputScale: number,
 ): Float32Array {
-  const f = Math.fround;
-  return weightScale.map((s) => f(f(f(inputScale) * s) / f(outputScale)));
+  const f = Math.fround, si = f(inputScale), so = f(outputScale);
+  const out = new Float32Array(weightScale.length);
+  for (let i = 0; i < weightScale.length; i++) out[i] = f(f(si * weightScale[i]) / so);
+  return out;
+}
+
+interface StageMemo {
+  inputScale: number;
+  weightScale: Float32Array;
+  outputScale: number;
+  count: number;
+  mode: RequantMode;
+  zeroPoint: number;
+  dtype: "int8" | "uint8";
+  stage: OutputStage;
+}
+// The last output stage made per weight-scale array: a compiled graph runs each layer with the
+// same weights and grids every time, and the multipliers and their Q31 form are most of a
+// small layer's JavaScript time. A hit needs equal scales (compared element by element: the
+// array's contents may have changed since) and equal options.
+const stageMemo = new WeakMap<Float32Array, StageMemo>();
+
+function sameScales(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The output stage of a QLinear op with `count` output channels: the multipliers
+ * {@linkcode qlinearMultipliers} (a per-tensor weight scale repeated `count` times) through
+ * `outputStageFor`; the last stage made for the same weight-scale array is returned again when
+ * the scales and options are unchanged. The returned stage must not be modified.
+ *
+ * @param inputScale The input's scale.
+ * @param weightScale The weight's scales (one, or `count`).
+ * @param count The output channels.
+ * @param outputScale The output's scale.
+ * @param options Mode, output zero point and dtype.
+ * @returns The output stage.
+ * @throws {RangeError} When a multiplier is not finite and > 0, or `weightScale` has neither 1
+ *   nor `count` scales.
+ *
+ * @example
+ * ```ts
+ * import { qlinearStage } from "@lowbit/runtime/onnx-matmul";
+ * import { equal, strictEqual } from "node:assert/strict";
+ * const ws = Float32Array.of(0.5, 0.25);
+ * const opts = { mode: "float" as const, zeroPoint: 0, dtype: "int8" as const };
+ * const a = qlinearStage(0.1, ws, 2, 0.2, opts);
+ * equal(a.kind, "float");
+ * equal((a.multiplier as Float32Array)[1], Math.fround(Math.fround(Math.fround(0.1) * 0.25) / Math.fround(0.2)));
+ * strictEqual(qlinearStage(0.1, ws, 2, 0.2, opts), a); // same scales and options: the same stage
+ * ws[1] = 0.125;
+ * equal((qlinearStage(0.1, ws, 2, 0.2, opts).multiplier as Float32Array)[1] < (a.multiplier as Float32Array)[1], true);
+ * ```
+ */
+export function qlinearStage(
+  inputScale: number,
+  weightScale: Float32Array,
+  count: number,
+  outputScale: number,
+  options: { mode: RequantMode; zeroPoint: number; dtype: "int8" | "uint8" },
+): OutputStage {
+  const hit = stageMemo.get(weightScale);
+  if (
+    hit !== undefined && hit.inputScale === inputScale && hit.outputScale === outputScale &&
+    hit.count === count && hit.mode === options.mode && hit.zeroPoint === options.zeroPoint &&
+    hit.dtype === options.dtype && sameScales(hit.weightScale, weightScale)
+  ) return hit.stage;
+  if (weightScale.length !== count && weightScale.length !== 1) {
+    throw new RangeError(
+      `weightScale must have 1 or count (${count}) scales, got ${weightScale.length}`,
+    );
+  }
+  const ws = weightScale.length === count
+    ? weightScale
+    : new Float32Array(count).fill(weightScale[0]);
+  const stage = outputStageFor(qlinearMultipliers(inputScale, ws, outputScale), options);
+  stageMemo.set(weightScale, {
+    inputScale,
+    weightScale: weightScale.slice(),
+    outputScale,
+    count,
+    mode: options.mode,
+    zeroPoint: options.zeroPoint,
+    dtype: options.dtype,
+    stage,
+  });
+  return stage;
 }
 
 function storage(t: QuantizedTensor, name: string): Int8Operand {
@@ -298,10 +386,13 @@ export function qlinearMatMul(
   if (!(output.scale > 0) || !Number.isFinite(output.scale)) {
     throw new RangeError(`output.scale must be finite and > 0, got ${output.scale}`);
   }
-  const bScale = b.perChannel ? b.scale : new Float32Array(n).fill(b.scale[0]);
-  const mult = qlinearMultipliers(a.scale[0], bScale, output.scale);
   const stage = withMultiplierNames(
-    () => outputStageFor(mult, { mode: options.mode ?? "float", zeroPoint, dtype }),
+    () =>
+      qlinearStage(a.scale[0], b.scale, n, output.scale, {
+        mode: options.mode ?? "float",
+        zeroPoint,
+        dtype,
+      }),
     "fl(fl(a.scale · b.scale) / output.scale)",
   );
   const out = dtype === "int8"

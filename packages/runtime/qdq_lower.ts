@@ -37,7 +37,7 @@ import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels
 import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
 import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
 import { type ConvAttributes, convInteger, qlinearConv } from "./onnx_conv.ts";
-import { matMulInteger, qlinearMatMul, qlinearMultipliers } from "./onnx_matmul.ts";
+import { matMulInteger, qlinearMatMul, qlinearStage } from "./onnx_matmul.ts";
 import { add, concat, mul } from "./elementwise.ts";
 import { maxPool2d } from "./pool.ts";
 import { applyLut, buildLut, type Lut, lutInputs } from "./lut.ts";
@@ -175,8 +175,8 @@ function onVector(x: QuantizedTensor, w: QuantizedTensor, a: ConvAttributes): bo
 }
 
 /**
- * `onVector` convolutions as x [N, C] · wᵀ (weights [O, C] packed once in kernel memory and
- * reused by every run: the product itself is a GEMV). The same accumulators, bias and
+ * `onVector` convolutions as x [N, C] · wᵀ (weights [O, C] packed once in kernel memory from
+ * the second run on and reused: the product itself is a GEMV). The same accumulators, bias and
  * multipliers fl(fl(S_x·S_w)/S_y) as `qlinearConv`, so the same codes.
  */
 function vectorConv(
@@ -187,11 +187,10 @@ function vectorConv(
   ctx: LoweringContext,
 ): QuantizedTensor {
   const [n, c] = x.shape, o = w.shape[0];
-  const wScale = w.perChannel ? w.scale : new Float32Array(o).fill(w.scale[0]);
   const wZp = w.perChannel ? w.zeroPoint : w.zeroPoint[0];
   const stage = withMultiplierNames(
     () =>
-      outputStageFor(qlinearMultipliers(x.scale[0], wScale, out.scale), {
+      qlinearStage(x.scale[0], w.scale, o, out.scale, {
         mode: ctx.mode,
         zeroPoint: out.zeroPoint,
         dtype: out.dtype,
@@ -208,14 +207,11 @@ function vectorConv(
     bias,
     stageShifts(stage),
   );
-  let packed = ctx.packed!.get(w);
-  if (packed === undefined) {
-    packed = packInt8(w.q as Int8Operand, c, o, { transB: true });
-    ctx.packed!.set(w, packed);
-  }
-  const q = gemmInt8Requantized(n, o, c, x.q as Int8Operand, packed, {
+  const packed = packedOnce(ctx, w, () => packInt8(w.q as Int8Operand, c, o, { transB: true }));
+  const q = gemmInt8Requantized(n, o, c, x.q as Int8Operand, packed ?? w.q as Int8Operand, {
     aZeroPoint: x.zeroPoint[0],
     bZeroPoint: wZp,
+    transB: true,
     bias,
     outputStage: stage,
   });
@@ -226,6 +222,31 @@ function vectorConv(
     scale: out.scale,
     zeroPoint: out.zeroPoint,
   });
+}
+
+const seen = new WeakSet<QuantizedTensor>();
+/**
+ * The weight operand `t` packed in kernel memory, made on the second run that passes the same
+ * tensor (a compiled graph's constant codes are one tensor for every run; an activation is a
+ * new tensor each run and is never packed) and kept in `ctx.packed`; `undefined` before that
+ * or without `ctx.packed` (the kernels then copy the operand in for this call).
+ */
+function packedOnce(
+  ctx: LoweringContext,
+  t: QuantizedTensor,
+  make: () => PackedInt8,
+): PackedInt8 | undefined {
+  if (ctx.packed === undefined) return undefined;
+  let packed = ctx.packed.get(t);
+  if (packed === undefined) {
+    if (!seen.has(t)) {
+      seen.add(t);
+      return undefined;
+    }
+    packed = make();
+    ctx.packed.set(t, packed);
+  }
+  return packed;
 }
 
 const matMul: Lowering = (_node, [av, bv], out, ctx) => {
@@ -255,13 +276,13 @@ const gemm: Lowering = (node, inputs, out, ctx) => {
   const ops = gemmOperands(node, inputs);
   if (!ops) return undefined;
   const { a, b, bias, transB, m, n, k } = ops;
-  const bScale = b.perChannel ? b.scale : new Float32Array(n).fill(b.scale[0]);
-  const stage = outputStageFor(qlinearMultipliers(a.scale[0], bScale, out.scale), {
+  const stage = qlinearStage(a.scale[0], b.scale, n, out.scale, {
     mode: ctx.mode,
     zeroPoint: out.zeroPoint,
     dtype: out.dtype,
   });
-  const q = gemmInt8Requantized(m, n, k, a.q as Int8Operand, b.q as Int8Operand, {
+  const packed = packedOnce(ctx, b, () => packInt8(b.q as Int8Operand, k, n, { transB }));
+  const q = gemmInt8Requantized(m, n, k, a.q as Int8Operand, packed ?? b.q as Int8Operand, {
     aZeroPoint: a.zeroPoint[0],
     bZeroPoint: b.perChannel ? b.zeroPoint : b.zeroPoint[0],
     transB,
@@ -442,6 +463,14 @@ function tabulated(
   const g = { dtype: x.dtype as "int8" | "uint8", scale: x.scale[0], zeroPoint: x.zeroPoint[0] };
   // The table depends on the node, both grids and the other (small, constant) operands.
   const others = inputs.filter((_, i) => i !== at) as (GraphTensor | undefined)[];
+  const last = ctx.tables === undefined ? undefined : lastTable.get(node);
+  if (
+    last !== undefined && last.tables === ctx.tables && last.opset === ctx.opset &&
+    last.at === at && last.then.length === then.length &&
+    last.then.every((n, i) => n === then[i].node) && last.xd === g.dtype &&
+    last.xs === g.scale && last.xz === g.zeroPoint && last.od === out.dtype &&
+    last.os === out.scale && last.oz === out.zeroPoint && sameOperands(last.others, others)
+  ) return tableOutput(last.table, x, out);
   const key = others.every((t) => t === undefined || t.data.length <= 4)
     ? [
       [node.name, ...then.map((t) => t.node.name)].join(">"),
@@ -470,6 +499,63 @@ function tabulated(
     table = buildLut(g, y.data, out);
     if (key !== undefined) ctx.tables?.set(key, table);
   }
+  if (key !== undefined && ctx.tables !== undefined) {
+    lastTable.set(node, {
+      tables: ctx.tables,
+      opset: ctx.opset,
+      at,
+      then: then.map((t) => t.node),
+      xd: g.dtype,
+      xs: g.scale,
+      xz: g.zeroPoint,
+      od: out.dtype,
+      os: out.scale,
+      oz: out.zeroPoint,
+      others: others.map((t) => t && { t, data: Array.from(t.data as ArrayLike<number>) }),
+      table,
+    });
+  }
+  return tableOutput(table, x, out);
+}
+
+// The table a node last ran with, per node, with what it was made from: a compiled graph runs
+// each node on the same grids every time, and building the string key costs more than a small
+// node's table pass. A hit needs the same compiled graph's tables, the same grids and operands
+// equal element by element to those the table was made from.
+const lastTable = new WeakMap<Node, {
+  tables: Map<string, Lut>;
+  opset: number;
+  at: number;
+  then: Node[];
+  xd: string;
+  xs: number;
+  xz: number;
+  od: string;
+  os: number;
+  oz: number;
+  others: ({ t: GraphTensor; data: number[] } | undefined)[];
+  table: Lut;
+}>();
+
+function sameOperands(
+  was: readonly ({ t: GraphTensor; data: number[] } | undefined)[],
+  now: readonly (GraphTensor | undefined)[],
+): boolean {
+  if (was.length !== now.length) return false;
+  for (let i = 0; i < was.length; i++) {
+    const a = was[i], b = now[i];
+    if (a === undefined || b === undefined) {
+      if (a !== b) return false;
+      continue;
+    }
+    const d = b.data as ArrayLike<number>;
+    if (d.length !== a.data.length) return false;
+    for (let j = 0; j < d.length; j++) if (d[j] !== a.data[j]) return false;
+  }
+  return true;
+}
+
+function tableOutput(table: Lut, x: QuantizedTensor, out: OutputQuant): QuantizedTensor {
   return new QuantizedTensor({
     // a table that maps every code to itself (a Relu whose input grid is already its output
     // grid, floor at the zero point) leaves the codes as they are: they are shared, not copied

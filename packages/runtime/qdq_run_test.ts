@@ -380,7 +380,8 @@ Deno.test("lowerElementwiseChain: a Relu whose table is the identity shares its 
     { dtype: "int8", zx: 0, zy: 0, shared: false },
     { dtype: "uint8", zx: 0, zy: 3, shared: false }, // another output grid
   ];
-  for (const { dtype, zx, zy, shared } of cases) {
+  // every case twice, in turn (the node's last table is reused only for the same grids)
+  for (const { dtype, zx, zy, shared } of [...cases, ...cases]) {
     const lo = dtype === "int8" ? -128 : 0;
     const all = Array.from({ length: 256 }, (_, i) => i + lo);
     const q = dtype === "int8" ? Int8Array.from(all) : Uint8Array.from(all);
@@ -393,6 +394,17 @@ Deno.test("lowerElementwiseChain: a Relu whose table is the identity shares its 
       const want = Math.min(lo + 255, Math.max(0, all[i] - zx) + zy);
       equal(y.q[i], want, `${label}, code ${all[i]}`);
     }
+  }
+  // a Clip whose bound is changed in place between runs gets a new table
+  const clip = { name: "c", op: "Clip", inputs: ["x", "", "hi"], outputs: ["y"], attrs: {} };
+  const hi = { dtype: "float32" as const, shape: [], data: Float32Array.of(10) };
+  const q = Uint8Array.from({ length: 256 }, (_, i) => i);
+  const x = new QuantizedTensor({ q, shape: [256], dtype: "uint8", scale: 1, zeroPoint: 0 });
+  const grid = { dtype: "uint8" as const, scale: 1, zeroPoint: 0 };
+  for (const bound of [10, 10, 20, 20, 5]) {
+    hi.data[0] = bound;
+    const y = lowerElementwiseChain(clip, [x, undefined, hi], [], grid, ctx)!;
+    equal(Math.max(...y.q), bound, `Clip max ${bound}`);
   }
 });
 
@@ -445,8 +457,73 @@ Deno.test("Conv lowering on 1×1 images (squeeze-excitation, weights packed once
     const direct = qlinearConv(x, w, out, { bias });
     deepEqual(viaLowering.shape, [n, o, 1, 1]);
     deepEqual([...viaLowering.q], [...direct.q], `case ${t}: n ${n}, c ${c}, o ${o}`);
-    ok(ctx.packed.has(w), "the weights were packed and kept");
-    // a second run reuses the packed weights and gives the same codes
+    ok(!ctx.packed.has(w), "the first run copies the weights in (they may be an activation)");
+    // the second run with the same tensor packs it, the third reuses it: the same codes
     deepEqual([...LOWERINGS.Conv(node, [x, w, biasT], out, ctx)!.q], [...direct.q]);
+    const packed = ctx.packed.get(w);
+    ok(packed !== undefined, "the weights were packed and kept");
+    deepEqual([...LOWERINGS.Conv(node, [x, w, biasT], out, ctx)!.q], [...direct.q]);
+    ok(ctx.packed.get(w) === packed, "and reused");
+  }
+});
+
+Deno.test("Gemm lowering packs constant weights from the second run on: the same codes as the unpacked kernel call, transB 0 and 1, per-tensor and per-column weights; an activation B is never packed", async () => {
+  const { LOWERINGS } = await import("./qdq_lower.ts");
+  const { QuantizedTensor } = await import("./quantized_tensor.ts");
+  const { Philox } = await import("@lowbit/rounding/philox");
+  const { PackedInt8 } = await import("@lowbit/kernels/pack-int8");
+  const r = new Philox(78, 1);
+  const int = (lo: number, hi: number) => lo + (r.nextUint32() % (hi - lo + 1));
+  const packedCtx = {
+    mode: "float" as const,
+    opset: 17,
+    tables: new Map(),
+    packed: new WeakMap<InstanceType<typeof QuantizedTensor>, InstanceType<typeof PackedInt8>>(),
+  };
+  const plainCtx = { mode: "float" as const, opset: 17, tables: new Map() };
+  for (let t = 0; t < 16; t++) {
+    const m = int(1, 5), k = int(1, 90), n = int(1, 40);
+    const transB = t % 2 === 1, perColumn = t % 4 >= 2;
+    const a = new QuantizedTensor({
+      q: Uint8Array.from({ length: m * k }, () => int(0, 255)),
+      shape: [m, k],
+      dtype: "uint8",
+      scale: 0.03,
+      zeroPoint: int(100, 150),
+    });
+    const b = new QuantizedTensor({
+      q: Int8Array.from({ length: k * n }, () => int(-127, 127)),
+      shape: transB ? [n, k] : [k, n],
+      dtype: "int8",
+      scale: perColumn ? Float32Array.from({ length: n }, (_, j) => 0.002 * (1 + j % 5)) : 0.003,
+      ...(perColumn ? { axis: transB ? 0 : 1 } : {}),
+    });
+    const out = { scale: 0.07, zeroPoint: 11, dtype: "uint8" as const };
+    const node: Node = {
+      name: `fc${t}`,
+      op: "Gemm",
+      inputs: ["a", "b"],
+      outputs: ["y"],
+      attrs: transB ? { transB: 1 } : {},
+    };
+    const want = [...LOWERINGS.Gemm(node, [a, b], out, plainCtx)!.q];
+    for (let run = 0; run < 3; run++) {
+      deepEqual(
+        [...LOWERINGS.Gemm(node, [a, b], out, packedCtx)!.q],
+        want,
+        `case ${t}, run ${run}`,
+      );
+      equal(packedCtx.packed.has(b), run >= 1, `case ${t}: packed after run ${run}`);
+    }
+    // a new B tensor each call (an activation): copied in every time, never packed
+    const b2 = new QuantizedTensor({
+      q: b.q.slice(),
+      shape: b.shape,
+      dtype: "int8",
+      scale: b.scale,
+      ...(perColumn ? { axis: b.axis } : {}),
+    });
+    deepEqual([...LOWERINGS.Gemm(node, [a, b2], out, packedCtx)!.q], want);
+    ok(!packedCtx.packed.has(b2));
   }
 });
