@@ -4,9 +4,10 @@
  *
  * 1. Measures this host (`measureHost`: single-thread `@lowbit/kernels` GEMM peaks, copy
  *    bandwidth, and the kernel-time models of docs/hardware.md Eq. 1e fitted to a sweep of
- *    single-node float graphs) and prints the CPU model and kernel path. The machine may be
- *    shared, so the probes and the float models are timed interleaved for `--rounds` rounds and
- *    each keeps its best time.
+ *    single-node float graphs) and prints the CPU model and kernel path. Every probe and model
+ *    (fp32 and int8) first runs for `--warm-ms` (150) to reach steady state; the machine may be
+ *    shared, so they are then timed interleaved for `--rounds` (25) rounds of at least
+ *    `--round-ms` (4) each, and each keeps its best time.
  * 2. Builds the models: the MNIST and Fashion-MNIST CNNs of `@lowbit/nn`, the four MLPerf Tiny
  *    reference architectures (DS-CNN keyword spotting, MobileNetV1 0.25× visual wake words at
  *    96×96, ResNet-8 on CIFAR-10 shapes, the FC autoencoder) rebuilt with `@lowbit/nn` layers
@@ -26,7 +27,7 @@
  *
  * Writes `out/hardware/projection.json`. Run (about a minute):
  *
- *     tools/node_modules/.bin/deno run -A benchmarks/hardware_report.ts [--batch=N] [--no-onnx] [--seconds=S] [--rounds=R]
+ *     tools/node_modules/.bin/deno run -A benchmarks/hardware_report.ts [--batch=N] [--no-onnx] [--seconds=S] [--rounds=R] [--warm-ms=M] [--round-ms=M]
  *
  * @module
  */
@@ -125,14 +126,15 @@ const calib = (m: { input: string; shape: number[] }, k: number) =>
   }));
 // quantizeStatic gives a Relu or Clip(0, m) that is the only reader of a Conv/Gemm/MatMul/Add/
 // Mul output that output's grid, and the integer runtime's table for it is then the identity:
-// the op's requantization already clamped, the codes pass through. The cost model is told so
-// (the time the runtime spends in those nodes is printed per model below).
+// the op's requantization already clamped, the codes pass through. The cost model is told so,
+// with what such a node still costs (`seconds`, measured below: the node is dispatched); the
+// time the runtime spends in those nodes is printed per model below.
 const INT8_FUSED = {
   precisions: ["int8" as const],
   ops: ["Relu", "Clip"],
   producers: ["Conv", "Gemm", "MatMul", "Add", "Mul"],
   source:
-    "@lowbit/ptq quantizeStatic lends a sole-reader Relu/Clip(0, m) its producer's grid; @lowbit/runtime compileQuantized then passes the codes through (identity table)",
+    "@lowbit/ptq quantizeStatic lends a sole-reader Relu/Clip(0, m) its producer's grid; @lowbit/runtime compileQuantized then passes the codes through (identity table); seconds: the integer run's own timing of the Relu after a Conv 8→8 1×1 on 8×4×4, best of the interleaved rounds",
 };
 const probeInt8 = new Map<string, ReturnType<typeof compileQuantized>>();
 // A probe's int8 time is its nodes' time in the integer run (the trace's timing), without the
@@ -155,31 +157,91 @@ for (const m of models) {
 }
 const probeBest8 = new Map<string, number>();
 const int8Best = new Map<string, number>();
-for (let r = 0; r < rounds + 2; r++) {
-  for (const p of probes) {
-    const t = timeOnce(() => void runFloat(p.graph, p.input));
-    if (r >= 2) probeBest.set(probeKey(p), Math.min(probeBest.get(probeKey(p)) ?? Infinity, t));
-    const c = probeInt8.get(probeKey(p)) as ReturnType<typeof compileQuantized>;
-    const t8 = probeNodeSeconds(c.graph, c.run(p.input, { timing: true }).trace);
-    if (r >= 2) probeBest8.set(probeKey(p), Math.min(probeBest8.get(probeKey(p)) ?? Infinity, t8));
+// What a fused (identity) Relu still costs the integer runtime: the node is dispatched and its
+// codes passed through. Probe: Conv 8→8 1×1 on 8×4×4, then the Relu that quantizeStatic lends
+// the Conv's grid; its time is the Relu node's in the run's own timing.
+const reluProbe: Graph = {
+  name: "fused-relu-probe",
+  opset: 17,
+  inputs: [{ name: "x", dtype: "float32", shape: [1, 8, 4, 4] }],
+  outputs: [{ name: "z", dtype: "float32", shape: [1, 8, 4, 4] }],
+  nodes: [
+    { name: "conv", op: "Conv", inputs: ["x", "w"], outputs: ["y"], attrs: {} },
+    { name: "relu", op: "Relu", inputs: ["y"], outputs: ["z"], attrs: {} },
+  ],
+  initializers: new Map([["w", {
+    dtype: "float32" as const,
+    shape: [8, 8, 1, 1],
+    data: Float32Array.from({ length: 64 }, (_, i) => Math.sin(1.3 * i) * 0.2),
+  }]]),
+  values: new Map(),
+};
+const reluInt8 = compileQuantized(
+  await quantizeStatic(reluProbe, calib({ input: "x", shape: [1, 8, 4, 4] }, 2)),
+);
+const reluX = calib({ input: "x", shape: [1, 8, 4, 4] }, 3)[2];
+const fusedBest = new Map<string, number>();
+// Every timed item: a name and one sample (seconds of one run).
+const items: { key: string; best: Map<string, number>; sample: () => number }[] = [];
+for (const p of probes) {
+  const c = probeInt8.get(probeKey(p)) as ReturnType<typeof compileQuantized>;
+  items.push({
+    key: probeKey(p),
+    best: probeBest,
+    sample: () => timeOnce(() => void runFloat(p.graph, p.input)),
+  });
+  items.push({
+    key: probeKey(p),
+    best: probeBest8,
+    sample: () => probeNodeSeconds(c.graph, c.run(p.input, { timing: true }).trace),
+  });
+}
+for (const m of models) {
+  const x = floatInputs.get(m.name) as Record<string, { data: Float32Array; shape: number[] }>;
+  const c = modelInt8.get(m.name) as ReturnType<typeof compileQuantized>;
+  items.push({
+    key: m.name,
+    best: floatBest,
+    sample: () => timeOnce(() => void runFloat(m.graph, x)),
+  });
+  items.push({ key: m.name, best: int8Best, sample: () => timeOnce(() => void c.run(x)) });
+}
+items.push({
+  key: "relu",
+  best: fusedBest,
+  sample: () =>
+    reluInt8.run(reluX, { timing: true }).trace.find((t) => t.node === "relu")?.seconds ?? 0,
+});
+// Steady state: a small network's first few hundred runs are up to 2× slower than later ones
+// (the JIT tiers up the per-node code), so each item is first run for `warmMs` of wall time;
+// then each round runs each item for at least `roundMs` (and 2 runs) and keeps its best, and
+// the best over the rounds is the item's time. Interleaving gives every item the same share
+// of the machine's fast and slow periods.
+const warmMs = Number(args.get("warm-ms") ?? 150), roundMs = Number(args.get("round-ms") ?? 4);
+const bestFor = (sample: () => number, ms: number, minRuns: number) => {
+  let best = Infinity, n = 0;
+  const t0 = performance.now();
+  while (n < minRuns || performance.now() - t0 < ms) {
+    best = Math.min(best, sample());
+    n++;
   }
-  for (const m of models) {
-    const x = floatInputs.get(m.name) as Record<string, { data: Float32Array; shape: number[] }>;
-    const t = timeOnce(() => void runFloat(m.graph, x));
-    if (r >= 2) floatBest.set(m.name, Math.min(floatBest.get(m.name) ?? Infinity, t));
-    const c = modelInt8.get(m.name) as ReturnType<typeof compileQuantized>;
-    const t8 = timeOnce(() => void c.run(x));
-    if (r >= 2) int8Best.set(m.name, Math.min(int8Best.get(m.name) ?? Infinity, t8));
+  return best;
+};
+for (const it of items) bestFor(it.sample, warmMs, 2);
+for (let r = 0; r < rounds; r++) {
+  for (const it of items) {
+    const t = bestFor(it.sample, roundMs, 2);
+    it.best.set(it.key, Math.min(it.best.get(it.key) ?? Infinity, t));
   }
 }
 console.error(
-  `timed ${probes.length} probes and ${models.length} float models interleaved, ${rounds} rounds`,
+  `timed ${probes.length} probes and ${models.length} models (fp32 and int8) interleaved: ${warmMs} ms warm-up each, then ${rounds} rounds of ≥ ${roundMs} ms each`,
 );
 const host = measureHost({
   seconds: hostSeconds,
   probeTimer: (p) => probeBest.get(probeKey(p)) as number,
   int8ProbeTimer: (p) => probeBest8.get(probeKey(p)) as number,
-  fusedActivations: INT8_FUSED,
+  fusedActivations: { ...INT8_FUSED, seconds: fusedBest.get("relu") as number },
 });
 console.log(`host CPU: ${host.info.cpuModel}; kernel path: ${host.info.kernelPath}`);
 for (

@@ -84,7 +84,8 @@ export interface LayerCost {
   latencySeconds: number;
   /**
    * `"compute"`, the name of the level that bounds the layer, or `"fused"` for an activation
-   * the target fuses into its producer (`Target.fusedActivations`; the layer then costs 0).
+   * the target fuses into its producer (`Target.fusedActivations`; the layer then costs that
+   * entry's `seconds`, 0 unless the file gives it, and no energy).
    */
   bound: string;
   /** For a fused activation, the node it is fused into. */
@@ -196,7 +197,7 @@ export function peakOf(target: Pick<Target, "name" | "peak">, p: Precision, node
  * A node's time under a measured kernel-time model (docs/hardware.md Eq. 1e):
  * fixed + perMac · (MACs + element ops) + perWeight · weight elements (biases excluded) +
  * perInput · activation input elements + perOutput · output elements + perGroup · groups +
- * perPatch · im2col patch elements.
+ * perPatch · im2col patch elements + perRow · convolution output rows (N·M·OH).
  *
  * @param terms Coefficients in seconds per feature (absent terms are 0).
  * @param w The node's work.
@@ -220,7 +221,7 @@ export function kernelTimeOf(
   return (terms.fixed ?? 0) + (terms.perMac ?? 0) * (w.macs + w.elementOps) +
     (terms.perWeight ?? 0) * sum(w.weights) + (terms.perInput ?? 0) * sum(w.inputs) +
     (terms.perOutput ?? 0) * sum(w.outputs) + (terms.perGroup ?? 0) * (w.groups ?? 0) +
-    (terms.perPatch ?? 0) * (w.patchElements ?? 0);
+    (terms.perPatch ?? 0) * (w.patchElements ?? 0) + (terms.perRow ?? 0) * (w.outputRows ?? 0);
 }
 
 /**
@@ -375,6 +376,7 @@ export function costModel(
     const cp = computePrecision(p);
     const into = fusedInto.get(n.name);
     if (into !== undefined) {
+      const s = target.fusedActivations?.seconds ?? 0;
       return {
         node: n.name,
         op: n.op,
@@ -388,7 +390,7 @@ export function costModel(
         outputBytes: 0,
         computeSeconds: 0,
         memorySeconds: {},
-        latencySeconds: 0,
+        latencySeconds: s,
         bound: "fused",
         fusedInto: into,
         energyJoules: 0,

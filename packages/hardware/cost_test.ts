@@ -325,6 +325,25 @@ Deno.test("fused activations: a sole-reader Relu after a listed producer at a li
     fused.totals.latencySeconds,
     plain.totals.latencySeconds - plain.layers[1].latencySeconds,
   );
+  // a runtime that still dispatches the fused node: the file's seconds, no energy
+  const dispatched = costModel(
+    twoLayer(),
+    parseTarget({
+      ...toyFile,
+      fusedActivations: {
+        precisions: ["int8"],
+        ops: ["Relu"],
+        producers: ["Gemm"],
+        source: S,
+        seconds: 2e-6,
+      },
+    }),
+    uniform("int8"),
+  );
+  equal(dispatched.layers[1].bound, "fused");
+  equal(dispatched.layers[1].latencySeconds, 2e-6);
+  equal(dispatched.layers[1].energyJoules, 0);
+  close(dispatched.totals.latencySeconds, fused.totals.latencySeconds + 2e-6);
   // not at fp32 (not listed), not when fc1 runs at another format than the Relu
   priced(costModel(twoLayer(), fusing, uniform("fp32")).layers[1]);
   const mixed = costModel(twoLayer(), fusing, {

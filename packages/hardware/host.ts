@@ -205,8 +205,9 @@ function probeGraph(
 export const KERNEL_TIME_TERMS: Readonly<Record<KernelTimeKey, readonly KernelTerm[]>> = {
   conv: ["fixed", "perMac", "perPatch", "perWeight", "perInput", "perOutput"],
   pointwise: ["fixed", "perMac", "perWeight", "perInput", "perOutput"],
-  // depthwise probes are all 3×3, so MACs = 9 · outputs: no separate perOutput term
-  depthwise: ["fixed", "perMac", "perGroup", "perInput"],
+  // depthwise probes are all 3×3, so MACs = 9 · outputs: no separate perOutput term; the
+  // kernels vectorise along the output row, so a narrow map pays per row (perRow)
+  depthwise: ["fixed", "perMac", "perGroup", "perInput", "perRow"],
   gemm: ["fixed", "perMac", "perWeight", "perInput", "perOutput"],
   pool: ["fixed", "perMac", "perInput", "perOutput"],
   // element-wise ops and global reductions read one element per op: perInput = perMac there

@@ -141,7 +141,8 @@ export interface SoftwareStack {
 /**
  * Terms of a measured kernel-time model (docs/hardware.md Eq. 1e): a fixed time per node and
  * a time per multiply-accumulate, per weight element, per activation input element, per
- * output element, per convolution group and per im2col patch element (N·OH·OW·C·KH·KW).
+ * output element, per convolution group, per im2col patch element (N·OH·OW·C·KH·KW) and per
+ * convolution output row (N·M·OH: a kernel that vectorises along the row pays per row).
  */
 export type KernelTerm =
   | "fixed"
@@ -150,7 +151,8 @@ export type KernelTerm =
   | "perInput"
   | "perOutput"
   | "perGroup"
-  | "perPatch";
+  | "perPatch"
+  | "perRow";
 
 /**
  * Keys of a kernel-time model (Eq. 1e): the op classes, and `pointwise` for 1×1 convolutions
@@ -177,6 +179,7 @@ export const KERNEL_TERMS: readonly KernelTerm[] = [
   "perOutput",
   "perGroup",
   "perPatch",
+  "perRow",
 ];
 
 /** The JSON form of a target (`hardware/<target>.json`). */
@@ -221,6 +224,11 @@ export interface TargetFile {
     ops: string[];
     producers: string[];
     source: string;
+    /**
+     * Seconds a fused activation still costs (a runtime that passes the codes through but
+     * dispatches the node); absent: 0. A measured host gives it, a datasheet target does not.
+     */
+    seconds?: number;
   };
   /**
    * The ONNX op types the target runs (absent: every op the cost model knows). With
@@ -285,6 +293,8 @@ export interface Target {
     precisions: ReadonlySet<PeakPrecision>;
     ops: ReadonlySet<string>;
     producers: ReadonlySet<string>;
+    /** Seconds each fused activation costs (0 when the file gives none). */
+    seconds: number;
   };
   /** ONNX op types the target runs, when the file lists them. */
   supportedOps?: ReadonlySet<string>;
@@ -547,10 +557,18 @@ export function parseTarget(json: unknown): Target {
     });
     const ops = strings("ops"), producers = strings("producers");
     str(fa, "source", fpath);
+    const seconds = fa.seconds ?? 0;
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new TargetError(
+        `${fpath}.seconds`,
+        `must be a number ≥ 0, got ${JSON.stringify(fa.seconds)}`,
+      );
+    }
     fusedActivations = {
       precisions: new Set(precisions as PeakPrecision[]),
       ops: new Set(ops),
       producers: new Set(producers),
+      seconds,
     };
   }
   let supportedOps: Set<string> | undefined;

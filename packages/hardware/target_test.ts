@@ -74,6 +74,13 @@ Deno.test("schema errors name the JSON path of the missing or bad field", () => 
       ops: ["Relu"],
       producers: ["Conv"],
     })],
+    ["$.fusedActivations.seconds", (f) => (f.fusedActivations = {
+      precisions: ["int8"],
+      ops: ["Relu"],
+      producers: ["Conv"],
+      source: S,
+      seconds: -1e-6,
+    })],
     ["$.stacks.s.description", (f) => (f.stacks = { s: { efficiency: eff() } })],
     ["$.stacks.s.efficiency.gemm", (f) => {
       const e = eff() as Record<string, unknown>;

@@ -75,6 +75,8 @@ export interface NodeWork {
   groups?: number;
   /** Elements of a convolution's im2col patches, N·OH·OW·C·KH·KW. */
   patchElements?: number;
+  /** Output rows of a convolution over all images and output channels, N·M·OH. */
+  outputRows?: number;
 }
 
 const ELEMENTWISE = new Set(["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum"]);
@@ -225,6 +227,7 @@ export function nodeWork(graph: Graph, node: Node): NodeWork {
       view: false,
       groups: group,
       patchElements: macs * group / ws[0],
+      outputRows: ys[0] * ys[1] * ys[2],
       opClass: ws[1] === 1 && group > 1 ? "depthwise" : "conv",
       kernel: ws[1] === 1 && group > 1
         ? "depthwise"
