@@ -10,6 +10,7 @@
  *     deno task train:distill sweep-binary   # only the binary student's sweep
  *     deno task train:distill binary-chosen  # the binary student's 3 KD runs at the sweep's choice
  *     deno task train:distill data-free      # only the data-free (ZeroQ images) experiment
+ *     deno task train:distill binary-long [--seeds=1,2]  # the binary student, both arms, 4 epochs
  *
  * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
  * Its logits on the 60,000 training images are computed once and cached in
@@ -38,7 +39,13 @@
  * ties keep the a-priori T = 4, α = 0.5) and, if that differs from the a-priori setting, reruns
  * only the three KD arms with it (the CE arm does not depend on T or α), same seeds, epochs and
  * recipe, into `models/distill/fashion-bnn-kd-T<T>-a<α>-seed<s>.json`; the a-priori runs stay
- * (`all` does not include it). The data-free experiment writes
+ * (`all` does not include it). `binary-long` (after `sweep-binary`) trains the binary student's
+ * CE and KD arms (KD at the same validation-chosen setting) for `LONG.epochs` epochs instead of
+ * `RECIPE.epochs`, same seeds and recipe otherwise, into
+ * `models/distill/fashion-bnn-<arm>-e<epochs>-seed<s>.json`: whether the gain holds or grows when
+ * both arms train longer (fixed before those runs: 4 epochs, both arms, the three seeds).
+ * `--seeds=a,b` runs only those seeds (two processes can then share the machine's cores). The
+ * data-free experiment writes
  * `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the teacher's
  * batch-norm statistics, soft targets only, against 256 real training images).
  *
@@ -98,6 +105,9 @@ export const RECIPE = {
   seeds: [1, 2, 3],
   kd: { alpha: 0.5, beta: 0.5, temperature: 4 },
 } as const;
+
+/** The longer binary runs (`binary-long`): epochs per run. */
+export const LONG = { epochs: 4 } as const;
 
 /** The T/α sweep: settings and data. */
 export const SWEEP = {
@@ -256,7 +266,16 @@ function stepLogger(every: number): () => void {
 
 if (import.meta.main) {
   const what = Deno.args[0] ?? "all";
-  const modes = ["all", "main", "binary", "sweep", "sweep-binary", "binary-chosen", "data-free"];
+  const modes = [
+    "all",
+    "main",
+    "binary",
+    "sweep",
+    "sweep-binary",
+    "binary-chosen",
+    "binary-long",
+    "data-free",
+  ];
   if (!modes.includes(what)) {
     throw new RangeError(`argument must be one of ${modes.join(", ")}; got ${what}`);
   }
@@ -318,6 +337,7 @@ if (import.meta.main) {
     file: URL;
     command: string;
     chosenBy?: string;
+    epochs?: number;
   }
   const jobs: Job[] = [];
   for (const kind of kinds) {
@@ -357,9 +377,45 @@ if (import.meta.main) {
       }
     }
   }
+  if (what === "binary-long") {
+    const S = students.bnn;
+    const sweep = JSON.parse(await Deno.readTextFile(new URL(`${S.prefix}-sweep.json`, OUT)));
+    const { temperature, alpha } = chooseSetting(sweep.points);
+    const only = Deno.args.find((a) => a.startsWith("--seeds="));
+    const seeds = only === undefined
+      ? RECIPE.seeds
+      : only.slice("--seeds=".length).split(",").map(Number);
+    for (const s of seeds) {
+      if (!(RECIPE.seeds as readonly number[]).includes(s)) {
+        throw new RangeError(
+          `--seeds: each seed must be one of ${RECIPE.seeds.join(", ")}; got ${s}`,
+        );
+      }
+    }
+    for (const seed of seeds) {
+      for (const arm of ["kd", "ce"] as const) {
+        jobs.push({
+          kind: "bnn",
+          arm,
+          seed,
+          kd: { alpha, beta: 1 - alpha, temperature },
+          file: new URL(`${S.prefix}-${arm}-e${LONG.epochs}-seed${seed}.json`, OUT),
+          command: "deno task train:distill binary-long",
+          ...(arm === "kd"
+            ? {
+              chosenBy:
+                `chooseSetting of models/distill/${S.prefix}-sweep.json (validation accuracy)`,
+            }
+            : {}),
+          epochs: LONG.epochs,
+        });
+      }
+    }
+  }
   if (jobs.length > 0) {
     const cache = await teacherLogits(teacher, train, norm);
-    for (const { kind, arm, seed, kd, file, command, chosenBy } of jobs) {
+    for (const { kind, arm, seed, kd, file, command, chosenBy, epochs: jobEpochs } of jobs) {
+      const epochs = jobEpochs ?? RECIPE.epochs;
       const S = students[kind];
       try {
         await Deno.stat(file);
@@ -370,11 +426,11 @@ if (import.meta.main) {
       const q = S.make();
       const ptq = evaluate(q, test, norm).accuracy;
       console.log(`== ${kind} ${arm} seed ${seed}: before training ${(100 * ptq).toFixed(2)}%`);
-      const steps = RECIPE.epochs * Math.ceil(train.count / RECIPE.batchSize);
+      const steps = epochs * Math.ceil(train.count / RECIPE.batchSize);
       const opt = S.optimizer(q);
       const tick = stepLogger(200);
       const common = {
-        epochs: RECIPE.epochs,
+        epochs,
         batchSize: RECIPE.batchSize,
         seed: 100 + seed,
         optimizer: opt,
@@ -404,7 +460,7 @@ if (import.meta.main) {
         loss: arm === "kd" ? { kind: "hinton", ...kd } : { kind: "cross-entropy" },
         ...(chosenBy ? { chosenBy } : {}),
         optimizer: S.optimizerText,
-        epochs: RECIPE.epochs,
+        epochs,
         steps,
         ptqAccuracy: ptq,
         finalAccuracy: final.accuracy,
