@@ -345,6 +345,7 @@ export interface ElementwiseExports {
   ): void;
   lut8(table: number, src: number, dst: number, n: number): void;
   clamp8(src: number, dst: number, n: number, lo: number, hi: number, signed: number): void;
+  row_sums8(src: number, rows: number, len: number, signed: number, dst: number): void;
   add_q(
     a: number,
     ta: number,

@@ -283,6 +283,68 @@ export function clamp8<T extends Int8Array | Uint8Array>(
   return dst;
 }
 
+/**
+ * Sums of the codes of each row: `out[r] = Σ_j src[r·length + j]` over `rows` rows of `length`
+ * int8 or uint8 codes (int32, exact for `length` < 2^23; the global average pool's per-channel
+ * sums).
+ *
+ * @param src The codes, `rows·length` of them.
+ * @param rows Number of rows.
+ * @param length Codes per row.
+ * @param out Sums (allocated when omitted), length ≥ rows.
+ * @param kernel `"auto"` (Wasm SIMD where validated), `"wasm"` or `"ts"`.
+ * @returns `out`.
+ * @throws {RangeError} On a `rows`/`length` that is not a non-negative integer, a `src` shorter
+ *   than `rows·length`, `length` ≥ 2^23, a short `out`, or `"wasm"` where Wasm SIMD is
+ *   unavailable.
+ * @throws {TypeError} When `src` or `out` has the wrong type.
+ *
+ * @example
+ * ```ts
+ * import { rowSums8 } from "@lowbit/kernels/elementwise-int8";
+ * import { deepEqual } from "node:assert/strict";
+ * deepEqual([...rowSums8(new Int8Array([1, -2, 3, 127, 127, -128]), 2, 3)], [2, 126]);
+ * ```
+ */
+export function rowSums8(
+  src: Int8Array | Uint8Array,
+  rows: number,
+  length: number,
+  out?: Int32Array,
+  kernel: KernelChoice = "auto",
+): Int32Array {
+  checkType("src", src, [Int8Array, Uint8Array]);
+  checkIntRange("rows", rows, 0, 2 ** 31 - 1);
+  checkIntRange("length", length, 0, 2 ** 23 - 1);
+  const n = rows * length;
+  if (src.length < n) {
+    throw new RangeError(`src must hold rows·length = ${n} codes, got ${src.length}`);
+  }
+  const dst = out ?? new Int32Array(rows);
+  checkType("out", dst, [Int32Array]);
+  if (dst.length < rows) throw new RangeError(`out must have length ≥ ${rows}, got ${dst.length}`);
+  const k = checkKernel(kernel);
+  const w = k === "ts" ? null : kernels();
+  if (k === "wasm" && !w) {
+    throw new RangeError('kernel is "wasm" but this runtime does not validate Wasm SIMD');
+  }
+  if (!w || n === 0) {
+    for (let r = 0, at = 0; r < rows; r++) {
+      let s = 0;
+      for (const end = at + length; at < end; at++) s += src[at];
+      dst[r] = s;
+    }
+    return dst;
+  }
+  const arena = new Arena();
+  const sAt = arena.alloc(n), dAt = arena.alloc(4 * rows);
+  const buf = reserve(w, arena.end);
+  new Uint8Array(buf).set(new Uint8Array(src.buffer, src.byteOffset, n), sAt);
+  w.ew.row_sums8(sAt, rows, length, src instanceof Int8Array ? 1 : 0, dAt);
+  dst.set(new Int32Array(buf, dAt, rows));
+  return dst;
+}
+
 /** Options of {@link addInt8Requantized}. */
 export interface AddInt8Options {
   /** r_a = s_a / s_y, taken as float32 (positive). */

@@ -4,7 +4,7 @@
 // activation (96 channels × 96 × 96, batch 1, one thread).
 // Run: tools/node_modules/.bin/deno bench -A packages/kernels/elementwise_int8_bench.ts
 
-import { clamp8, lookup8 } from "./elementwise_int8.ts";
+import { clamp8, lookup8, rowSums8 } from "./elementwise_int8.ts";
 import { randomInts } from "./_test_util.ts";
 import { kernelInfo } from "./kernel_info.ts";
 
@@ -31,4 +31,19 @@ Deno.bench({
   name: "clamp8 (TypeScript)",
   group: "clamp 884,736 uint8 codes",
   fn: () => void clamp8(src, lo, hi, out, "ts"),
+});
+
+// Per-channel sums (the global average pool of a squeeze-excitation block): 96 channels of 24×96.
+const gap = randomInts(Uint8Array, 96 * 24 * 96, 0, 255, 2);
+const sums = new Int32Array(96);
+Deno.bench({
+  name: "rowSums8 (Wasm SIMD)",
+  group: "row sums 96 × 2304 uint8 codes",
+  baseline: true,
+  fn: () => void rowSums8(gap, 96, 24 * 96, sums),
+});
+Deno.bench({
+  name: "rowSums8 (TypeScript)",
+  group: "row sums 96 × 2304 uint8 codes",
+  fn: () => void rowSums8(gap, 96, 24 * 96, sums, "ts"),
 });

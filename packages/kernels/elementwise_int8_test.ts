@@ -3,7 +3,13 @@
 // zero points, scales that round, overflow to the clamp), and closed forms for the reference.
 // clamp8 against min(max(q, lo), hi) on every code.
 import { deepEqual, throws } from "node:assert/strict";
-import { addInt8Requantized, clamp8, lookup8, mulInt8Requantized } from "./elementwise_int8.ts";
+import {
+  addInt8Requantized,
+  clamp8,
+  lookup8,
+  mulInt8Requantized,
+  rowSums8,
+} from "./elementwise_int8.ts";
 import { randomInts } from "./_test_util.ts";
 import { Philox } from "@lowbit/rounding";
 
@@ -236,4 +242,40 @@ Deno.test("clamp8: every code of both types, Wasm and TypeScript, equals min(max
     () => clamp8(new Int8Array(4), 0, 4, new Uint8Array(4) as unknown as Int8Array),
     /out must be a Int8Array/,
   );
+});
+
+Deno.test("rowSums8: Wasm and TypeScript equal the definition Σ_j src[r·len + j] (random shapes incl. rows shorter than a vector, extreme codes, a src longer than rows·len); typed errors", async () => {
+  const fc = (await import("fast-check")).default;
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: 9 }),
+      fc.integer({ min: 0, max: 70 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 3 }),
+      fc.integer({ min: 1, max: 1e9 }),
+      (rows, len, signed, extra, seed) => {
+        const n = rows * len + extra;
+        const [lo, hi] = signed ? [-128, 127] : [0, 255];
+        const src: Int8Array | Uint8Array = seed % 5 === 0
+          ? (signed ? new Int8Array(n).fill(seed % 2 ? -128 : 127) : new Uint8Array(n).fill(255))
+          : signed
+          ? randomInts(Int8Array, n, lo, hi, seed)
+          : randomInts(Uint8Array, n, lo, hi, seed);
+        const want = Array.from({ length: rows }, (_, r) => {
+          let s = 0;
+          for (let j = 0; j < len; j++) s += src[r * len + j];
+          return s;
+        });
+        deepEqual([...rowSums8(src, rows, len, undefined, "wasm")], want);
+        deepEqual([...rowSums8(src, rows, len, undefined, "ts")], want);
+      },
+    ),
+    { numRuns: 300, seed: 5 },
+  );
+  // a long row: 2^20 codes of 255
+  deepEqual([...rowSums8(new Uint8Array(2 ** 20).fill(255), 1, 2 ** 20)], [255 * 2 ** 20]);
+  throws(() => rowSums8(new Int8Array(5), 2, 3), /src must hold rows·length = 6/);
+  throws(() => rowSums8(new Int8Array(4), 2, 2, new Int32Array(1)), /out must have length ≥ 2/);
+  throws(() => rowSums8(new Int8Array(4), 1.5, 2), RangeError);
+  throws(() => rowSums8(new Float32Array(4) as unknown as Int8Array, 2, 2), TypeError);
 });

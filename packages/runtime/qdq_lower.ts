@@ -35,6 +35,7 @@ import { conv2dOutputShape } from "@lowbit/kernels/conv-params";
 import type { GraphTensor, Node } from "@lowbit/graph/ir";
 import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { type PackedInt8, packInt8 } from "@lowbit/kernels/pack-int8";
+import { rowSums8 } from "@lowbit/kernels/elementwise-int8";
 import { requantizeAccumulators } from "@lowbit/kernels/output-stage";
 import { type ConvAttributes, convInteger, qlinearConv } from "./onnx_conv.ts";
 import { matMulInteger, qlinearMatMul, qlinearStage } from "./onnx_matmul.ts";
@@ -308,16 +309,14 @@ const globalAveragePool: Lowering = (_node, [xv], out, ctx) => {
   const x = perTensor8(xv);
   if (!x || x.shape.length < 3) return undefined;
   const [n, c] = x.shape, hw = x.size / (n * c);
+  if (hw >= 2 ** 23) return undefined; // Σ of 2^23 codes may leave int32: computed in float
   // Σ (q − Z_x) per (image, channel) in int32, then one requantization by S_x / (S_y·HW),
   // the order onnxruntime computes it in.
   const mult = Math.fround(x.scale[0] / Math.fround(Math.fround(out.scale) * hw));
   if (!(mult > 0) || !Number.isFinite(mult)) return undefined;
-  const q = x.q, zhw = x.zeroPoint[0] * hw, acc = new Int32Array(n * c);
-  for (let b = 0, at = 0; b < n * c; b++) {
-    let sum = 0;
-    for (const end = at + hw; at < end; at++) sum += q[at];
-    acc[b] = sum - zhw;
-  }
+  const zhw = x.zeroPoint[0] * hw;
+  const acc = rowSums8(x.q as Int8Array | Uint8Array, n * c, hw);
+  for (let b = 0; b < n * c; b++) acc[b] -= zhw;
   const stage = outputStageFor([mult], {
     mode: ctx.mode,
     zeroPoint: out.zeroPoint,

@@ -214,6 +214,40 @@
       (br $sl)))
   )
 
+  ;; dst[r] (i32) = Σ_{j < len} src[r·len + j] for bytes, signed ($signed) or unsigned: 16 bytes
+  ;; per step (pairwise widening adds into four i32 lanes, exact: |Σ| < 2^31 for len < 2^23).
+  (func (export "row_sums8") (param $src i32) (param $rows i32) (param $len i32) (param $signed i32)
+                             (param $dst i32)
+    (local $r i32) (local $p i32) (local $end i32) (local $acc v128) (local $v v128) (local $s i32)
+    (block $rdone (loop $rl
+      (br_if $rdone (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $p (i32.add (local.get $src) (i32.mul (local.get $r) (local.get $len))))
+      (local.set $end (i32.add (local.get $p) (local.get $len)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (block $vdone (loop $vl
+        (br_if $vdone (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (local.get $end)))
+        (local.set $v (v128.load (local.get $p)))
+        (local.set $acc (i32x4.add (local.get $acc)
+          (if (result v128) (local.get $signed)
+            (then (i32x4.extadd_pairwise_i16x8_s (i16x8.extadd_pairwise_i8x16_s (local.get $v))))
+            (else (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (local.get $v)))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 16)))
+        (br $vl)))
+      (local.set $s (i32.add
+        (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+        (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+      (block $sdone (loop $sl
+        (br_if $sdone (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $s (i32.add (local.get $s) (if (result i32) (local.get $signed)
+          (then (i32.load8_s (local.get $p)))
+          (else (i32.load8_u (local.get $p))))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $sl)))
+      (i32.store (i32.add (local.get $dst) (i32.shl (local.get $r) (i32.const 2))) (local.get $s))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $rl)))
+  )
+
   ;; mul_q with b broadcast in blocks: b_j multiplies outputs [j·inner, (j + 1)·inner) (a
   ;; per-channel gate on an NCHW tensor: inner = H·W). Same float32 steps as mul_q.
   (func (export "mul_q_blocks") (param $a i32) (param $ta i32) (param $b i32) (param $tb i32)
