@@ -145,6 +145,27 @@ interface Slot {
   fusedInto?: string;
 }
 
+/**
+ * A run's values: its own slots over the compiled graph's constant ones (the initializers,
+ * made once per compiled graph instead of once per run). Deleting a constant is a no-op.
+ */
+class ValueEnv {
+  readonly #own = new Map<string, Slot>();
+  readonly #base: ReadonlyMap<string, Slot>;
+  constructor(base: ReadonlyMap<string, Slot>) {
+    this.#base = base;
+  }
+  get(name: string): Slot | undefined {
+    return this.#own.get(name) ?? this.#base.get(name);
+  }
+  set(name: string, slot: Slot): void {
+    this.#own.set(name, slot);
+  }
+  delete(name: string): void {
+    this.#own.delete(name);
+  }
+}
+
 /** Whether the codes are 8-bit. */
 function is8Bit(t: QuantizedTensor): t is QuantizedTensor & { dtype: "int8" | "uint8" } {
   return t.dtype === "int8" || t.dtype === "uint8";
@@ -373,6 +394,10 @@ export function compileQuantized(
     );
     if (c) constCodes.set(n.name, c);
   }
+  // Constant slots, shared by every run (nothing writes into a slot holding a value).
+  const initSlots: ReadonlyMap<string, Slot> = new Map(
+    [...init].map(([k, t]) => [k, Object.freeze({ value: t })]),
+  );
   const lastUse = new Map<string, number>();
   order.forEach((n, i) => n.inputs.forEach((v) => lastUse.set(v, i)));
   const ctx: LoweringContext = {
@@ -384,7 +409,7 @@ export function compileQuantized(
 
   // One node's integer execution over a value environment (the run's, or a region's table
   // run on the 256 codes of its source): returns the path the node took.
-  const executor = (env: Map<string, Slot>) => {
+  const executor = (env: ValueEnv) => {
     const valueOf = (name: string): GraphTensor | undefined => {
       const s = env.get(name);
       if (!s) return undefined;
@@ -533,8 +558,7 @@ export function compileQuantized(
       scale: src.scale[0],
       zeroPoint: src.zeroPoint[0],
     });
-    const sub = new Map<string, Slot>();
-    for (const [k, t] of init) sub.set(k, { value: t });
+    const sub = new ValueEnv(initSlots);
     sub.set(region.source, { codes: all, dequantized: false });
     const { exec } = executor(sub);
     try {
@@ -555,8 +579,7 @@ export function compileQuantized(
     inputs: Record<string, TensorInput>,
     runOptions: RunQuantizedOptions = {},
   ): QuantizedRun => {
-    const env = new Map<string, Slot>();
-    for (const [k, t] of init) env.set(k, { value: t });
+    const env = new ValueEnv(initSlots);
     for (const info of graph.inputs) {
       if (init.has(info.name) && inputs[info.name] === undefined) continue;
       env.set(info.name, { value: bindInput(info, inputs[info.name]) });
