@@ -253,7 +253,9 @@ function sameGrid(t: QuantizedTensor, g: OutputQuant): boolean {
 
 /**
  * Prepares a QDQ graph for integer execution: finds the DQ → op → Q regions and quantizes
- * nothing anew (the grids are the graph's).
+ * nothing anew (the grids are the graph's). The compiled graph keeps what it derives from the
+ * graph's constants across runs (weight codes, weights packed in kernel memory from the second
+ * run on, lookup tables, output stages): compile again after changing an initializer.
  *
  * @param graph A graph with QuantizeLinear/DequantizeLinear nodes (any float graph works too:
  *   it then runs entirely in float).
