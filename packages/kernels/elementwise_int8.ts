@@ -26,6 +26,19 @@ import type { KernelChoice } from "./gemm_f32.ts";
 import { Arena, kernels, reserve } from "./_wasm.ts";
 import { checkKernel } from "./_conv_common.ts";
 
+/**
+ * The Wasm kernels a kernel choice asks for: `null` for `"ts"` or where Wasm SIMD is not
+ * validated under `"auto"`; a RangeError naming `name` for `"wasm"` there.
+ */
+function kernelsFor(kernel: KernelChoice | undefined, name: string): ReturnType<typeof kernels> {
+  const k = checkKernel(kernel);
+  const w = k === "ts" ? null : kernels();
+  if (k === "wasm" && !w) {
+    throw new RangeError(`${name} is "wasm" but this runtime does not validate Wasm SIMD`);
+  }
+  return w;
+}
+
 /** Codes of one operand: int8, uint8, or int32 (e.g. gathered for broadcasting). */
 export type CodesOperand = Int8Array | Uint8Array | Int32Array;
 
@@ -206,11 +219,7 @@ export function lookup8<T extends Int8Array | Uint8Array = Uint8Array>(
   const dst = (out ?? new Uint8Array(n)) as T;
   checkType("out", dst, [Int8Array, Uint8Array]);
   if (dst.length < n) throw new RangeError(`out must have length ≥ ${n}, got ${dst.length}`);
-  const k = checkKernel(kernel);
-  const w = k === "ts" ? null : kernels();
-  if (k === "wasm" && !w) {
-    throw new RangeError('kernel is "wasm" but this runtime does not validate Wasm SIMD');
-  }
+  const w = kernelsFor(kernel, "kernel");
   const s8 = new Uint8Array(src.buffer, src.byteOffset, n);
   const d8 = new Uint8Array(dst.buffer, dst.byteOffset, n);
   if (!w) {
@@ -265,11 +274,7 @@ export function clamp8<T extends Int8Array | Uint8Array>(
   const dst = out ?? (signed ? new Int8Array(n) : new Uint8Array(n)) as T;
   checkType("out", dst, [signed ? Int8Array : Uint8Array]);
   if (dst.length < n) throw new RangeError(`out must have length ≥ ${n}, got ${dst.length}`);
-  const k = checkKernel(kernel);
-  const w = k === "ts" ? null : kernels();
-  if (k === "wasm" && !w) {
-    throw new RangeError('kernel is "wasm" but this runtime does not validate Wasm SIMD');
-  }
+  const w = kernelsFor(kernel, "kernel");
   if (!w) {
     for (let i = 0; i < n; i++) dst[i] = src[i] < lo ? lo : src[i] > hi ? hi : src[i];
     return dst;
@@ -323,11 +328,7 @@ export function rowSums8(
   const dst = out ?? new Int32Array(rows);
   checkType("out", dst, [Int32Array]);
   if (dst.length < rows) throw new RangeError(`out must have length ≥ ${rows}, got ${dst.length}`);
-  const k = checkKernel(kernel);
-  const w = k === "ts" ? null : kernels();
-  if (k === "wasm" && !w) {
-    throw new RangeError('kernel is "wasm" but this runtime does not validate Wasm SIMD');
-  }
+  const w = kernelsFor(kernel, "kernel");
   if (!w || n === 0) {
     for (let r = 0, at = 0; r < rows; r++) {
       let s = 0;
@@ -482,11 +483,7 @@ function resolveCodes(
       `options.out must be a${dtype === "int8" ? "n Int8Array" : " Uint8Array"} of length ≥ ${n}`,
     );
   }
-  const kernel = checkKernel(options.kernel);
-  const w = kernel === "ts" ? null : kernels();
-  if (kernel === "wasm" && !w) {
-    throw new RangeError('options.kernel is "wasm" but this runtime does not validate Wasm SIMD');
-  }
+  const w = kernelsFor(options.kernel, "options.kernel");
   return { n, za, zb, zp, lo, hi, out, w };
 }
 
