@@ -15,6 +15,7 @@ import { Arena, kernels, reserve, scratchAt } from "./_wasm.ts";
 import { depthwiseF32Unchecked } from "./_depthwise.ts";
 import { activate } from "./_conv_common.ts";
 import { channelRequantizer, type ConvInt8Call } from "./_conv_int8.ts";
+import { valuesEqual } from "@lowbit/tensor/shape";
 
 /** Where int8 results go. */
 export type DepthwiseInt8Sink =
@@ -97,7 +98,7 @@ function pairedTaps(
 ): Int16Array {
   const hit = pairCache.get(weight);
   if (
-    hit && hit.kh === kh && hit.kw === kw && sameInts(hit.zw, zw) && sameInts(hit.w, weight)
+    hit && hit.kh === kh && hit.kw === kw && valuesEqual(hit.zw, zw) && valuesEqual(hit.w, weight)
   ) return hit.taps;
   const perRow = Math.ceil(kw / 2), taps = kh * kw;
   const out = new Int16Array(outC * kh * perRow * 2);
@@ -113,12 +114,6 @@ function pairedTaps(
   }
   pairCache.set(weight, { w: weight.slice(), zw: zw.slice(), kh, kw, taps: out });
   return out;
-}
-
-function sameInts(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** int8 depthwise (exact int32 accumulators, optionally requantized per channel). */

@@ -2,6 +2,7 @@
 // output stages and GEMM kernels.
 
 import { mbqm, rqf } from "./_fixed_point.ts";
+import { valuesEqual } from "@lowbit/tensor/shape";
 import type { OutputDType, OutputStage } from "./_types.ts";
 
 /** A validated output stage with per-column parameters expanded. */
@@ -47,13 +48,13 @@ function snapshot(s: OutputStage): OutputStage {
     : { ...s, multiplier: copy(s.multiplier) };
 }
 
+// A field of a stage: the same number, or arrays of one type with the same contents.
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b)) return false;
-  const x = a as Int32Array, y = b as Int32Array;
-  if (x.constructor !== y.constructor || x.length !== y.length) return false;
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.constructor !== b.constructor) {
+    return false;
+  }
+  return valuesEqual(a as Int32Array, b as Int32Array);
 }
 
 function sameStage(a: OutputStage, b: OutputStage): boolean {

@@ -30,6 +30,7 @@ import { gemmInt8, gemmInt8Requantized, type Int8Operand } from "@lowbit/kernels
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { type OutputStage, outputStageFor, type RequantMode } from "./requantize.ts";
 import { checkGemmAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
+import { valuesEqual } from "@lowbit/tensor/shape";
 
 /** An 8-bit code tensor: row-major codes and their shape. */
 export interface CodeTensor {
@@ -257,12 +258,6 @@ interface StageMemo {
 // array's contents may have changed since) and equal options.
 const stageMemo = new WeakMap<Float32Array, StageMemo>();
 
-function sameScales(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
  * The output stage of a QLinear op with `count` output channels: the multipliers
  * {@linkcode qlinearMultipliers} (a per-tensor weight scale repeated `count` times) through
@@ -303,7 +298,7 @@ export function qlinearStage(
   if (
     hit !== undefined && hit.inputScale === inputScale && hit.outputScale === outputScale &&
     hit.count === count && hit.mode === options.mode && hit.zeroPoint === options.zeroPoint &&
-    hit.dtype === options.dtype && sameScales(hit.weightScale, weightScale)
+    hit.dtype === options.dtype && valuesEqual(hit.weightScale, weightScale)
   ) return hit.stage;
   if (weightScale.length !== count && weightScale.length !== 1) {
     throw new RangeError(

@@ -45,6 +45,7 @@ import { applyLut, buildLut, type Lut, lutInputs } from "./lut.ts";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
 import { checkConvAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
+import { valuesEqual } from "@lowbit/tensor/shape";
 import type { OutputQuant } from "./fused.ts";
 
 /** A node input as a lowering sees it: codes with their grid, a float/int tensor, or absent. */
@@ -510,7 +511,7 @@ function tabulated(
       od: out.dtype,
       os: out.scale,
       oz: out.zeroPoint,
-      others: others.map((t) => t && { t, data: Array.from(t.data as ArrayLike<number>) }),
+      others: others.map((t) => t && Array.from(t.data as ArrayLike<number>)),
       table,
     });
   }
@@ -532,26 +533,21 @@ const lastTable = new WeakMap<Node, {
   od: string;
   os: number;
   oz: number;
-  others: ({ t: GraphTensor; data: number[] } | undefined)[];
+  others: (number[] | undefined)[];
   table: Lut;
 }>();
 
+// The constant operands a table was made from (their values) against a call's.
 function sameOperands(
-  was: readonly ({ t: GraphTensor; data: number[] } | undefined)[],
+  was: readonly (number[] | undefined)[],
   now: readonly (GraphTensor | undefined)[],
 ): boolean {
-  if (was.length !== now.length) return false;
-  for (let i = 0; i < was.length; i++) {
-    const a = was[i], b = now[i];
-    if (a === undefined || b === undefined) {
-      if (a !== b) return false;
-      continue;
-    }
-    const d = b.data as ArrayLike<number>;
-    if (d.length !== a.data.length) return false;
-    for (let j = 0; j < d.length; j++) if (d[j] !== a.data[j]) return false;
-  }
-  return true;
+  return was.length === now.length && was.every((a, i) => {
+    const b = now[i];
+    return a === undefined || b === undefined
+      ? a === b
+      : valuesEqual(a, b.data as ArrayLike<number>);
+  });
 }
 
 function tableOutput(table: Lut, x: QuantizedTensor, out: OutputQuant): QuantizedTensor {

@@ -172,6 +172,27 @@ export function broadcastShapes(...shapes: readonly (readonly number[])[]): numb
  * ```
  */
 export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  return valuesEqual(a, b);
+}
+
+/**
+ * Whether two number arrays (plain or typed: shapes, scales, codes) are equal element by
+ * element, `a[i] === b[i]` (so NaN never equals itself and 0 equals −0).
+ *
+ * @param a An array.
+ * @param b An array.
+ * @returns `true` when they have the same length and elements.
+ *
+ * @example
+ * ```ts
+ * import { valuesEqual } from "@lowbit/tensor/shape";
+ * import { equal } from "node:assert/strict";
+ * equal(valuesEqual(Float32Array.of(0.5, 2), [0.5, 2]), true);
+ * equal(valuesEqual(Int8Array.of(1, 2), Int8Array.of(1, 3)), false);
+ * equal(valuesEqual([NaN], [NaN]), false);
+ * ```
+ */
+export function valuesEqual(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

@@ -8,6 +8,7 @@ import {
   shapesEqual,
   shapeSize,
   validateShape,
+  valuesEqual,
 } from "./shape.ts";
 import { indices, position, shapeArb } from "./_naive_test.ts";
 
@@ -151,4 +152,15 @@ Deno.test("shapesEqual and formatShape", () => {
   ok(!shapesEqual([1, 2], [1, 3]));
   equal(formatShape([]), "[]");
   equal(formatShape([4, 0]), "[4, 0]");
+});
+
+Deno.test("valuesEqual compares plain and typed arrays element by element with ===", () => {
+  ok(valuesEqual([], new Int32Array(0)));
+  ok(valuesEqual(Float32Array.of(0.25, -3), [0.25, -3]));
+  ok(valuesEqual(Int8Array.of(-1), Uint8Array.of(255)) === false); // -1 vs 255
+  ok(!valuesEqual([1, 2], [1, 2, 3]));
+  ok(!valuesEqual([1, 2, 3], [1, 2]));
+  ok(!valuesEqual(Float32Array.of(0.1), [0.1])); // float32(0.1) ≠ 0.1
+  ok(!valuesEqual([NaN], [NaN]));
+  ok(valuesEqual([0], [-0]));
 });
