@@ -355,11 +355,19 @@ if (import.meta.main) {
       }
     }
   }
+  // The binary student's (T, α) as its validation sweep chose it, and where that came from.
+  const binaryChoice = async () => {
+    const S = students.bnn;
+    const sweep = JSON.parse(await Deno.readTextFile(new URL(`${S.prefix}-sweep.json`, OUT)));
+    return {
+      ...chooseSetting(sweep.points),
+      chosenBy: `chooseSetting of models/distill/${S.prefix}-sweep.json (validation accuracy)`,
+    };
+  };
   if (what === "binary-chosen") {
     // Only the three KD arms of the binary student, at the (T, α) its sweep chose on validation.
     const S = students.bnn;
-    const sweep = JSON.parse(await Deno.readTextFile(new URL(`${S.prefix}-sweep.json`, OUT)));
-    const { temperature, alpha } = chooseSetting(sweep.points);
+    const { temperature, alpha, chosenBy } = await binaryChoice();
     console.log(`binary sweep chose T ${temperature} α ${alpha}`);
     if (temperature === RECIPE.kd.temperature && alpha === RECIPE.kd.alpha) {
       console.log("the a-priori setting: nothing to rerun");
@@ -372,15 +380,14 @@ if (import.meta.main) {
           kd: { alpha, beta: 1 - alpha, temperature },
           file: new URL(`${S.prefix}-kd-T${temperature}-a${alpha}-seed${seed}.json`, OUT),
           command: "deno task train:distill binary-chosen",
-          chosenBy: `chooseSetting of models/distill/${S.prefix}-sweep.json (validation accuracy)`,
+          chosenBy,
         });
       }
     }
   }
   if (what === "binary-long") {
     const S = students.bnn;
-    const sweep = JSON.parse(await Deno.readTextFile(new URL(`${S.prefix}-sweep.json`, OUT)));
-    const { temperature, alpha } = chooseSetting(sweep.points);
+    const { temperature, alpha, chosenBy } = await binaryChoice();
     const only = Deno.args.find((a) => a.startsWith("--seeds="));
     const seeds = only === undefined
       ? RECIPE.seeds
@@ -401,12 +408,7 @@ if (import.meta.main) {
           kd: { alpha, beta: 1 - alpha, temperature },
           file: new URL(`${S.prefix}-${arm}-e${LONG.epochs}-seed${seed}.json`, OUT),
           command: "deno task train:distill binary-long",
-          ...(arm === "kd"
-            ? {
-              chosenBy:
-                `chooseSetting of models/distill/${S.prefix}-sweep.json (validation accuracy)`,
-            }
-            : {}),
+          ...(arm === "kd" ? { chosenBy } : {}),
           epochs: LONG.epochs,
         });
       }
