@@ -335,7 +335,7 @@ Deno.test("fused activations: a sole-reader Relu after a listed producer at a li
         ops: ["Relu"],
         producers: ["Gemm"],
         source: S,
-        seconds: 2e-6,
+        seconds: { value: 2, unit: "us", source: S },
       },
     }),
     uniform("int8"),

@@ -225,10 +225,11 @@ export interface TargetFile {
     producers: string[];
     source: string;
     /**
-     * Seconds a fused activation still costs (a runtime that passes the codes through but
-     * dispatches the node); absent: 0. A measured host gives it, a datasheet target does not.
+     * Time a fused activation still costs (a runtime that passes the codes through but
+     * dispatches the node), a time quantity; absent: 0. A measured host gives it, a datasheet
+     * target does not.
      */
-    seconds?: number;
+    seconds?: Quantity;
   };
   /**
    * The ONNX op types the target runs (absent: every op the cost model knows). With
@@ -557,13 +558,7 @@ export function parseTarget(json: unknown): Target {
     });
     const ops = strings("ops"), producers = strings("producers");
     str(fa, "source", fpath);
-    const seconds = fa.seconds ?? 0;
-    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
-      throw new TargetError(
-        `${fpath}.seconds`,
-        `must be a number ≥ 0, got ${JSON.stringify(fa.seconds)}`,
-      );
-    }
+    const seconds = optional(fa, "seconds", fpath, TIME) ?? 0;
     fusedActivations = {
       precisions: new Set(precisions as PeakPrecision[]),
       ops: new Set(ops),

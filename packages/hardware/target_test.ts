@@ -74,12 +74,19 @@ Deno.test("schema errors name the JSON path of the missing or bad field", () => 
       ops: ["Relu"],
       producers: ["Conv"],
     })],
-    ["$.fusedActivations.seconds", (f) => (f.fusedActivations = {
+    ["$.fusedActivations.seconds.value", (f) => (f.fusedActivations = {
       precisions: ["int8"],
       ops: ["Relu"],
       producers: ["Conv"],
       source: S,
-      seconds: -1e-6,
+      seconds: { value: -1, unit: "us", source: S },
+    })],
+    ["$.fusedActivations.seconds.unit", (f) => (f.fusedActivations = {
+      precisions: ["int8"],
+      ops: ["Relu"],
+      producers: ["Conv"],
+      source: S,
+      seconds: { value: 1, unit: "µs", source: S },
     })],
     ["$.stacks.s.description", (f) => (f.stacks = { s: { efficiency: eff() } })],
     ["$.stacks.s.efficiency.gemm", (f) => {
