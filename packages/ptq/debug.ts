@@ -531,7 +531,7 @@ export async function ptqDebugReport(
     const keep: Record<string, NodeOverride> = {};
     for (const v of chains.get(l.node) ?? []) {
       const p = g.nodes.find((n) => n.outputs[0] === v);
-      if (p !== undefined) keep[p.name] = { float: true };
+      if (p !== undefined) keep[p.name] = { float: true, floatOutputs: true };
     }
     await trial("float", `keep ${l.node} and its output in float (higher precision)`, keep);
     const floatLayer = fixes[fixes.length - 1].metric;

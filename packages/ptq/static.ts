@@ -75,8 +75,19 @@ export interface NodeOverride {
   weights?: WeightQuantOptions;
   /** Observer of this node's output values. */
   observer?: ObserverName;
-  /** Keep this node in float (its inputs are read dequantized). */
+  /**
+   * Keep this node in float (its inputs are read dequantized). Its output is still quantized
+   * where a quantized node reads it, as onnxruntime's `nodes_to_exclude` does; add
+   * `floatOutputs` to keep the output in float as well.
+   */
   float?: boolean;
+  /**
+   * With `float`, keep the node's outputs in float too (default false): they get no grid, so
+   * every reader takes the float value, and a quantized reader computes in float on it (its
+   * weight is still quantized, its own output still gets a grid). This removes the activation
+   * quantizer at the node's output, the white paper's "higher precision" fix (§4.8).
+   */
+  floatOutputs?: boolean;
   /**
    * Precomputed codes of this node's weight (e.g. from `adaround`), used instead of
    * rounding to nearest; checked against the weight by `checkWeightCodes` (weights.ts).
@@ -363,6 +374,18 @@ export async function quantizeStatic(
     opTypes.has(n.op) && !exclude.has(n.op) && overrides[n.name]?.float !== true
   );
   const quantizedSet = new Set(quantized.map((n) => n.name));
+  const floatValues = new Set<string>();
+  for (const n of g.nodes) {
+    const o = overrides[n.name];
+    if (o?.floatOutputs === true) {
+      if (o.float !== true) {
+        throw new RangeError(
+          `options.nodes.${n.name}.floatOutputs needs float: true on the same node`,
+        );
+      }
+      for (const v of n.outputs) if (v !== "") floatValues.add(v);
+    }
+  }
   // Values to observe; layout ops alias their output to their input's grid.
   const alias = new Map<string, string>();
   const observed = new Map<string, ObserverName>();
@@ -373,7 +396,8 @@ export async function quantizeStatic(
   };
   for (const n of quantized) {
     for (const i of activationInputs(n, g.initializers)) {
-      if (!observed.has(n.inputs[i])) observed.set(n.inputs[i], defaultObserver);
+      const v = n.inputs[i];
+      if (!observed.has(v) && !floatValues.has(v)) observed.set(v, defaultObserver);
     }
   }
   for (const n of quantized) {

@@ -130,6 +130,22 @@ Deno.test("options: exclude, opTypes, per-node float and weight overrides, int8 
   const fl = await quantizeStatic(convReluGemm(), data, { nodes: { conv: { float: true } } });
   ok(fl.initializers.has("W") && !fl.values.get("x")?.quant);
   ok(fl.nodes.find((n) => n.name === "relu")?.inputs[0] === "c_dequantized");
+  // floatOutputs: the conv's output gets no grid; the relu reads it in float and only its own
+  // output (the gemm's input) is quantized
+  const fo = await quantizeStatic(convReluGemm(), data, {
+    nodes: { conv: { float: true, floatOutputs: true } },
+  });
+  ok(fo.initializers.has("W") && !fo.values.get("c")?.quant && !fo.values.get("x")?.quant);
+  equal(fo.nodes.find((n) => n.name === "relu")?.inputs[0], "c");
+  ok(fo.values.get("r")?.quant);
+  deepEqual(
+    fo.nodes.filter((n) => n.op === "QuantizeLinear").map((n) => n.inputs[0]),
+    ["r", "f", "y_prequant"],
+  );
+  await rejects(
+    quantizeStatic(convReluGemm(), data, { nodes: { conv: { floatOutputs: true } } }),
+    /options\.nodes\.conv\.floatOutputs needs float: true/,
+  );
   const pt = await quantizeStatic(convReluGemm(), data, {
     nodes: { gemm: { weights: { granularity: "per-tensor", dtype: "int4" } } },
   });
