@@ -77,6 +77,24 @@ function pairLayout(r: ResolvedConv2d): PairLayout {
   return { wq, hp, rowBytes, offs, pairsPerRow };
 }
 
+/**
+ * Per output row, the pair taps [start, end) whose kernel rows land on input rows: the
+ * others read the zero rows of the padding (x − z_x = 0 there) and add exactly nothing.
+ * Small maps with tall kernels skip most taps (a 5×5 kernel, padding 2, on 2-row maps: 3 of
+ * 5 rows).
+ */
+export function rowSpans(r: ResolvedConv2d, pairsPerRow: number): Int32Array {
+  const spans = new Int32Array(2 * r.outH);
+  for (let oh = 0; oh < r.outH; oh++) {
+    const top = oh * r.sh;
+    const i0 = Math.max(0, Math.min(r.kh, r.padT - top));
+    const i1 = Math.max(i0, Math.min(r.kh, r.padT + r.h - top));
+    spans[2 * oh] = i0 * pairsPerRow;
+    spans[2 * oh + 1] = i1 * pairsPerRow;
+  }
+  return spans;
+}
+
 // Pair taps of the last weights seen per weight array (a model's layer runs with the same
 // weights every time): the weights, zero points and kernel shape they were made from.
 const pairCache = new WeakMap<
@@ -138,6 +156,7 @@ export function depthwiseInt8Wasm(
   const rowsAt = arena.alloc(L.hp * L.wq * 2 + 64, true);
   const pairsAt = r.sw === 1 ? arena.alloc(L.hp * L.wq * 4 + 64, true) : rowsAt;
   const offsAt = arena.alloc(pairTaps * 4);
+  const spansAt = arena.alloc(outH * 8);
   const wtsAt = arena.alloc(outC * pairTaps * 4);
   const codes = sink.kind === "codes";
   const accAt = codes ? arena.alloc(plane * 4, true) : 0;
@@ -148,6 +167,7 @@ export function depthwiseInt8Wasm(
   const u8 = new Uint8Array(buf), i32 = new Int32Array(buf);
   u8.set(new Uint8Array(input.buffer, input.byteOffset, batch * inC * h * r.w), inAt);
   i32.set(L.offs, offsAt / 4);
+  i32.set(rowSpans(r, L.pairsPerRow), spansAt / 4);
   new Int16Array(buf, wtsAt, outC * pairTaps * 2).set(pairedTaps(weight, zw, outC, kh, kw));
   const signed = input instanceof Int8Array ? 1 : 0;
   const f32 = new Float32Array(buf);
@@ -181,6 +201,7 @@ export function depthwiseInt8Wasm(
       outH,
       outW,
       pairTaps,
+      spansAt,
       offsAt,
       wtsAt,
       biasAt,
@@ -220,7 +241,7 @@ export function depthwiseInt8Wasm(
             r.sh * L.rowBytes,
             outH,
             outW,
-            pairTaps,
+            spansAt,
             offsAt,
             wtsAt + o * pairTaps * 4,
             bias ? bias[o] : 0,

@@ -4,7 +4,7 @@
 // other) kernels, strides 1 and 2, asymmetric padding, row widths around the 32-, 8- and
 // 16-output vector edges, channel multipliers and batches; plus random shapes (fast-check).
 // The reference itself is checked against im2col + GEMM and brute force in depthwise_test.ts.
-import { deepEqual } from "node:assert/strict";
+import { deepEqual, equal, ok } from "node:assert/strict";
 import fc from "fast-check";
 import {
   depthwiseConv2dF32,
@@ -15,6 +15,8 @@ import { conv2dF32, conv2dInt8Requantized } from "./conv2d.ts";
 import type { Conv2dParams } from "./conv_params.ts";
 import { quantizeMultiplier } from "./requantize.ts";
 import { randomF32, randomInts } from "./_test_util.ts";
+import { rowSpans } from "./_depthwise_wasm.ts";
+import { resolveConv2d } from "./_conv_resolve.ts";
 import type { OutputStage } from "./output_stage.ts";
 
 type Pads = [number, number, number, number];
@@ -263,4 +265,74 @@ Deno.test("depthwise Wasm: random shapes (fast-check)", () => {
     ),
     { numRuns: 80, seed: 21 },
   );
+});
+
+Deno.test("depthwise Wasm int8: rows whose kernel window lies in the padding give the bias alone", () => {
+  // pads larger than the kernel: output rows 0, 1 and the last two see only padding rows
+  const p: Conv2dParams = {
+    batch: 1,
+    inChannels: 3,
+    height: 2,
+    width: 9,
+    outChannels: 3,
+    kernelH: 3,
+    kernelW: 3,
+    padding: [5, 1, 4, 1],
+    groups: 3,
+  };
+  const x = randomInts(Uint8Array, 3 * 18, 0, 255, 11),
+    w = randomInts(Int8Array, 27, -128, 127, 12);
+  const bias = Int32Array.of(1000, -7, 3);
+  const o = { inputZeroPoint: 9, bias };
+  const got = depthwiseConv2dInt8(x, w, p, { ...o, kernel: "wasm" });
+  deepEqual(got, depthwiseConv2dInt8(x, w, p, { ...o, kernel: "ts" }));
+  // outH = 2 + 9 − 3 + 1 = 9; rows 0..2 and 7..8 read no input row (windows [oh, oh + 3) vs rows 5..6)
+  for (const c of [0, 1, 2]) {
+    for (const oh of [0, 1, 2, 7, 8]) {
+      for (let ow = 0; ow < 9; ow++) equal(got[(c * 9 + oh) * 9 + ow], bias[c]);
+    }
+  }
+  ok(got.some((v, i) => v !== bias[Math.floor(i / 81)]));
+});
+
+Deno.test("depthwise rowSpans: exactly the kernel rows that land on input rows (enumeration)", () => {
+  for (
+    const [h, kh, sh, padT, padB] of [
+      [2, 5, 1, 2, 2],
+      [3, 5, 1, 2, 2],
+      [6, 3, 2, 1, 1],
+      [1, 7, 1, 6, 0],
+      [2, 3, 1, 5, 4],
+      [9, 3, 3, 0, 0],
+    ]
+  ) {
+    const r = resolveConv2d({
+      batch: 1,
+      inChannels: 1,
+      height: h,
+      width: 4,
+      outChannels: 1,
+      kernelH: kh,
+      kernelW: 3,
+      stride: [sh, 1],
+      padding: [padT, 1, padB, 1],
+      groups: 1,
+    });
+    const ppr = 2;
+    const spans = rowSpans(r, ppr);
+    for (let oh = 0; oh < r.outH; oh++) {
+      const rows = [];
+      for (let i = 0; i < kh; i++) {
+        const y = oh * sh + i - padT;
+        if (y >= 0 && y < h) rows.push(i);
+      }
+      const [t0, t1] = [spans[2 * oh], spans[2 * oh + 1]];
+      if (rows.length === 0) equal(t1, t0, `h ${h} k ${kh} oh ${oh}`);
+      else {deepEqual(
+          [t0, t1],
+          [rows[0] * ppr, (rows[rows.length - 1] + 1) * ppr],
+          `h ${h} k ${kh} oh ${oh}`,
+        );}
+    }
+  }
 });

@@ -149,26 +149,31 @@
   ;; tap), one i32x4.dot_i16x8_s (pmaddwd) per four outputs. Output ow's lane is 4·ow bytes
   ;; from the row base for stride 1 (pair rows) and stride 2 (plain i16 rows: the pair
   ;; (R[2ow + j], R[2ow + j + 1]) is one aligned lane). Row base of output row oh: $plane +
-  ;; oh·$rowstep. $scratch: 16 bytes.
+  ;; oh·$rowstep. Output row oh sums only the pair taps [spans[2oh], spans[2oh + 1]) (i32s at
+  ;; $spans): the taps of kernel rows that fall on input rows rather than on the zero rows of
+  ;; the padding, whose terms are 0 (the rows hold x − z_x). $scratch: 16 bytes.
   (func $plane_pairs_i16 (export "plane_pairs_i16") (param $plane i32) (param $rowstep i32) (param $outH i32)
-                                   (param $outW i32) (param $taps i32) (param $offs i32)
+                                   (param $outW i32) (param $spans i32) (param $offs i32)
                                    (param $wts i32) (param $bias i32) (param $acc i32)
                                    (param $scratch i32)
     (local $oh i32) (local $ow i32) (local $base i32) (local $t i32) (local $p i32)
+    (local $t0 i32) (local $t1 i32)
     (local $wv v128) (local $bv v128) (local $dst i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $bv (i32x4.splat (local.get $bias)))
     (block $hdone (loop $hl
       (br_if $hdone (i32.ge_u (local.get $oh) (local.get $outH)))
       (local.set $base (i32.add (local.get $plane) (i32.mul (local.get $oh) (local.get $rowstep))))
+      (local.set $t0 (i32.load (i32.add (local.get $spans) (i32.shl (local.get $oh) (i32.const 3)))))
+      (local.set $t1 (i32.load offset=4 (i32.add (local.get $spans) (i32.shl (local.get $oh) (i32.const 3)))))
       (local.set $ow (i32.const 0))
       ;; 16 outputs at a time
       (block $wdone (loop $wl
         (br_if $wdone (i32.gt_u (i32.add (local.get $ow) (i32.const 16)) (local.get $outW)))
         (local.set $a0 (local.get $bv)) (local.set $a1 (local.get $bv))
         (local.set $a2 (local.get $bv)) (local.set $a3 (local.get $bv))
-        (local.set $t (i32.const 0))
-        (loop $tl
+        (local.set $t (local.get $t0))
+        (block $tx (br_if $tx (i32.ge_u (local.get $t) (local.get $t1))) (loop $tl
           (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 2)))
             (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
           (local.set $wv (v128.load32_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 2)))))
@@ -177,7 +182,7 @@
           (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (v128.load offset=32 (local.get $p)) (local.get $wv))))
           (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (v128.load offset=48 (local.get $p)) (local.get $wv))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
-          (br_if $tl (i32.lt_u (local.get $t) (local.get $taps))))
+          (br_if $tl (i32.lt_u (local.get $t) (local.get $t1)))))
         (local.set $dst (i32.add (local.get $acc)
           (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $outW)) (local.get $ow)) (i32.const 2))))
         (v128.store offset=0 (local.get $dst) (local.get $a0))
@@ -190,14 +195,14 @@
       (block $w4done (loop $w4l
         (br_if $w4done (i32.ge_u (local.get $ow) (local.get $outW)))
         (local.set $a0 (local.get $bv))
-        (local.set $t (i32.const 0))
-        (loop $tl4
+        (local.set $t (local.get $t0))
+        (block $tx4 (br_if $tx4 (i32.ge_u (local.get $t) (local.get $t1))) (loop $tl4
           (local.set $p (i32.add (i32.add (local.get $base) (i32.shl (local.get $ow) (i32.const 2)))
             (i32.load (i32.add (local.get $offs) (i32.shl (local.get $t) (i32.const 2))))))
           (local.set $wv (v128.load32_splat (i32.add (local.get $wts) (i32.shl (local.get $t) (i32.const 2)))))
           (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (v128.load (local.get $p)) (local.get $wv))))
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
-          (br_if $tl4 (i32.lt_u (local.get $t) (local.get $taps))))
+          (br_if $tl4 (i32.lt_u (local.get $t) (local.get $t1)))))
         (local.set $dst (i32.add (local.get $acc)
           (i32.shl (i32.add (i32.mul (local.get $oh) (local.get $outW)) (local.get $ow)) (i32.const 2))))
         (if (i32.le_u (i32.add (local.get $ow) (i32.const 4)) (local.get $outW))
@@ -215,7 +220,7 @@
   ;; Every plane of an int8 depthwise convolution in one call: per input plane (image n,
   ;; channel c at $in + (n·inC + c)·h·w) pad_i16 into $rows (and pairs_i16 into $pairs for
   ;; stride 1, $sw1), then per output channel o = c·$mult + q plane_pairs_i16 with its pair taps
-  ;; at $wts + 4·o·$taps and its bias (i32 at $bias + 4o; 0 when $bias is 0). Accumulators
+  ;; at $wts + 4·o·$taps, the row spans at $spans and its bias (i32 at $bias + 4o; 0 when $bias is 0). Accumulators
   ;; ($codes 0) go to $acc + 4·plane·(n·outC + o); codes ($codes 1) go through one plane at $acc
   ;; and requant_rows_float (row offset: the i32 at $zero, multiplier: the f32 at $multf + 4o)
   ;; to $out + plane·(n·outC + o).
@@ -225,8 +230,8 @@
                                 (param $pairs i32) (param $padT i32) (param $padL i32)
                                 (param $hp i32) (param $wq i32) (param $sw1 i32)
                                 (param $rowstep i32) (param $outH i32) (param $outW i32)
-                                (param $taps i32) (param $offs i32) (param $wts i32)
-                                (param $bias i32) (param $acc i32) (param $scratch i32)
+                                (param $taps i32) (param $spans i32) (param $offs i32)
+                                (param $wts i32) (param $bias i32) (param $acc i32) (param $scratch i32)
                                 (param $codes i32) (param $zero i32) (param $multf i32)
                                 (param $zp i32) (param $lo i32) (param $hi i32) (param $out i32)
                                 (param $unsigned i32)
@@ -256,7 +261,7 @@
             (else (i32.const 0))))
           (call $plane_pairs_i16
             (select (local.get $pairs) (local.get $rows) (local.get $sw1))
-            (local.get $rowstep) (local.get $outH) (local.get $outW) (local.get $taps) (local.get $offs)
+            (local.get $rowstep) (local.get $outH) (local.get $outW) (local.get $spans) (local.get $offs)
             (i32.add (local.get $wts) (i32.shl (i32.mul (local.get $o) (local.get $taps)) (i32.const 2)))
             (local.get $b)
             (select (local.get $acc)
