@@ -30,7 +30,10 @@
 
 import { noGrad, Variable } from "@lowbit/nn/autograd";
 import { type Batch, type Dataset, permutation } from "@lowbit/nn/data/dataset";
-import type { Module } from "@lowbit/nn/module";
+import { Module, Sequential } from "@lowbit/nn/module";
+import { add } from "@lowbit/nn/ops";
+import { attentionTransferLoss } from "./attention.ts";
+import { forwardWithFeatures } from "./features.ts";
 import type { Schedule } from "@lowbit/nn/schedule";
 import { type EpochStats, fit, type FitOptions } from "@lowbit/nn/train";
 import { hintonLoss, resolveHintonOptions } from "./kd.ts";
@@ -49,6 +52,82 @@ export interface DistillOptions extends Omit<FitOptions, "loss"> {
   alpha?: Scheduled;
   /** Weight β of the soft term (default 0.5). */
   beta?: Scheduled;
+  /**
+   * Attention transfer added to the Hinton loss (Zagoruyko & Komodakis 2017; the
+   * real-to-binary recipe of Martinez et al. 2020 uses it for binary students): for each
+   * `[student layer, teacher layer]` pair, `attentionTransferLoss` of the two layers' outputs.
+   * Needs a `Sequential` student and a `Sequential` teacher module (not cached logits).
+   */
+  attention?: AttentionTransfer;
+}
+
+/** The attention-transfer term of {@linkcode DistillOptions}. */
+export interface AttentionTransfer {
+  /** `[student layer, teacher layer]` pairs of top-level layer names with the same H×W. */
+  pairs: readonly (readonly [string, string])[];
+  /** Weight β of each pair's term (a constant or a schedule over the global step). */
+  beta: Scheduled;
+  /** Exponent p of the maps (default 2). */
+  p?: number;
+  /** Squared distance of the normalised maps (default false, see `attentionTransferLoss`). */
+  squared?: boolean;
+}
+
+/** The student seen by `fit` when attention transfer is on: keeps its last named features. */
+class FeatureTap extends Module {
+  readonly inner: Sequential;
+  readonly names: readonly string[];
+  features: Map<string, Variable> = new Map();
+  constructor(inner: Sequential, names: readonly string[]) {
+    super();
+    this.inner = this.registerModule("inner", inner);
+    this.names = names;
+  }
+  forward(x: Variable): Variable {
+    const r = forwardWithFeatures(this.inner, x, this.names);
+    this.features = r.features;
+    return r.output;
+  }
+  describe(): string {
+    return this.inner.describe();
+  }
+}
+
+function checkAttention(
+  a: AttentionTransfer,
+  student: Module | undefined,
+  teacher: Module | TeacherLogits,
+): void {
+  if (!Array.isArray(a.pairs) || a.pairs.length === 0) {
+    throw new RangeError(
+      "options.attention.pairs must be a non-empty array of [student, teacher] layer names",
+    );
+  }
+  if (!(teacher instanceof Sequential)) {
+    throw new RangeError(
+      "options.teacher must be a Sequential module when options.attention is given (cached logits have no features)",
+    );
+  }
+  if (student !== undefined && !(student instanceof Sequential)) {
+    throw new RangeError("the student must be a Sequential when options.attention is given");
+  }
+  const layers = (m: Sequential) => new Set(m.layers.map(([n]) => n));
+  const tl = layers(teacher), sl = student instanceof Sequential ? layers(student) : undefined;
+  a.pairs.forEach(([s, t], i) => {
+    if (sl !== undefined && !sl.has(s)) {
+      throw new RangeError(
+        `options.attention.pairs[${i}][0] = "${s}" is not a layer of the student`,
+      );
+    }
+    if (!tl.has(t)) {
+      throw new RangeError(
+        `options.attention.pairs[${i}][1] = "${t}" is not a layer of the teacher`,
+      );
+    }
+  });
+  if (typeof a.beta === "number" && !(Number.isFinite(a.beta) && a.beta >= 0)) {
+    throw new RangeError(`options.attention.beta must be a finite number ≥ 0; got ${a.beta}`);
+  }
 }
 
 function at(s: Scheduled | undefined, step: number): number | undefined {
@@ -84,8 +163,15 @@ function isCache(t: Module | TeacherLogits): t is TeacherLogits {
 export function distillationLoss(
   train: Dataset,
   options: DistillOptions,
+  studentFeatures?: () => Map<string, Variable>,
 ): { loss: (logits: Variable, batch: Batch) => Variable; step: () => number } {
   const { teacher } = options;
+  const attention = options.attention;
+  if (attention !== undefined) checkAttention(attention, undefined, teacher);
+  if (attention !== undefined && studentFeatures === undefined) {
+    throw new RangeError("options.attention needs the student's features: train with distill()");
+  }
+  const teacherNames = attention?.pairs.map(([, t]) => t) ?? [];
   // Validate the constant parts now rather than at the first step.
   resolveHintonOptions({
     alpha: typeof options.alpha === "number" ? options.alpha : undefined,
@@ -105,6 +191,7 @@ export function distillationLoss(
   const loss = (logits: Variable, batch: Batch): Variable => {
     const n = batch.labels.length;
     let zt: Variable;
+    let teacherFeatures: Map<string, Variable> | undefined;
     if (cached) {
       const epoch = Math.floor(step / perEpoch), k = step % perEpoch;
       if (epoch !== orderEpoch) {
@@ -130,16 +217,36 @@ export function distillationLoss(
       const was = m.training;
       m.eval();
       try {
-        zt = noGrad(() => m.forward(batch.x));
+        if (attention !== undefined) {
+          const r = noGrad(() => forwardWithFeatures(m as Sequential, batch.x, teacherNames));
+          zt = r.output;
+          teacherFeatures = r.features;
+        } else {
+          zt = noGrad(() => m.forward(batch.x));
+        }
       } finally {
         m.train(was);
       }
     }
-    const out = hintonLoss(logits, zt, batch.labels, {
+    let out = hintonLoss(logits, zt, batch.labels, {
       alpha: at(options.alpha, step),
       beta: at(options.beta, step),
       temperature: at(options.temperature, step),
     });
+    if (attention !== undefined && teacherFeatures !== undefined && studentFeatures) {
+      const sf = studentFeatures();
+      const beta = at(attention.beta, step) as number;
+      for (const [sName, tName] of attention.pairs) {
+        const a = sf.get(sName), b = teacherFeatures.get(tName);
+        if (a === undefined || b === undefined) {
+          throw new RangeError(`attention transfer: no feature for the pair [${sName}, ${tName}]`);
+        }
+        out = add(
+          out,
+          attentionTransferLoss(a, b, { beta, p: attention.p, squared: attention.squared }),
+        );
+      }
+    }
     step++;
     return out;
   };
@@ -166,6 +273,12 @@ export function distillationLoss(
  * ```
  */
 export function distill(student: Module, train: Dataset, options: DistillOptions): EpochStats[] {
-  const { loss } = distillationLoss(train, options);
-  return fit(student, train, { ...options, loss });
+  if (options.attention === undefined) {
+    const { loss } = distillationLoss(train, options);
+    return fit(student, train, { ...options, loss });
+  }
+  checkAttention(options.attention, student, options.teacher);
+  const tap = new FeatureTap(student as Sequential, options.attention.pairs.map(([s]) => s));
+  const { loss } = distillationLoss(train, options, () => tap.features);
+  return fit(tap, train, { ...options, loss });
 }

@@ -1,5 +1,7 @@
 import { deepEqual, ok, throws } from "node:assert/strict";
-import { Flatten, Linear, ReLU, Sequential, SGD, Variable } from "@lowbit/nn";
+import { batches, Conv2d, Flatten, Linear, ReLU, Sequential, SGD, Variable } from "@lowbit/nn";
+import { attentionTransferLoss } from "./attention.ts";
+import { forwardWithFeatures } from "./features.ts";
 import type { Dataset } from "@lowbit/nn/data/dataset";
 import { Philox } from "@lowbit/rounding/philox";
 import { computeTeacherLogits } from "./teacher_cache.ts";
@@ -111,4 +113,111 @@ Deno.test("distill: a student learns the teacher's soft function with β only (n
     if ((zt.data[2 * i] > zt.data[2 * i + 1]) === (zs.data[2 * i] > zs.data[2 * i + 1])) agree++;
   }
   ok(agree / ds.count > 0.95, `agreement ${agree / ds.count}`);
+});
+
+const convNet = (seed: number) =>
+  new Sequential([
+    ["conv", new Conv2d(1, 3, 2, { random: new Philox(seed), padding: 1 })],
+    ["relu", new ReLU()],
+    ["flat", new Flatten()],
+    ["fc", new Linear(27, 2, { random: new Philox(seed + 1) })],
+  ]);
+
+Deno.test("distill attention: β = 0 trains like plain KD; KD-free AT pulls the student's maps to the teacher's", () => {
+  const ds = toy(40, 3), teacher = convNet(30);
+  const common = (s: Sequential) => ({
+    teacher,
+    temperature: 2,
+    epochs: 2,
+    batchSize: 8,
+    seed: 5,
+    mean: 0.5,
+    std: 0.25,
+    optimizer: new SGD(s.parameters(), { lr: 0.05 }),
+    log: () => {},
+  });
+  const params = (s: Sequential) => s.parameters().flatMap((p) => [...p.data]);
+  const plain = convNet(40), zero = convNet(40);
+  distill(plain, ds, common(plain));
+  distill(zero, ds, { ...common(zero), attention: { pairs: [["conv", "conv"]], beta: 0 } });
+  deepEqual(params(zero), params(plain));
+  // only the AT term (α = β = 0): its value on the whole set must fall
+  const atOnSet = (s: Sequential) => {
+    const [b] = batches(ds, { batchSize: ds.count, seed: 0, mean: 0.5, std: 0.25 });
+    const fs = forwardWithFeatures(s, b.x, ["conv"]).features.get("conv")!;
+    const ft = forwardWithFeatures(teacher, b.x, ["conv"]).features.get("conv")!;
+    return attentionTransferLoss(fs, ft).data[0];
+  };
+  const s = convNet(41);
+  const before = atOnSet(s);
+  distill(s, ds, {
+    ...common(s),
+    alpha: 0,
+    beta: 0,
+    epochs: 5,
+    attention: { pairs: [["relu", "relu"], ["conv", "conv"]], beta: 10 },
+  });
+  const after = atOnSet(s);
+  ok(before > 0.05 && after < 0.5 * before, `AT ${before} → ${after}`);
+});
+
+Deno.test("distill attention: typed errors name the option", async () => {
+  const ds = toy(8, 1), s = convNet(1);
+  const base = {
+    epochs: 1,
+    batchSize: 4,
+    seed: 1,
+    optimizer: new SGD(s.parameters(), { lr: 0.1 }),
+    log: () => {},
+  };
+  const cache = await computeTeacherLogits(convNet(2), ds);
+  throws(
+    () =>
+      distill(s, ds, {
+        ...base,
+        teacher: cache,
+        attention: { pairs: [["conv", "conv"]], beta: 1 },
+      }),
+    /options\.teacher must be a Sequential module/,
+  );
+  throws(
+    () =>
+      distill(s, ds, {
+        ...base,
+        teacher: convNet(2),
+        attention: { pairs: [["conv9", "conv"]], beta: 1 },
+      }),
+    /options\.attention\.pairs\[0\]\[0\] = "conv9"/,
+  );
+  throws(
+    () =>
+      distill(s, ds, {
+        ...base,
+        teacher: convNet(2),
+        attention: { pairs: [["conv", "fc1"]], beta: 1 },
+      }),
+    /options\.attention\.pairs\[0\]\[1\] = "fc1"/,
+  );
+  throws(
+    () => distill(s, ds, { ...base, teacher: convNet(2), attention: { pairs: [], beta: 1 } }),
+    /options\.attention\.pairs must be a non-empty array/,
+  );
+  throws(
+    () =>
+      distill(s, ds, {
+        ...base,
+        teacher: convNet(2),
+        attention: { pairs: [["conv", "conv"]], beta: -1 },
+      }),
+    /options\.attention\.beta must be a finite number ≥ 0/,
+  );
+  throws(
+    () =>
+      distillationLoss(ds, {
+        ...base,
+        teacher: convNet(2),
+        attention: { pairs: [["conv", "conv"]], beta: 1 },
+      }),
+    /needs the student's features/,
+  );
 });

@@ -11,6 +11,7 @@
  *     deno task train:distill binary-chosen  # the binary student's 3 KD runs at the sweep's choice
  *     deno task train:distill data-free      # only the data-free (ZeroQ images) experiment
  *     deno task train:distill binary-long [--seeds=1,2]  # the binary student, both arms, 4 epochs
+ *     deno task train:distill sweep-binary-at  # attention transfer added to the binary student's KD (validation)
  *
  * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
  * Its logits on the 60,000 training images are computed once and cached in
@@ -167,6 +168,21 @@ export function chooseSetting(
   return { temperature: pick.temperature, alpha: pick.alpha };
 }
 
+/**
+ * The binary student's attention-transfer sweep (`sweep-binary-at`, after `sweep-binary`): KD
+ * at the sweep's chosen (T, α) plus `attentionTransferLoss` between layer pairs — the binary
+ * conv's batch-normed output (before the sign) against the teacher's same layer or its ReLU —
+ * at β ∈ `betas`, on the sweep's data and validation set. β = 0 is KD alone.
+ */
+export const AT_SWEEP = {
+  pairs: [
+    [["bn2", "relu2"]],
+    [["bn2", "bn2"]],
+    [["bn1", "relu1"], ["bn2", "relu2"]],
+  ] as const,
+  betas: [1, 10, 100],
+} as const;
+
 /** Data-free distillation: ZeroQ images, soft targets only. */
 export const DATA_FREE = {
   zeroq: {
@@ -274,6 +290,7 @@ if (import.meta.main) {
     "sweep-binary",
     "binary-chosen",
     "binary-long",
+    "sweep-binary-at",
     "data-free",
   ];
   if (!modes.includes(what)) {
@@ -538,6 +555,63 @@ if (import.meta.main) {
     await Deno.writeTextFile(
       new URL(`${S.prefix}-sweep.json`, OUT),
       JSON.stringify(out, null, 2) + "\n",
+    );
+  }
+
+  if (what === "sweep-binary-at") {
+    // Attention transfer on top of KD, validation only (the data and seed of the T/α sweep).
+    const S = students.bnn;
+    const { temperature, alpha, chosenBy } = await binaryChoice();
+    const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
+    const val = subset(
+      train,
+      Array.from({ length: SWEEP.valImages }, (_, i) => train.count - SWEEP.valImages + i),
+    );
+    const settings: { pairs: readonly (readonly [string, string])[]; beta: number }[] = [
+      { pairs: [], beta: 0 },
+      ...AT_SWEEP.pairs.flatMap((pairs) => AT_SWEEP.betas.map((beta) => ({ pairs, beta }))),
+    ];
+    const points = [];
+    for (const { pairs, beta } of settings) {
+      const t0 = performance.now();
+      const q = S.make();
+      const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
+      distill(q, sweepTrain, {
+        teacher,
+        temperature,
+        alpha,
+        beta: 1 - alpha,
+        ...(pairs.length > 0 ? { attention: { pairs, beta } } : {}),
+        epochs: 1,
+        batchSize: RECIPE.batchSize,
+        seed: SWEEP.seed,
+        optimizer: S.optimizer(q),
+        schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+        ...norm,
+        log: () => {},
+      });
+      const acc = evaluate(q, val, norm).accuracy;
+      const label = pairs.length ? pairs.map(([a, b]) => `${a}→${b}`).join(" + ") : "KD alone";
+      console.log(
+        `sweep-binary-at ${label} β ${beta}: validation ${(100 * acc).toFixed(2)}% (${
+          ((performance.now() - t0) / 1000).toFixed(0)
+        } s)`,
+      );
+      points.push({ pairs, attentionBeta: beta, validationAccuracy: acc });
+    }
+    await Deno.writeTextFile(
+      new URL(`${S.prefix}-at-sweep.json`, OUT),
+      JSON.stringify(
+        {
+          command: "deno task train:distill sweep-binary-at",
+          description:
+            `${S.name} student fine-tuned 1 epoch on training images 0..9,999 with hintonLoss at T ${temperature}, α ${alpha} (${chosenBy}) plus attentionTransferLoss (p = 2, β per point) between [student, teacher] layer outputs, ${S.optimizerText}, shuffling seed ${SWEEP.seed}; accuracy on training images 50,000..59,999 (validation)`,
+          kd: { temperature, alpha, beta: 1 - alpha },
+          points,
+        },
+        null,
+        2,
+      ) + "\n",
     );
   }
 
