@@ -194,7 +194,42 @@ export function shapesEqual(a: readonly number[], b: readonly number[]): boolean
  */
 export function valuesEqual(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   if (a.length !== b.length) return false;
+  if (a.length >= 64 && a.constructor === b.constructor && isIntegerArray(a)) {
+    // same integer type: equal values ⟺ equal bytes, compared a 32-bit word at a time
+    return bytesEqual(a, b as IntegerArray);
+  }
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+type IntegerArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array;
+
+function isIntegerArray(a: ArrayLike<number>): a is IntegerArray {
+  return a instanceof Int8Array || a instanceof Uint8Array || a instanceof Int16Array ||
+    a instanceof Uint16Array || a instanceof Int32Array || a instanceof Uint32Array ||
+    a instanceof Uint8ClampedArray;
+}
+
+function bytesEqual(a: IntegerArray, b: IntegerArray): boolean {
+  const n = a.byteLength;
+  const ua = new Uint8Array(a.buffer, a.byteOffset, n),
+    ub = new Uint8Array(b.buffer, b.byteOffset, n);
+  let i = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const words = n >> 2;
+    const wa = new Int32Array(a.buffer, a.byteOffset, words);
+    const wb = new Int32Array(b.buffer, b.byteOffset, words);
+    for (let k = 0; k < words; k++) if (wa[k] !== wb[k]) return false;
+    i = words << 2;
+  }
+  for (; i < n; i++) if (ua[i] !== ub[i]) return false;
   return true;
 }
 

@@ -164,3 +164,34 @@ Deno.test("valuesEqual compares plain and typed arrays element by element with =
   ok(!valuesEqual([NaN], [NaN]));
   ok(valuesEqual([0], [-0]));
 });
+
+Deno.test("valuesEqual on long integer arrays of one type (word compare) = element by element (fast-check)", () => {
+  const types = [Int8Array, Uint8Array, Int16Array, Uint16Array, Int32Array, Uint32Array] as const;
+  const byDefinition = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+    a.length === b.length && Array.from(a).every((v, i) => v === b[i]);
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 0, max: types.length - 1 }),
+      fc.integer({ min: 60, max: 300 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: 0, max: 7 }),
+      fc.integer({ min: -1, max: 299 }),
+      fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+      (t, n, offA, offB, flip, seed) => {
+        const T = types[t];
+        const bufA = new T(n + 8), bufB = new T(n + 8);
+        for (let i = 0; i < n + 8; i++) bufA[i] = bufB[i] = (seed * (i + 1) * 2654435761) >>> 7;
+        // same values at different (possibly misaligned) offsets
+        const a = bufA.subarray(offA, offA + n);
+        const b = bufB.subarray(offB, offB + n);
+        b.set(a);
+        if (flip >= 0 && flip < n) b[flip] = b[flip] + 1;
+        return valuesEqual(a, b) === byDefinition(a, b) && valuesEqual(a, a.slice());
+      },
+    ),
+    { numRuns: 300, seed: 5 },
+  );
+  // integer arrays of different types still compare by value, not by bytes
+  ok(!valuesEqual(new Int8Array(80).fill(-1), new Uint8Array(80).fill(255)));
+  ok(valuesEqual(new Int8Array(80).fill(3), new Int16Array(80).fill(3)));
+});
