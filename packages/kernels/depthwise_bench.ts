@@ -15,6 +15,8 @@ const CASES: [string, Conv2dParams][] = [
   ["3×3 s2 C=64 48×48", dw(64, 48, 48, 3, 2)],
   ["5×5 s1 C=96 12×48", dw(96, 12, 48, 5, 1)],
   ["5×5 s2 C=96 24×96", dw(96, 24, 96, 5, 2)],
+  // PP-OCR classifier's last layers: 2-row maps, 3 of the 5 kernel rows read padding
+  ["5×5 s1 C=200 2×96", dw(200, 2, 96, 5, 1)],
 ];
 
 function dw(c: number, h: number, w: number, k: number, s: number): Conv2dParams {
