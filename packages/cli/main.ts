@@ -87,7 +87,10 @@ Conv/Gemm/MatMul its weight range and max/min per-channel range ratio.
   --observer NAME       minmax | moving-average | percentile | entropy | mse | histogram (default minmax)
   --percentile P        percentile of the percentile observer (default 99.99)
   --exclude OPS         op types to keep in float, comma-separated (e.g. Softmax,LayerNormalization)
-  --float NODES         node names to keep in float, comma-separated
+  --float NODES         node names to keep in float, comma-separated (their outputs are still
+                        quantized where a quantized node reads them, as onnxruntime does)
+  --float-outputs NODES   node names to keep in float with their outputs: no grid on those
+                        values, their readers compute in float on them
   --dynamic             dynamic quantization (weights, and activations per input; no --calib)
   --format qdq|qoperator   QuantizeLinear/DequantizeLinear pairs (default) or onnxruntime's
                         QLinearConv/QLinearMatMul/QLinearAdd/… nodes where they exist
@@ -261,6 +264,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       percentile: { type: "string" },
       exclude: { type: "string" },
       float: { type: "string" },
+      "float-outputs": { type: "string" },
       dynamic: { type: "boolean" },
       opset: { type: "string" },
       format: { type: "string" },
@@ -307,9 +311,13 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
         percentile: values.percentile === undefined ? undefined : Number(values.percentile),
       },
       excludeOpTypes: values.exclude?.split(",").filter((s) => s),
-      nodes: Object.fromEntries(
-        (values.float?.split(",").filter((s) => s) ?? []).map((n) => [n, { float: true }]),
-      ),
+      nodes: Object.fromEntries([
+        ...(values.float?.split(",").filter((s) => s) ?? []).map((n) => [n, { float: true }]),
+        ...(values["float-outputs"]?.split(",").filter((s) => s) ?? []).map((n) => [
+          n,
+          { float: true, floatOutputs: true },
+        ]),
+      ]),
       onProgress: () => bar.tick(),
     };
     try {

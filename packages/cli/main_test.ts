@@ -81,6 +81,25 @@ Deno.test("lowbit quantize writes a QDQ model that imports again; compare report
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("lowbit quantize --float / --float-outputs: the conv's output quantized for its reader, or not", async () => {
+  const { dir, float, calib } = await setup();
+  const io = { log: () => {}, error: () => {}, progress: false };
+  const args = ["--calib", calib, "--shape", "x=1,3,8,8"];
+  equal(await main(["quantize", float, `${dir}/f.onnx`, ...args, "--float", "conv"], io), 0);
+  equal(
+    await main(["quantize", float, `${dir}/o.onnx`, ...args, "--float-outputs", "conv"], io),
+    0,
+  );
+  const quantizes = (file: string, v: string) =>
+    importOnnx(Deno.readFileSync(file)).nodes.some((n) =>
+      n.op === "QuantizeLinear" && n.inputs[0] === v
+    );
+  const f = `${dir}/f.onnx`, o = `${dir}/o.onnx`;
+  ok(quantizes(f, "c") && !quantizes(o, "c"));
+  ok(quantizes(f, "r") && quantizes(o, "r"));
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("lowbit: failures write nothing and name the argument; usage errors exit 2", async () => {
   const { dir, float, calib } = await setup();
   const err: string[] = [];
