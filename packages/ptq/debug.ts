@@ -31,7 +31,7 @@ import {
 } from "@lowbit/graph";
 import { equalizeCrossLayer, type EqualizeOptions } from "./equalize.ts";
 import { type NodeOverride, type ObserverName, quantizeStatic } from "./static.ts";
-import { addWeightDequantize, quantizeWeight, weightCodeRange } from "./weights.ts";
+import { weightCodeRange, weightInput, withQuantizedWeights } from "./weights.ts";
 
 /** A fix the report tries for a limiting layer. */
 export type PtqFixKind =
@@ -163,45 +163,6 @@ export interface PtqDebugReport {
   limiting: string[];
   /** Fix trials of the limiting layers (at most `maxFixLayers`). */
   diagnoses: LayerDiagnosis[];
-}
-
-/** Weight input position and output-channel axis of a node (as `quantizeStatic` reads them). */
-function weightOf(node: Node, g: Graph): { index: number; axis: number } | undefined {
-  const w = g.initializers.get(node.inputs[1] ?? "");
-  if (w === undefined || !(w.data instanceof Float32Array)) return undefined;
-  if (node.op === "Conv") return { index: 1, axis: 0 };
-  if (node.op === "Gemm" && w.shape.length === 2) {
-    return { index: 1, axis: node.attrs.transB === 1 ? 0 : 1 };
-  }
-  if (node.op === "MatMul" && w.shape.length === 2) return { index: 1, axis: 1 };
-  return undefined;
-}
-
-/** The float graph with the given nodes' weights replaced by codes → DequantizeLinear. */
-function withQuantizedWeights(
-  g: Graph,
-  nodes: ReadonlySet<string>,
-  bits: number,
-  granularity: "per-tensor" | "per-channel",
-): Graph {
-  const out = cloneGraph(g);
-  const list: Node[] = [];
-  for (const n of out.nodes) {
-    const wt = nodes.has(n.name) ? weightOf(n, out) : undefined;
-    if (wt === undefined) {
-      list.push(n);
-      continue;
-    }
-    const w = out.initializers.get(n.inputs[wt.index]) as GraphTensor;
-    const q = quantizeWeight(w, wt.axis, { bits, granularity });
-    const base = `${n.inputs[wt.index]}_debug_${n.name}`;
-    list.push(addWeightDequantize(out, base, q));
-    const inputs = [...n.inputs];
-    inputs[wt.index] = `${base}_dequantized`;
-    list.push({ ...n, inputs });
-  }
-  out.nodes = list;
-  return out;
 }
 
 /** The graph with QuantizeLinear → DequantizeLinear inserted on each value of `grids`. */
@@ -381,7 +342,7 @@ export async function ptqDebugReport(
     throw new RangeError("evaluation must hold at least one sample");
   }
   const g = cloneGraph(float);
-  const weightLayers = g.nodes.filter((n) => weightOf(n, g) !== undefined).map((n) => n.name);
+  const weightLayers = g.nodes.filter((n) => weightInput(n, g) !== undefined).map((n) => n.name);
   const layerNames = options.layers ?? weightLayers;
   for (const name of layerNames) {
     if (!weightLayers.includes(name)) {
@@ -414,7 +375,7 @@ export async function ptqDebugReport(
   const grids = gridsOf(fullGraph, g);
   const weightsOnly = measure(
     "weights only",
-    withQuantizedWeights(g, new Set(weightLayers), bits, granularity),
+    withQuantizedWeights(g, new Set(weightLayers), { bits, granularity }),
   );
   const activationsOnly = measure("activations only", withQuantizedActivations(g, grids));
   const dW = degradation(weightsOnly), dA = degradation(activationsOnly);
@@ -442,14 +403,17 @@ export async function ptqDebugReport(
     }
     const weights = measure(
       `${name} weight alone`,
-      withQuantizedWeights(g, new Set([name]), bits, granularity),
+      withQuantizedWeights(g, new Set([name]), { bits, granularity }),
     );
     const activation = own.size === 0
       ? undefined
       : measure(`${name} output alone`, withQuantizedActivations(g, own));
     const combined = own.size === 0 ? weights : measure(
       `${name} alone`,
-      withQuantizedActivations(withQuantizedWeights(g, new Set([name]), bits, granularity), own),
+      withQuantizedActivations(
+        withQuantizedWeights(g, new Set([name]), { bits, granularity }),
+        own,
+      ),
     );
     layers.push({
       node: name,

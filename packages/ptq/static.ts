@@ -39,6 +39,7 @@ import {
   type QuantizedWeight,
   quantizeWeight,
   WeightCodesError,
+  weightInput,
   type WeightQuantOptions,
 } from "./weights.ts";
 
@@ -264,20 +265,6 @@ export function activationInputs(
     default:
       return act(0) ? [0] : [];
   }
-}
-
-/** The weight input and its output-channel axis, if the node has a quantizable weight. */
-function weightOf(node: Node, g: Graph): { index: number; axis: number } | undefined {
-  const w = g.initializers.get(node.inputs[1] ?? "");
-  if (w === undefined || !(w.data instanceof Float32Array || w.data instanceof Float64Array)) {
-    return undefined;
-  }
-  if (node.op === "Conv") return { index: 1, axis: 0 };
-  if (node.op === "Gemm" && w.shape.length === 2) {
-    return { index: 1, axis: node.attrs.transB === 1 ? 0 : 1 };
-  }
-  if (node.op === "MatMul" && w.shape.length === 2) return { index: 1, axis: 1 };
-  return undefined;
 }
 
 function isFloat(t: GraphTensor): boolean {
@@ -569,7 +556,7 @@ function rewrite(
     // Every consumer (quantized or float) reads the dequantized activation.
     n.inputs = n.inputs.map((v) => dq.get(v) ?? v);
     if (quantized.has(n.name)) {
-      const wt = weightOf(n0, g);
+      const wt = weightInput(n0, g);
       const wOpts = { ...options.weights, ...options.nodes?.[n.name]?.weights };
       if (wt === undefined && options.nodes?.[n.name]?.weightCodes !== undefined) {
         throw new WeightCodesError("the node has no float initializer weight to replace", n.name);

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Graph, GraphTensor, Node, QuantGrid } from "@lowbit/graph";
+import { cloneGraph, type Graph, type GraphTensor, type Node, type QuantGrid } from "@lowbit/graph";
 import { qparamsFromRanges, quantize } from "@lowbit/quantize";
 
 /** How weights are quantized. */
@@ -333,4 +333,99 @@ export function addWeightDequantize(graph: Graph, base: string, q: QuantizedWeig
     outputs: [`${base}_dequantized`],
     attrs: q.grid.axis !== undefined ? { axis: q.grid.axis } : {},
   };
+}
+
+/**
+ * Where a node's weight is, as `quantizeStatic` reads it: the input index of a float
+ * initializer weight and its output-channel axis — Conv `[O, I/g, kH, kW]` axis 0, Gemm axis 0
+ * with `transB = 1` (else 1), MatMul `[K, N]` axis 1 — or `undefined` for other nodes.
+ *
+ * @param node The node.
+ * @param graph Its graph (for the initializers).
+ * @returns The weight's input index and axis, or undefined.
+ *
+ * @example
+ * ```ts
+ * import { weightInput } from "@lowbit/ptq/weights";
+ * import { tensor } from "@lowbit/graph";
+ * import { deepEqual, equal } from "node:assert/strict";
+ * const g = { name: "g", opset: 13, inputs: [], outputs: [], nodes: [], values: new Map(),
+ *   initializers: new Map([["w", tensor("float32", [3, 2], [1, 2, 3, 4, 5, 6])]]) };
+ * deepEqual(weightInput({ name: "mm", op: "MatMul", inputs: ["x", "w"], outputs: ["y"], attrs: {} }, g), { index: 1, axis: 1 });
+ * equal(weightInput({ name: "r", op: "Relu", inputs: ["x"], outputs: ["y"], attrs: {} }, g), undefined);
+ * ```
+ */
+export function weightInput(node: Node, graph: Graph): { index: number; axis: number } | undefined {
+  const w = graph.initializers.get(node.inputs[1] ?? "");
+  if (w === undefined || !(w.data instanceof Float32Array || w.data instanceof Float64Array)) {
+    return undefined;
+  }
+  if (node.op === "Conv") return { index: 1, axis: 0 };
+  if (node.op === "Gemm" && w.shape.length === 2) {
+    return { index: 1, axis: node.attrs.transB === 1 ? 0 : 1 };
+  }
+  if (node.op === "MatMul" && w.shape.length === 2) return { index: 1, axis: 1 };
+  return undefined;
+}
+
+/**
+ * A copy of a float graph in which the named nodes' weights are quantized (codes →
+ * DequantizeLinear, `quantizeWeight` with each node's options) and everything else stays
+ * float: weight-only quantization, e.g. to measure one layer's sensitivity at a bit width.
+ *
+ * @param graph The float graph (not changed).
+ * @param nodes The nodes whose weights to quantize, and how (a set: every one with `options`).
+ * @param options Weight options for the nodes of a set (default int8 per-channel).
+ * @returns The new graph.
+ * @throws {RangeError} Naming a node that is not in the graph or has no float weight, or bad
+ *   weight options.
+ *
+ * @example One layer at 2 bits: its weight takes the codes {−1, 0, 1} × scale
+ * ```ts
+ * import { withQuantizedWeights } from "@lowbit/ptq/weights";
+ * import { runFloat, tensor } from "@lowbit/graph";
+ * import { deepEqual } from "node:assert/strict";
+ * const g = { name: "g", opset: 13, values: new Map(),
+ *   inputs: [{ name: "x", dtype: "float32" as const, shape: [1, 2] }],
+ *   outputs: [{ name: "y", dtype: "float32" as const, shape: [1, 1] }],
+ *   nodes: [{ name: "mm", op: "MatMul", inputs: ["x", "w"], outputs: ["y"], attrs: {} }],
+ *   initializers: new Map([["w", tensor("float32", [2, 1], [1, 0.25])]]) };
+ * const q = withQuantizedWeights(g, new Map([["mm", { bits: 2 }]]));
+ * deepEqual([...runFloat(q, { x: { data: Float32Array.of(1, 1), shape: [1, 2] } }).y.data], [1]);
+ * ```
+ */
+export function withQuantizedWeights(
+  graph: Graph,
+  nodes: ReadonlySet<string> | ReadonlyMap<string, WeightQuantOptions>,
+  options: WeightQuantOptions = {},
+): Graph {
+  const names = nodes instanceof Map ? [...nodes.keys()] : [...nodes];
+  for (const name of names) {
+    const n = graph.nodes.find((m) => m.name === name);
+    if (n === undefined) throw new RangeError(`nodes: the graph has no node ${name}`);
+    if (weightInput(n, graph) === undefined) {
+      throw new RangeError(`nodes: ${name} (${n.op}) has no float initializer weight`);
+    }
+  }
+  const optionsOf = (name: string): WeightQuantOptions | undefined =>
+    nodes instanceof Map ? nodes.get(name) : nodes.has(name) ? options : undefined;
+  const out = cloneGraph(graph);
+  const list: Node[] = [];
+  for (const n of out.nodes) {
+    const opts = optionsOf(n.name);
+    const wt = opts === undefined ? undefined : weightInput(n, out);
+    if (wt === undefined || opts === undefined) {
+      list.push(n);
+      continue;
+    }
+    const w = out.initializers.get(n.inputs[wt.index]) as GraphTensor;
+    const q = quantizeWeight(w, wt.axis, opts);
+    const base = `${n.inputs[wt.index]}_wq_${n.name}`;
+    list.push(addWeightDequantize(out, base, q));
+    const inputs = [...n.inputs];
+    inputs[wt.index] = `${base}_dequantized`;
+    list.push({ ...n, inputs });
+  }
+  out.nodes = list;
+  return out;
 }
