@@ -23,7 +23,6 @@ import { addQdqPair } from "./_qdq.ts";
 import {
   cloneGraph,
   type Graph,
-  type GraphTensor,
   type Node,
   type QuantGrid,
   runFloat,
