@@ -233,6 +233,8 @@ interface Run {
 
 /** What a QAT run trains: the folded float model, its data and its augmentation. */
 interface QatContext {
+  /** Tells the models apart in the run cache. */
+  name: string;
   make: () => Sequential;
   train: Dataset;
   test: Dataset;
@@ -243,6 +245,7 @@ interface QatContext {
 
 /** The MNIST CNN of stages 1–4. */
 const mnistContext: QatContext = {
+  name: "mnist-cnn",
   make: folded,
   train,
   test,
@@ -320,8 +323,7 @@ function cachedRun(
   epochs: number,
   ctx: QatContext = mnistContext,
 ): Run {
-  const model = ctx === mnistContext ? "mnist" : "other";
-  const key = `${model}|${JSON.stringify(a.bits.map((b) => b.weightBits))}|${seed}|${epochs}`;
+  const key = `${ctx.name}|${JSON.stringify(a.bits.map((b) => b.weightBits))}|${seed}|${epochs}`;
   const hit = runCache.get(key);
   if (hit !== undefined) {
     log(`${label} seed ${seed}: same allocation as ${hit.label}, reusing its run`);
@@ -643,6 +645,7 @@ async function mbv2Compare(): Promise<void> {
   const fashion = await loadFashionMnist();
   const first = (n: number) => subset(fashion.train, Array.from({ length: n }, (_, i) => i));
   const ctx: QatContext = {
+    name: "fashion-mbv2",
     make: () => foldBatchNorm(net()).eval(),
     train: first(MBV2_COMPARE.trainImages),
     test: fashion.test,

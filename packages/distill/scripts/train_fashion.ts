@@ -507,34 +507,45 @@ if (import.meta.main) {
     : what === "sweep-binary"
     ? ["bnn"]
     : [];
+  /** Sweep data: 1 epoch on training images 0..9,999, validation on 50,000..59,999. */
+  const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
+  const sweepVal = subset(
+    train,
+    Array.from({ length: SWEEP.valImages }, (_, i) => train.count - SWEEP.valImages + i),
+  );
+  /** One sweep point: a fresh student, 1 epoch of KD (plus attention transfer if given). */
+  const sweepPoint = (
+    S: StudentKind,
+    kd: { temperature: number; alpha: number },
+    attention?: { pairs: readonly (readonly [string, string])[]; beta: number },
+  ): { accuracy: number; seconds: number } => {
+    const t0 = performance.now();
+    const q = S.make();
+    const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
+    distill(q, sweepTrain, {
+      teacher,
+      temperature: kd.temperature,
+      alpha: kd.alpha,
+      beta: 1 - kd.alpha,
+      ...(attention && attention.pairs.length > 0 ? { attention } : {}),
+      epochs: 1,
+      batchSize: RECIPE.batchSize,
+      seed: SWEEP.seed,
+      optimizer: S.optimizer(q),
+      schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
+      ...norm,
+      log: () => {},
+    });
+    return {
+      accuracy: evaluate(q, sweepVal, norm).accuracy,
+      seconds: (performance.now() - t0) / 1000,
+    };
+  };
   for (const kind of sweepKinds) {
-    // T and α sweep: 1 epoch on training images 0..9,999, validation on 50,000..59,999.
     const S = students[kind];
-    const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
-    const val = subset(
-      train,
-      Array.from({ length: SWEEP.valImages }, (_, i) => train.count - SWEEP.valImages + i),
-    );
     const points = [];
     for (const { temperature, alpha } of sweepSettings()) {
-      const t0 = performance.now();
-      const q = S.make();
-      const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
-      distill(q, sweepTrain, {
-        teacher,
-        temperature,
-        alpha,
-        beta: 1 - alpha,
-        epochs: 1,
-        batchSize: RECIPE.batchSize,
-        seed: SWEEP.seed,
-        optimizer: S.optimizer(q),
-        schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
-        ...norm,
-        log: () => {},
-      });
-      const acc = evaluate(q, val, norm).accuracy;
-      const seconds = (performance.now() - t0) / 1000;
+      const { accuracy: acc, seconds } = sweepPoint(S, { temperature, alpha });
       console.log(
         `sweep ${kind} T ${temperature} α ${alpha}: validation ${(100 * acc).toFixed(2)}% (${
           seconds.toFixed(0)
@@ -562,39 +573,17 @@ if (import.meta.main) {
     // Attention transfer on top of KD, validation only (the data and seed of the T/α sweep).
     const S = students.bnn;
     const { temperature, alpha, chosenBy } = await binaryChoice();
-    const sweepTrain = subset(train, Array.from({ length: SWEEP.trainImages }, (_, i) => i));
-    const val = subset(
-      train,
-      Array.from({ length: SWEEP.valImages }, (_, i) => train.count - SWEEP.valImages + i),
-    );
     const settings: { pairs: readonly (readonly [string, string])[]; beta: number }[] = [
       { pairs: [], beta: 0 },
       ...AT_SWEEP.pairs.flatMap((pairs) => AT_SWEEP.betas.map((beta) => ({ pairs, beta }))),
     ];
     const points = [];
     for (const { pairs, beta } of settings) {
-      const t0 = performance.now();
-      const q = S.make();
-      const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
-      distill(q, sweepTrain, {
-        teacher,
-        temperature,
-        alpha,
-        beta: 1 - alpha,
-        ...(pairs.length > 0 ? { attention: { pairs, beta } } : {}),
-        epochs: 1,
-        batchSize: RECIPE.batchSize,
-        seed: SWEEP.seed,
-        optimizer: S.optimizer(q),
-        schedule: cosineLR({ lr: RECIPE.lr, total: steps }),
-        ...norm,
-        log: () => {},
-      });
-      const acc = evaluate(q, val, norm).accuracy;
+      const { accuracy: acc, seconds } = sweepPoint(S, { temperature, alpha }, { pairs, beta });
       const label = pairs.length ? pairs.map(([a, b]) => `${a}→${b}`).join(" + ") : "KD alone";
       console.log(
         `sweep-binary-at ${label} β ${beta}: validation ${(100 * acc).toFixed(2)}% (${
-          ((performance.now() - t0) / 1000).toFixed(0)
+          seconds.toFixed(0)
         } s)`,
       );
       points.push({ pairs, attentionBeta: beta, validationAccuracy: acc });

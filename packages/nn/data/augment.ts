@@ -1,6 +1,7 @@
 /**
  * Seeded data augmentation for image batches: a random affine warp per image (rotation,
- * isotropic scale, translation) resampled bilinearly, with the background filled by a constant
+ * isotropic scale, translation) resampled bilinearly, optionally followed by a random
+ * left–right mirror, with the background filled by a constant
  * (the normalized value of a black pixel). The map sends output pixel p to source pixel
  * q = R(−θ)·(p − c − t)/s + c (c: the image centre), sampled bilinearly; outside the image the
  * fill value is used.
@@ -39,6 +40,11 @@ export interface AffineOptions {
    * warp is then an exact shift (no interpolation blur).
    */
   wholePixels?: boolean;
+  /**
+   * Mirror each image left–right with probability 1/2 after the warp (default false; the
+   * coin is drawn after the image's warp, so streams without it are unchanged).
+   */
+  flip?: boolean;
 }
 
 /**
@@ -85,6 +91,7 @@ export function randomAffine(options: AffineOptions): (b: Batch) => Batch {
         tx = Math.round(tx);
       }
       const cos = Math.cos(theta) / s, sin = Math.sin(theta) / s;
+      const mirror = options.flip === true && random.uniform() < 0.5;
       for (let ch = 0; ch < c; ch++) {
         const base = (i * c + ch) * h * w;
         for (let y = 0; y < h; y++) {
@@ -95,7 +102,8 @@ export function randomAffine(options: AffineOptions): (b: Batch) => Batch {
             const fy = sy - y0, fx = sx - x0;
             const at = (yy: number, xx: number) =>
               yy >= 0 && yy < h && xx >= 0 && xx < w ? src[base + yy * w + xx] : fill;
-            out[base + y * w + x] = (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
+            out[base + y * w + (mirror ? w - 1 - x : x)] =
+              (1 - fy) * ((1 - fx) * at(y0, x0) + fx * at(y0, x0 + 1)) +
               fy * ((1 - fx) * at(y0 + 1, x0) + fx * at(y0 + 1, x0 + 1));
           }
         }

@@ -40,3 +40,25 @@ Deno.test("randomAffine: whole-pixel shifts move the image exactly", () => {
   }
   ok(found);
 });
+
+Deno.test("randomAffine: flip mirrors about half of the images exactly, and only with flip", () => {
+  const n = 200, h = 3, w = 4;
+  const img = Array.from({ length: h * w }, (_, i) => i + 1);
+  const mirrored = img.map((_, k) => img[Math.floor(k / w) * w + (w - 1 - (k % w))]);
+  const x = Variable.from(Array.from({ length: n }, () => img).flat(), [n, 1, h, w]);
+  const y = randomAffine({ seed: 9, flip: true })({ x, labels: new Int32Array(n) }).x.data;
+  let flips = 0;
+  for (let i = 0; i < n; i++) {
+    const got = [...y.subarray(i * h * w, (i + 1) * h * w)];
+    const isFlip = got.every((v, k) => v === mirrored[k]);
+    ok(isFlip || got.every((v, k) => v === img[k]), `image ${i} is neither`);
+    if (isFlip) flips++;
+  }
+  // Binomial(200, 1/2): 70..130 holds with probability 1 − 2e-5
+  ok(flips >= 70 && flips <= 130, `flips ${flips}`);
+  // without flip the stream and the images are those of the same seed before the option
+  const plain = randomAffine({ seed: 9, maxShift: 1 })({ x, labels: new Int32Array(n) }).x.data;
+  const off = randomAffine({ seed: 9, maxShift: 1, flip: false })({ x, labels: new Int32Array(n) })
+    .x.data;
+  deepEqual(off, plain);
+});
