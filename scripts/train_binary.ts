@@ -23,6 +23,10 @@
  * `--tag=T` names the outputs `<dataset>-cnn-<method>-T-s<seed>` (e.g. `--tag=e20` for the
  * 20-epoch BNN/XNOR-Net runs and their same-recipe float reference beside the 5-epoch ones).
  *
+ * `--val=N` holds out the last N training images as a validation set: training uses the other
+ * images, the "test" numbers of the outputs (named `…-valN-…`) are validation accuracies, and the
+ * test set is not touched (for choosing a recipe before the test runs).
+ *
  *     deno task train:binary --packed-eval
  *
  * instead loads every trained (seed 1) BNN, XNOR-Net, DoReFa W1A2/W2A2, ABC-Net and Bi-Real model
@@ -46,7 +50,7 @@ import {
 import { decodeBinaryModel, encodeBinaryModel } from "@lowbit/binary/io";
 import { PackedNet } from "@lowbit/binary/packed-net";
 import { Variable } from "@lowbit/nn/autograd";
-import type { Dataset } from "@lowbit/nn/data/dataset";
+import { type Dataset, subset } from "@lowbit/nn/data/dataset";
 import { LatentClip } from "@lowbit/binary/optim";
 import { Adam } from "@lowbit/nn/optim";
 import { fashionCnn, mnistCnn } from "@lowbit/nn/models";
@@ -73,8 +77,14 @@ const seed = Number(scriptArg("seed", "1"));
 const epochs = Number(scriptArg("epochs", dataset === "fashion" ? "4" : "15"));
 const lr = Number(scriptArg("lr", "0.002"));
 const out = scriptArg("out", "models/binary");
-const tag = scriptArg("tag", "");
-const tagged = tag === "" ? "" : `-${tag}`, tagArg = tag === "" ? "" : ` --tag=${tag}`;
+const val = Number(scriptArg("val", "0"));
+if (!Number.isInteger(val) || val < 0) {
+  throw new RangeError(`--val must be a whole number of images ≥ 0; got ${scriptArg("val", "0")}`);
+}
+const tag = [scriptArg("tag", ""), val > 0 ? `val${val}` : ""].filter((t) => t !== "").join("-");
+const tagged = tag === "" ? "" : `-${tag}`;
+const tagArg = (scriptArg("tag", "") === "" ? "" : ` --tag=${scriptArg("tag", "")}`) +
+  (val > 0 ? ` --val=${val}` : "");
 const batchSize = 64;
 const [mean, std] = dataset === "fashion" ? [0.2860, 0.3530] : [0.1307, 0.3081];
 
@@ -87,7 +97,18 @@ if (Deno.args.includes("--packed-eval")) {
 }
 
 await Deno.mkdir(out, { recursive: true });
-const data = dataset === "fashion" ? await loadFashionMnist() : await loadMnist();
+const loaded = dataset === "fashion" ? await loadFashionMnist() : await loadMnist();
+if (val >= loaded.train.count) {
+  throw new RangeError(`--val must be below the ${loaded.train.count} training images; got ${val}`);
+}
+const data = val === 0 ? loaded : {
+  train: subset(loaded.train, Array.from({ length: loaded.train.count - val }, (_, i) => i)),
+  test: subset(
+    loaded.train,
+    Array.from({ length: val }, (_, i) => loaded.train.count - val + i),
+  ),
+};
+const testName = val === 0 ? "test" : `validation (last ${val} training images)`;
 if (floatOnly) {
   const model = dataset === "fashion" ? fashionCnn(seed) : mnistCnn(seed);
   const steps = epochs * Math.ceil(data.train.count / batchSize);
@@ -122,11 +143,12 @@ if (floatOnly) {
       testAccuracy: e.accuracy,
       testCorrect: e.correct,
       testCount: data.test.count,
+      evaluatedOn: testName,
       trainingSeconds: seconds,
       history: history.map((h) => ({ epoch: h.epoch, testAccuracy: h.testAccuracy })),
     },
   );
-  console.log(`${name}: test accuracy ${(100 * e.accuracy).toFixed(2)}%`);
+  console.log(`${name}: ${testName} accuracy ${(100 * e.accuracy).toFixed(2)}%`);
 }
 for (const method of methods) {
   const model = dataset === "fashion"
@@ -180,6 +202,7 @@ for (const method of methods) {
     testAccuracy: e.accuracy,
     testCorrect: e.correct,
     testCount: data.test.count,
+    evaluatedOn: testName,
     trainingSeconds: seconds,
     history: history.map((h) => ({
       ...epochRow(h),
@@ -200,7 +223,9 @@ for (const method of methods) {
   );
   await writeJson(`${out}/${name}.json`, info);
   console.log(
-    `${name}: test accuracy ${(100 * e.accuracy).toFixed(2)}% (${e.correct}/${data.test.count})`,
+    `${name}: ${testName} accuracy ${
+      (100 * e.accuracy).toFixed(2)
+    }% (${e.correct}/${data.test.count})`,
   );
 }
 

@@ -498,6 +498,13 @@ const MBV2_SAMPLES = 48;
 const MBV2_POWER_ITERATIONS = 6;
 
 /**
+ * The MobileNetV2-style weights of the mbv2 stages: the first (6-epoch) training of
+ * fashion-mbv2, kept when `models/fashion-mbv2.safetensors` was retrained, so the committed
+ * traces and QAT comparison stay those of the weights they were measured on.
+ */
+const MBV2_MODEL = "fashion-mbv2-e6";
+
+/**
  * Stage `mbv2`: Hutchinson traces and (few-iteration) top eigenvalues of the Fashion-MNIST
  * MobileNetV2-style net's 15 weight layers (batch norm in evaluation mode, not folded), Ω per
  * width, and the ILP's allocation at the weight size of uniform 4-bit (no fine-tuning).
@@ -505,9 +512,9 @@ const MBV2_POWER_ITERATIONS = 6;
 async function mbv2(): Promise<void> {
   const { fashionMobileNetV2, loadFashionMnist } = await import("@lowbit/nn");
   const meta = JSON.parse(
-    await Deno.readTextFile(new URL("fashion-mbv2.json", root)),
+    await Deno.readTextFile(new URL(`${MBV2_MODEL}.json`, root)),
   ) as { seed: number; input: { mean: number; std: number } };
-  const st = await loadSafetensors(new URL("fashion-mbv2.safetensors", root));
+  const st = await loadSafetensors(new URL(`${MBV2_MODEL}.safetensors`, root));
   const model = fashionMobileNetV2(meta.seed);
   model.loadStateDict(st.stateDict as StateDict);
   model.eval();
@@ -553,7 +560,7 @@ async function mbv2(): Promise<void> {
   await writeJson("mbv2-sensitivity.json", {
     command: "deno task train:mixed mbv2",
     model:
-      "fashionMobileNetV2(1) with models/fashion-mbv2.safetensors, eval mode (batch norm not folded)",
+      `fashionMobileNetV2(1) with models/${MBV2_MODEL}.safetensors, eval mode (batch norm not folded)`,
     hessianBatch:
       `${MBV2_BATCH} Fashion-MNIST training images, batches(train, { seed: ${HESSIAN_SEED} }) first batch, cross-entropy`,
     hutchinson:
@@ -608,9 +615,9 @@ const MBV2_COMPARE = {
 async function mbv2Compare(): Promise<void> {
   const { fashionMobileNetV2, loadFashionMnist } = await import("@lowbit/nn");
   const meta = JSON.parse(
-    await Deno.readTextFile(new URL("fashion-mbv2.json", root)),
+    await Deno.readTextFile(new URL(`${MBV2_MODEL}.json`, root)),
   ) as { seed: number; input: { mean: number; std: number } };
-  const st = await loadSafetensors(new URL("fashion-mbv2.safetensors", root));
+  const st = await loadSafetensors(new URL(`${MBV2_MODEL}.safetensors`, root));
   const net = () => {
     const m = fashionMobileNetV2(meta.seed);
     m.loadStateDict(st.stateDict as StateDict);
@@ -658,7 +665,7 @@ async function mbv2Compare(): Promise<void> {
       runs.push(cachedRun(`mbv2 ${label}`, a, seed, MBV2_COMPARE.epochs, ctx));
       await writeJson("mbv2-compare.json", {
         command: "deno task train:mixed mbv2-compare",
-        model: "foldBatchNorm(fashionMobileNetV2(1) with models/fashion-mbv2.safetensors)",
+        model: `foldBatchNorm(fashionMobileNetV2(1) with models/${MBV2_MODEL}.safetensors)`,
         activationBits: ACT_BITS,
         candidates: BITS,
         budget,

@@ -9,6 +9,7 @@
  * - 64 ZeroQ images distilled from the Fashion-MNIST CNN (300 iterations, seed 0).
  *
  *     deno task train:ptq            # or: deno run -A packages/ptq/scripts/white_paper_artifacts.ts
+ *     deno task train:ptq fashion-mbv2   # only some: mnist-cnn, fashion-mbv2, zeroq
  *
  * The graphs are built exactly as the notebook builds them (BN folded, free batch size), so
  * `checkWeightCodes` accepts the codes there.
@@ -52,13 +53,19 @@ async function write(name: string, bytes: Uint8Array) {
   console.log(`wrote models/ptq/${name} (${bytes.length} bytes)`);
 }
 
+const PARTS = ["mnist-cnn", "fashion-mbv2", "zeroq"];
+for (const a of Deno.args) {
+  if (!PARTS.includes(a)) throw new RangeError(`parts are ${PARTS.join(", ")}; got ${a}`);
+}
+const wanted = (part: string) => Deno.args.length === 0 || Deno.args.includes(part);
+
 const mnist = await loadMnist();
 const fashion = await loadFashionMnist();
 const jobs = [
   { name: "mnist-cnn", file: "mnist-cnn.safetensors", data: mnist, extra: {} },
   { name: "fashion-mbv2", file: "fashion-mbv2.safetensors", data: fashion, extra: { rows: 2048 } },
 ] as const;
-for (const job of jobs) {
+for (const job of jobs.filter((j) => wanted(j.name))) {
   const { g, ref } = await load(job.file);
   const calib = calibration(job.data.train, ref);
   const iterations = job.name === "mnist-cnn" ? 500 : 300;
@@ -91,7 +98,7 @@ for (const job of jobs) {
   }
 }
 
-{
+if (wanted("zeroq")) {
   const { net } = await load("fashion-cnn.safetensors");
   const t0 = performance.now();
   const options = {
