@@ -497,12 +497,8 @@ const MBV2_BATCH = 16;
 const MBV2_SAMPLES = 48;
 const MBV2_POWER_ITERATIONS = 6;
 
-/**
- * The MobileNetV2-style weights of the mbv2 stages: the first (6-epoch) training of
- * fashion-mbv2, kept when `models/fashion-mbv2.safetensors` was retrained, so the committed
- * traces and QAT comparison stay those of the weights they were measured on.
- */
-const MBV2_MODEL = "fashion-mbv2-e6";
+/** The MobileNetV2-style weights of the mbv2 stages (models/<name>.safetensors and .json). */
+const MBV2_MODEL = "fashion-mbv2";
 
 /**
  * Stage `mbv2`: Hutchinson traces and (few-iteration) top eigenvalues of the Fashion-MNIST
