@@ -374,7 +374,10 @@ export interface BinarizePlan {
   layers: readonly string[];
   /**
    * Activation layers replaced by the method's activation quantizer (methods with quantized
-   * activations; Bi-Real drops them, its blocks' signs being the nonlinearity).
+   * activations; Bi-Real drops them, its blocks' signs being the nonlinearity). XNOR-Net
+   * replaces only those whose next Conv2d/Linear is binarized: its block is BN → BinActiv →
+   * BinConv → Pool (Rastegari et al. 2016, §3.2, Fig. 3), so a real layer (the last) reads the
+   * real-valued activation of the float network.
    */
   activations: readonly string[];
   /**
@@ -421,6 +424,14 @@ export function binarizeModel(
     if (!names.has(n)) throw new RangeError(`plan names layer "${n}", which the model lacks`);
   }
   const acts = quantizedActivations(method);
+  const order = model.layers.map(([n]) => n);
+  /** XNOR-Net binarizes only inputs of binary layers (its block: BN → BinActiv → BinConv → Pool). */
+  const feedsBinaryLayer = (name: string): boolean => {
+    for (const [n, m] of model.layers.slice(order.indexOf(name) + 1)) {
+      if (m instanceof Conv2d || m instanceof Linear) return plan.layers.includes(n);
+    }
+    return false;
+  };
   const entries: (readonly [string, Module])[] = [];
   for (const [name, m] of model.layers) {
     const e = convert(name, m);
@@ -447,6 +458,7 @@ export function binarizeModel(
         throw new RangeError(`plan.activations: "${name}" is ${m.describe()}, not an activation`);
       }
       if (method === "biReal") return null;
+      if (method === "xnor" && !feedsBinaryLayer(name)) return [name, m] as const;
       const a = activationFor(method)!;
       const kind = a instanceof SignActivation ? "sign" : "act";
       const renamed = /^relu(\d+)$/.test(name) ? `${kind}${name.slice(4)}` : `${kind}_${name}`;
