@@ -25,7 +25,13 @@ import { exportOnnx } from "@lowbit/onnx/export";
 import { importOnnx } from "@lowbit/onnx/import";
 import { upgradeOpset } from "@lowbit/onnx/upgrade";
 import { toQOperator } from "@lowbit/onnx/qoperator";
-import { quantizeDynamic, quantizeStatic, type QuantizeStaticOptions } from "@lowbit/ptq";
+import {
+  formatPtqDebugReport,
+  ptqDebugReport,
+  quantizeDynamic,
+  quantizeStatic,
+  type QuantizeStaticOptions,
+} from "@lowbit/ptq";
 import { graphAgreement } from "@lowbit/runtime/graph-agreement";
 import { formatReport, inspectGraph } from "./inspect.ts";
 import { loadSamples, type Sample } from "./inputs.ts";
@@ -63,6 +69,8 @@ commands:
   inspect   <model.onnx>                      ops, parameters, sizes, per-layer weight ranges
   quantize  <in.onnx> <out.onnx> --calib ...  static (or --dynamic) int8/int4 quantization
   compare   <float.onnx> <quant.onnx> --inputs ...  float vs simulated vs integer: SQNR, LSB, top-1
+  debug     <model.onnx> --calib ...            the white paper's PTQ debugging flow: which
+                                              layers' weights or activations limit the output
 
 Run lowbit <command> --help for a command's options.`,
   inspect: `usage: lowbit inspect <model.onnx> [--shape name=d0,d1,...]
@@ -110,6 +118,23 @@ and simulated; then the top-1 agreement of each output over its last axis.
   --samples N     at most N samples (default 32)
   --fixed         integer runtime with fixed-point requantization (default: float32
                   multipliers, as onnxruntime)
+  --shape, --mean, --std, --bgr   as for quantize`,
+  debug: `usage: lowbit debug <model.onnx> --calib <folder|file.npy|file.bin> [options]
+
+The white paper's PTQ debugging flow (Nagel et al. 2021, Fig. 8) on the calibration inputs:
+output SQNR against float of the whole model quantized, of its weights alone and of its
+activations alone; then every Conv/Gemm/MatMul layer quantized alone (weights and output
+activation, weights only, activation only), most harmful first; and, for the layers that limit
+the output, the fixes tried (per-channel weights, 8-bit weights, CLE, other observers, keeping
+the layer in float) with what each gains on the whole model.
+
+  --calib PATH          inputs as for quantize --calib (calibration and SQNR samples)
+  --samples N           at most N samples (default 8)
+  --bits N              weight bits of the baseline, 2..8 (default 8)
+  --per-channel         per-channel weights as the baseline (default per-tensor, the flow's start)
+  --observer NAME       activation observer of the baseline (as for quantize; default minmax)
+  --layers NODES        analyse only these Conv/Gemm/MatMul nodes, comma-separated
+  --opset N             upgrade the model to opset N first (default 13)
   --shape, --mean, --std, --bgr   as for quantize`,
 };
 
@@ -378,6 +403,56 @@ async function compare(args: string[], io: Required<MainIo>): Promise<number> {
   return 0;
 }
 
+async function debug(args: string[], io: Required<MainIo>): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...COMMON,
+      calib: { type: "string" },
+      bits: { type: "string" },
+      "per-channel": { type: "boolean" },
+      observer: { type: "string" },
+      layers: { type: "string" },
+      opset: { type: "string" },
+    },
+  });
+  if (values.help) return io.log(HELP.debug), 0;
+  if (positionals.length !== 1) throw new UsageError("debug takes <model.onnx>");
+  const bits = values.bits === undefined ? 8 : parseCount(values.bits, "--bits", 8);
+  if (bits < 2 || bits > 8) throw new UsageError(`--bits must be in 2..8, got ${bits}`);
+  const opset = values.opset === undefined ? 13 : parseCount(values.opset, "--opset", 13);
+  let graph = await readModel(positionals[0], "model");
+  if (graph.opset < opset) graph = upgradeOpset(graph, opset);
+  graph = optimize(graph);
+  const { samples, graph: shaped } = await samplesFor(graph, values.calib, "--calib", values, 8);
+  const layers = values.layers?.split(",").filter((s) => s);
+  for (const l of layers ?? []) {
+    if (!shaped.nodes.some((n) => n.name === l)) {
+      throw new UsageError(`--layers: no node named ${JSON.stringify(l)} in the model`);
+    }
+  }
+  let steps = 0;
+  const report = await ptqDebugReport(shaped, samples, {
+    bits,
+    granularity: values["per-channel"] ? "per-channel" : "per-tensor",
+    observer: oneOf(
+      values.observer,
+      "--observer",
+      ["minmax", "moving-average", "percentile", "entropy", "mse", "histogram"] as const,
+      "minmax",
+    ),
+    ...(layers ? { layers } : {}),
+    onProgress: (step) => {
+      steps++;
+      if (io.progress) io.error(`[${steps}] ${step}`);
+    },
+  });
+  io.log(formatPtqDebugReport(report));
+  return 0;
+}
+
 /**
  * Runs the CLI.
  *
@@ -400,6 +475,7 @@ export async function main(args: readonly string[], io: MainIo = {}): Promise<nu
     if (command === "inspect") return await inspect(rest, full.log);
     if (command === "quantize") return await quantize(rest, full);
     if (command === "compare") return await compare(rest, full);
+    if (command === "debug") return await debug(rest, full);
     throw new UsageError(`unknown command ${JSON.stringify(command)}; try lowbit --help`);
   } catch (e) {
     const usage = e instanceof UsageError ||

@@ -175,3 +175,59 @@ Deno.test("lowbit quantize --format qoperator writes QLinear nodes that onnxrunt
   equal(await main([...args, "--format", "onnx"], io), 2, "a bad --format is a usage error");
   ok(log.some((l) => /--format/.test(l)), log.join("\n"));
 });
+
+Deno.test("lowbit debug: an outlier channel in conv's weights makes conv the limiting layer; per-channel weights gain > 3 dB", async () => {
+  const { dir, calib } = await setup();
+  // one weight of conv 50× the others' range: at 4 bits one per-tensor scale (50/7) rounds every
+  // other weight of conv to 0, while per-channel scales confine the damage to channel 0
+  const g = model();
+  (g.initializers.get("w")!.data as Float32Array)[0] = 50;
+  await Deno.writeFile(`${dir}/outlier.onnx`, exportOnnx(g));
+  const log: string[] = [];
+  const io = {
+    log: (s: string) => log.push(s),
+    error: (s: string) => log.push(s),
+    progress: false,
+  };
+  equal(
+    await main([
+      "debug",
+      `${dir}/outlier.onnx`,
+      "--calib",
+      calib,
+      "--shape",
+      "x=1,3,8,8",
+      "--bits",
+      "4",
+    ], io),
+    0,
+  );
+  const text = log.join("\n");
+  const limiting = /limiting[^\n]*/i.exec(text)?.[0] ?? "";
+  ok(limiting.includes("conv") && !limiting.includes("fc"), text);
+  const gain = Number(/per-channel weights for conv: [-0-9.]+ \(\+([0-9.]+)\)/.exec(text)?.[1]);
+  ok(gain > 3, text); // dB on the whole model
+  // usage errors name the option
+  const err: string[] = [];
+  const eio = {
+    log: (s: string) => err.push(s),
+    error: (s: string) => err.push(s),
+    progress: false,
+  };
+  equal(await main(["debug", `${dir}/outlier.onnx`, "--calib", calib, "--bits", "9"], eio), 2);
+  ok(err.at(-1)!.includes("--bits"), err.join("\n"));
+  equal(
+    await main([
+      "debug",
+      `${dir}/outlier.onnx`,
+      "--calib",
+      calib,
+      "--shape",
+      "x=1,3,8,8",
+      "--layers",
+      "nope",
+    ], eio),
+    2,
+  );
+  ok(err.at(-1)!.includes("--layers"), err.join("\n"));
+});
