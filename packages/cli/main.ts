@@ -248,6 +248,16 @@ async function samplesFor(
   return { samples, graph: inferShapes(graph, { [input.name]: shape }) };
 }
 
+/** The activation observers `--observer` accepts (quantize, debug). */
+const OBSERVERS = [
+  "minmax",
+  "moving-average",
+  "percentile",
+  "entropy",
+  "mse",
+  "histogram",
+] as const;
+
 const COMMON = {
   help: { type: "boolean" },
   shape: { type: "string", multiple: true },
@@ -330,7 +340,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
         observer: oneOf(
           values.observer,
           "--observer",
-          ["minmax", "moving-average", "percentile", "entropy", "mse", "histogram"] as const,
+          OBSERVERS,
           "minmax",
         ),
         percentile: values.percentile === undefined ? undefined : Number(values.percentile),
@@ -440,7 +450,7 @@ async function debug(args: string[], io: Required<MainIo>): Promise<number> {
     observer: oneOf(
       values.observer,
       "--observer",
-      ["minmax", "moving-average", "percentile", "entropy", "mse", "histogram"] as const,
+      OBSERVERS,
       "minmax",
     ),
     ...(layers ? { layers } : {}),
