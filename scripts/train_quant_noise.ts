@@ -20,6 +20,11 @@
  *
  *     deno task train:quant-noise                               # int4, pq, int8 × seeds 1, 2, 3
  *     deno task train:quant-noise --noise=pq --seeds=2 --epochs=3 --p=0.1
+ *     deno task train:quant-noise --from-scratch --noise=int4,pq --epochs=15
+ *
+ * `--from-scratch` is the paper's main setting, training with the noise from the start: the same
+ * network (batch norm folded, so without normalization) from its seeded initialisation
+ * `mnistCnn(seed)`, at the reference recipe's lr 2e-3, into `models/quant-noise/scratch/`.
  *
  * Recipe (that of `train:qat-sweep`): Adam, learning rate 5e-4 with a cosine decay to 0 per step,
  * batch 64, the reference model's seeded affine augmentation, 6 epochs over the 8,000 training
@@ -159,7 +164,8 @@ function stats(v: number[]) {
   return { mean, sd, min: Math.min(...v), max: Math.max(...v), n: v.length };
 }
 
-async function writeSummary(out: string): Promise<void> {
+/** Writes `summary.json`: every run in `out`, grouped by noise and arm. */
+export async function writeSummary(out: string, scratch: boolean): Promise<void> {
   const runs: RunFile[] = [];
   for await (const e of Deno.readDir(out)) {
     if (e.isFile && /^mnist-cnn-.*-s\d+\.json$/.test(e.name)) {
@@ -189,8 +195,10 @@ async function writeSummary(out: string): Promise<void> {
     }
   }
   await writeJson(`${out}/summary.json`, {
-    command: "deno task train:quant-noise",
-    base: "models/mnist-cnn.safetensors (BN folded)",
+    command: `deno task train:quant-noise${scratch ? " --from-scratch" : ""}`,
+    base: scratch
+      ? "mnistCnn(seed) initialisation, BN folded (from scratch)"
+      : "models/mnist-cnn.safetensors (BN folded)",
     evaluation: "2000 MNIST test images, evaluation mode: every block quantized",
     groups,
   });
@@ -202,8 +210,9 @@ async function main(): Promise<void> {
   const seeds = scriptArg("seeds", "1,2,3").split(",").map(Number);
   const epochs = Number(scriptArg("epochs", "6"));
   const p = Number(scriptArg("p", String(NOISE_RATE)));
-  const lr = 5e-4;
-  const out = scriptArg("out", "models/quant-noise");
+  const scratch = Deno.args.includes("--from-scratch");
+  const lr = scratch ? 2e-3 : 5e-4;
+  const out = scriptArg("out", scratch ? "models/quant-noise/scratch" : "models/quant-noise");
   for (const n of noises) {
     if (!(n in NOISES)) throw new RangeError(`--noise: unknown "${n}"`);
   }
@@ -218,7 +227,8 @@ async function main(): Promise<void> {
   for (const noise of noises) {
     for (const seed of seeds) {
       for (const [arm, rate] of [["qat", 1], ["qn", p]] as const) {
-        const { model, transforms } = quantNoiseCnn(saved.stateDict, recipe, noise, rate, seed);
+        const init = scratch ? mnistCnn(seed).stateDict() : saved.stateDict;
+        const { model, transforms } = quantNoiseCnn(init, recipe, noise, rate, seed);
         const ptq = evaluate(model, test, norm).accuracy; // eval mode: every block quantized
         model.train();
         const steps = epochs * Math.ceil(train.count / recipe.batchSize);
@@ -255,9 +265,12 @@ async function main(): Promise<void> {
           arm,
           p: rate,
           seed,
-          command:
-            `deno task train:quant-noise --noise=${noise} --seeds=${seed} --epochs=${epochs} --p=${p}`,
-          base: "models/mnist-cnn.safetensors, mnistCnn(1), batch norm folded",
+          command: `deno task train:quant-noise${
+            scratch ? " --from-scratch" : ""
+          } --noise=${noise} --seeds=${seed} --epochs=${epochs} --p=${p}`,
+          base: scratch
+            ? `mnistCnn(${seed}) initialisation (from scratch), batch norm folded`
+            : "models/mnist-cnn.safetensors, mnistCnn(1), batch norm folded",
           precision: NOISES[noise].precision,
           quantizers: Object.fromEntries(
             [...transforms].map(([k, qn]) => [k, qn.describe()]),
@@ -283,7 +296,7 @@ async function main(): Promise<void> {
             (100 * e.accuracy).toFixed(2)
           }% (float weights ${(100 * floatAccuracy).toFixed(2)}%, ${seconds} s)`,
         );
-        await writeSummary(out);
+        await writeSummary(out, scratch);
       }
     }
   }
