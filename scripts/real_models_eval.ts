@@ -20,6 +20,8 @@ import { loadTfjs } from "@lowbit/onnx/tfjs";
 import { quantizeStatic, type QuantizeStaticOptions } from "@lowbit/ptq";
 import { equalizeCrossLayer } from "@lowbit/ptq/equalize";
 import { correctBias } from "@lowbit/ptq/bias-correction";
+import { weightInput, withQuantizedWeights } from "@lowbit/ptq/weights";
+import { sqnrDb } from "@lowbit/quantize/metrics";
 import { ptqDebugReport } from "@lowbit/ptq/debug";
 import { Philox } from "@lowbit/rounding/philox";
 import { graphAgreement } from "@lowbit/runtime/graph-agreement";
@@ -308,6 +310,26 @@ if (only.has("rec")) {
     candidates.push(["mse, fuseElementwise", {
       activations: { observer: "mse" },
       fuseElementwise: true,
+    }]);
+    // the debugging flow's weight-only step (white paper Fig. 8): each weight layer quantized
+    // alone (int8 per-channel, activations float), output SQNR on 4 dev lines; the weakest one
+    // stays in float
+    const probe = dev.slice(0, 4).map((l) => ({ x: recInput(l.image) }));
+    const probeFloat = probe.map((x) => first(runFloat(rec, x)).data as Float32Array);
+    const weakest = rec.nodes.filter((n) => weightInput(n, rec) !== undefined).map((n) => {
+      const g = withQuantizedWeights(rec, new Set([n.name]));
+      const db = probe.reduce(
+        (a, x, i) => a + sqnrDb(probeFloat[i], first(runFloat(g, x)).data as Float32Array),
+        0,
+      ) / probe.length;
+      return { node: n.name, db };
+    }).sort((a, b) => a.db - b.db)[0];
+    log(`recognizer: weakest weight layer alone ${weakest.node} (${weakest.db.toFixed(2)} dB)`);
+    const weakName = `mse, 64 calibration lines, ${weakest.node} in float`;
+    calibOf[weakName] = calib64;
+    candidates.push([weakName, {
+      activations: { observer: "mse" },
+      nodes: { [weakest.node]: { float: true } },
     }]);
     // the white paper's empirical bias correction (§4.2) after the best grids so far
     candidates.push(["mse, 64 calibration lines, bias correction", {
