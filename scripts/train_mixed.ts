@@ -501,21 +501,34 @@ const MBV2_POWER_ITERATIONS = 6;
 const MBV2_MODEL = "fashion-mbv2";
 
 /**
+ * The MobileNetV2-style net of the mbv2 stages, read once (`loadReferenceModel`): its input
+ * normalisation and a builder of fresh copies (evaluation mode, committed weights).
+ */
+async function loadMbv2(): Promise<{ norm: { mean: number; std: number }; net: () => Sequential }> {
+  const { fashionMobileNetV2, loadReferenceModel } = await import("@lowbit/nn");
+  const ref = await loadReferenceModel(new URL(`${MBV2_MODEL}.safetensors`, root));
+  const weights = ref.model.stateDict();
+  return {
+    norm: { mean: ref.mean, std: ref.std },
+    net: () => {
+      const m = fashionMobileNetV2(ref.seed);
+      m.loadStateDict(weights);
+      return m.eval();
+    },
+  };
+}
+
+/**
  * Stage `mbv2`: Hutchinson traces and (few-iteration) top eigenvalues of the Fashion-MNIST
  * MobileNetV2-style net's 15 weight layers (batch norm in evaluation mode, not folded), Ω per
  * width, and the ILP's allocation at the weight size of uniform 4-bit (no fine-tuning).
  */
 async function mbv2(): Promise<void> {
-  const { fashionMobileNetV2, loadFashionMnist } = await import("@lowbit/nn");
-  const meta = JSON.parse(
-    await Deno.readTextFile(new URL(`${MBV2_MODEL}.json`, root)),
-  ) as { seed: number; input: { mean: number; std: number } };
-  const st = await loadSafetensors(new URL(`${MBV2_MODEL}.safetensors`, root));
-  const model = fashionMobileNetV2(meta.seed);
-  model.loadStateDict(st.stateDict as StateDict);
-  model.eval();
+  const { loadFashionMnist } = await import("@lowbit/nn");
+  const { norm: mbNorm, net } = await loadMbv2();
+  const model = net();
   const fashion = await loadFashionMnist();
-  const [b] = batches(fashion.train, { batchSize: MBV2_BATCH, seed: HESSIAN_SEED, ...meta.input });
+  const [b] = batches(fashion.train, { batchSize: MBV2_BATCH, seed: HESSIAN_SEED, ...mbNorm });
   const loss = { kind: "cross-entropy" as const, labels: b.labels };
   const t0 = performance.now();
   const traces = hutchinsonTrace(model, b.x, loss, {
@@ -609,16 +622,8 @@ const MBV2_COMPARE = {
  * shuffling seeds), accuracy on the official 10,000 test images → `mbv2-compare.json`.
  */
 async function mbv2Compare(): Promise<void> {
-  const { fashionMobileNetV2, loadFashionMnist } = await import("@lowbit/nn");
-  const meta = JSON.parse(
-    await Deno.readTextFile(new URL(`${MBV2_MODEL}.json`, root)),
-  ) as { seed: number; input: { mean: number; std: number } };
-  const st = await loadSafetensors(new URL(`${MBV2_MODEL}.safetensors`, root));
-  const net = () => {
-    const m = fashionMobileNetV2(meta.seed);
-    m.loadStateDict(st.stateDict as StateDict);
-    return m.eval();
-  };
+  const { loadFashionMnist } = await import("@lowbit/nn");
+  const { norm: mbNorm, net } = await loadMbv2();
   const sens = await readJson<{ traces: { name: string; trace: number }[]; macs: number[] }>(
     "mbv2-sensitivity.json",
   );
@@ -653,7 +658,7 @@ async function mbv2Compare(): Promise<void> {
     train: first(MBV2_COMPARE.trainImages),
     test: fashion.test,
     calibration: first(CALIBRATION_IMAGES),
-    norm: meta.input,
+    norm: mbNorm,
   };
   const runs: Run[] = [];
   for (const seed of MBV2_COMPARE.seeds) {
