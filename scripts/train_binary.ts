@@ -81,10 +81,10 @@ const val = Number(scriptArg("val", "0"));
 if (!Number.isInteger(val) || val < 0) {
   throw new RangeError(`--val must be a whole number of images ≥ 0; got ${scriptArg("val", "0")}`);
 }
-const tag = [scriptArg("tag", ""), val > 0 ? `val${val}` : ""].filter((t) => t !== "").join("-");
+const userTag = scriptArg("tag", "");
+const tag = [userTag, val > 0 ? `val${val}` : ""].filter((t) => t !== "").join("-");
 const tagged = tag === "" ? "" : `-${tag}`;
-const tagArg = (scriptArg("tag", "") === "" ? "" : ` --tag=${scriptArg("tag", "")}`) +
-  (val > 0 ? ` --val=${val}` : "");
+const tagArg = (userTag === "" ? "" : ` --tag=${userTag}`) + (val > 0 ? ` --val=${val}` : "");
 const batchSize = 64;
 const [mean, std] = dataset === "fashion" ? [0.2860, 0.3530] : [0.1307, 0.3081];
 
