@@ -23,6 +23,10 @@
  * `--tag=T` names the outputs `<dataset>-cnn-<method>-T-s<seed>` (e.g. `--tag=e20` for the
  * 20-epoch BNN/XNOR-Net runs and their same-recipe float reference beside the 5-epoch ones).
  *
+ * `--channels=a,b` (MNIST only) sets conv1's and conv2's output channels (`mnistCnn(seed, [a,
+ * b])` and `binaryMnistCnn(seed, method, [a, b])`; default 8, 16), for the float reference and
+ * the binary models alike; give the outputs a `--tag` of their own.
+ *
  * `--val=N` holds out the last N training images as a validation set: training uses the other
  * images, the "test" numbers of the outputs (named `…-valN-…`) are validation accuracies, and the
  * test set is not touched (for choosing a recipe before the test runs).
@@ -81,10 +85,21 @@ const val = Number(scriptArg("val", "0"));
 if (!Number.isInteger(val) || val < 0) {
   throw new RangeError(`--val must be a whole number of images ≥ 0; got ${scriptArg("val", "0")}`);
 }
+const channelsArg = scriptArg("channels", "");
+const channels = channelsArg === "" ? undefined : channelsArg.split(",").map(Number);
+if (channels !== undefined) {
+  if (dataset !== "mnist") throw new RangeError("--channels applies to --dataset=mnist only");
+  if (channels.length !== 2 || !channels.every((c) => Number.isInteger(c) && c >= 1)) {
+    throw new RangeError(`--channels must be two positive integers a,b; got ${channelsArg}`);
+  }
+}
+const widths = channels as [number, number] | undefined;
+const channelsText = widths === undefined ? "" : `, [${widths.join(", ")}]`;
 const userTag = scriptArg("tag", "");
 const tag = [userTag, val > 0 ? `val${val}` : ""].filter((t) => t !== "").join("-");
 const tagged = tag === "" ? "" : `-${tag}`;
-const tagArg = (userTag === "" ? "" : ` --tag=${userTag}`) + (val > 0 ? ` --val=${val}` : "");
+const tagArg = (userTag === "" ? "" : ` --tag=${userTag}`) + (val > 0 ? ` --val=${val}` : "") +
+  (widths === undefined ? "" : ` --channels=${widths.join(",")}`);
 const batchSize = 64;
 const [mean, std] = dataset === "fashion" ? [0.2860, 0.3530] : [0.1307, 0.3081];
 
@@ -110,7 +125,7 @@ const data = val === 0 ? loaded : {
 };
 const testName = val === 0 ? "test" : `validation (last ${val} training images)`;
 if (floatOnly) {
-  const model = dataset === "fashion" ? fashionCnn(seed) : mnistCnn(seed);
+  const model = dataset === "fashion" ? fashionCnn(seed) : mnistCnn(seed, widths);
   const steps = epochs * Math.ceil(data.train.count / batchSize);
   const { history, seconds } = timedFit(
     `${dataset}-cnn float seed ${seed}, ${epochs} epochs`,
@@ -135,7 +150,9 @@ if (floatOnly) {
       name,
       command:
         `deno task train:binary --float --dataset=${dataset} --seed=${seed} --epochs=${epochs} --lr=${lr}${tagArg}`,
-      builder: `@lowbit/nn/models ${dataset === "fashion" ? "fashionCnn" : "mnistCnn"}(${seed})`,
+      builder: `@lowbit/nn/models ${
+        dataset === "fashion" ? "fashionCnn" : "mnistCnn"
+      }(${seed}${channelsText})`,
       seed,
       epochs,
       batchSize,
@@ -153,7 +170,7 @@ if (floatOnly) {
 for (const method of methods) {
   const model = dataset === "fashion"
     ? binaryFashionCnn(seed, method)
-    : binaryMnistCnn(seed, method);
+    : binaryMnistCnn(seed, method, widths);
   const adam = new Adam(model.parameters(), { lr });
   const optimizer = clipsLatentWeights(method)
     ? new LatentClip(adam, binarizedWeights(model), latentBounds(model))
@@ -183,7 +200,7 @@ for (const method of methods) {
       `deno task train:binary --dataset=${dataset} --methods=${method} --seed=${seed} --epochs=${epochs} --lr=${lr}${tagArg}`,
     builder: `@lowbit/binary/models ${
       dataset === "fashion" ? "binaryFashionCnn" : "binaryMnistCnn"
-    }(${seed}, "${method}")`,
+    }(${seed}, "${method}"${channelsText})`,
     method,
     dataset: dataset === "fashion"
       ? "Debian dataset-fashion-mnist: 60000 train / 10000 test"

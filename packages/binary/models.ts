@@ -546,21 +546,29 @@ export function binaryFashionCnn(seed: number, method: BinaryMethod): Sequential
 }
 
 /**
- * `mnistCnn(seed)` binarized by {@linkcode MNIST_CNN_PLAN}.
+ * `mnistCnn(seed, channels)` binarized by {@linkcode MNIST_CNN_PLAN}.
  *
  * @param seed Initialisation seed.
  * @param method The method.
+ * @param channels Output channels of conv1 and conv2 (default `[8, 16]`, `mnistCnn`'s).
  * @returns The model.
  *
- * @example
+ * @example The default widths, and a 2×-wide BNN (conv2 32 → 64 channels, fc reads 64·7·7)
  * ```ts
  * import { binaryMnistCnn } from "@lowbit/binary/models";
- * import { equal } from "node:assert/strict";
+ * import { deepEqual, equal } from "node:assert/strict";
  * equal(binaryMnistCnn(1, "xnor").layers[2][0], "sign1");
+ * const wide = binaryMnistCnn(1, "bnn", [32, 64]);
+ * deepEqual(wide.parameters().map((p) => p.shape).filter((s) => s.length > 1),
+ *   [[32, 1, 5, 5], [64, 32, 5, 5], [10, 3136]]);
  * ```
  */
-export function binaryMnistCnn(seed: number, method: BinaryMethod): Sequential {
-  return binarizeModel(mnistCnn(seed), method, MNIST_CNN_PLAN);
+export function binaryMnistCnn(
+  seed: number,
+  method: BinaryMethod,
+  channels: readonly [number, number] = [8, 16],
+): Sequential {
+  return binarizeModel(mnistCnn(seed, channels), method, MNIST_CNN_PLAN);
 }
 
 /**
