@@ -11,6 +11,7 @@
  *     deno task train:distill binary-chosen  # the binary student's 3 KD runs at the sweep's choice
  *     deno task train:distill data-free      # only the data-free (ZeroQ images) experiment
  *     deno task train:distill binary-long [--seeds=1,2]  # the binary student, both arms, 4 epochs
+ *     deno task train:distill xnor [--seeds=1,2]  # an XNOR-Net binary student, both arms
  *     deno task train:distill sweep-binary-at  # attention transfer added to the binary student's KD (validation)
  *
  * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
@@ -45,6 +46,10 @@
  * `RECIPE.epochs`, same seeds and recipe otherwise, into
  * `models/distill/fashion-bnn-<arm>-e<epochs>-seed<s>.json`: whether the gain holds or grows when
  * both arms train longer (fixed before those runs: 4 epochs, both arms, the three seeds).
+ * `xnor` trains a second binary student, XNOR-Net instead of BNN (`binarizeModel(…, "xnor",
+ * FASHION_CNN_PLAN)`: α-scaled sign weights, β-scaled sign activations only at the inputs of
+ * conv2 and fc1), both arms, the three seeds, the same recipe and the a-priori KD setting, into
+ * `models/distill/fashion-xnor-<arm>-seed<s>.json`.
  * `--seeds=a,b` runs only those seeds (two processes can then share the machine's cores). The
  * data-free experiment writes
  * `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the teacher's
@@ -207,12 +212,31 @@ export const BINARY = { method: "bnn" } as const;
  * `FASHION_CNN_PLAN` (conv2 and fc1 sign weights, sign activations, a new batch norm after fc1;
  * conv1 and fc2 float), in eval mode.
  */
-export function binaryStudent(sd: StateDict): Sequential {
+export function binaryStudent(
+  sd: StateDict,
+  method: "bnn" | "xnor" = BINARY.method,
+): Sequential {
   const base = fashionCnn(1);
   base.loadStateDict(sd);
-  const q = binarizeModel(base, BINARY.method, FASHION_CNN_PLAN);
+  const q = binarizeModel(base, method, FASHION_CNN_PLAN);
   q.eval();
   return q;
+}
+
+/** `--seeds=a,b` (each one of RECIPE.seeds), or all of RECIPE.seeds. */
+function seedsArg(): readonly number[] {
+  const only = Deno.args.find((a) => a.startsWith("--seeds="));
+  const seeds = only === undefined
+    ? RECIPE.seeds
+    : only.slice("--seeds=".length).split(",").map(Number);
+  for (const s of seeds) {
+    if (!(RECIPE.seeds as readonly number[]).includes(s)) {
+      throw new RangeError(
+        `--seeds: each seed must be one of ${RECIPE.seeds.join(", ")}; got ${s}`,
+      );
+    }
+  }
+  return seeds;
 }
 
 interface StudentKind {
@@ -291,6 +315,7 @@ if (import.meta.main) {
     "binary-chosen",
     "binary-long",
     "sweep-binary-at",
+    "xnor",
     "data-free",
   ];
   if (!modes.includes(what)) {
@@ -308,7 +333,7 @@ if (import.meta.main) {
   const calibration = subset(train, Array.from({ length: RECIPE.calibrationImages }, (_, i) => i));
   await Deno.mkdir(OUT, { recursive: true });
 
-  const students: Record<"w2a2" | "bnn", StudentKind> = {
+  const students: Record<"w2a2" | "bnn" | "xnor", StudentKind> = {
     w2a2: {
       name: "w2a2",
       prefix: "fashion-w2a2",
@@ -337,6 +362,23 @@ if (import.meta.main) {
         `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`,
       command: "deno task train:distill binary",
     },
+    xnor: {
+      name: "binary (XNOR-Net)",
+      prefix: "fashion-xnor",
+      sweepCommand: "",
+      make: () => binaryStudent(stateDict, "xnor"),
+      optimizer: (q) =>
+        new LatentClip(
+          new Adam(q.parameters(), { lr: RECIPE.lr }),
+          binarizedWeights(q),
+          latentBounds(q),
+        ),
+      description:
+        `binarizeModel(fashionCnn(1) with the teacher's weights, "xnor", FASHION_CNN_PLAN) of @lowbit/binary: conv2 and fc1 α·sign(W) per output channel, β·sign activations at the inputs of conv2 and fc1 only (hard-tanh STE), a new bn_fc1, conv1 and fc2 float (fc2 reads the real ReLU output)`,
+      optimizerText:
+        `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`,
+      command: "deno task train:distill xnor",
+    },
   };
   const kinds: ("w2a2" | "bnn")[] = what === "all"
     ? ["w2a2", "bnn"]
@@ -347,7 +389,7 @@ if (import.meta.main) {
     : [];
   // Each job: one student, arm and seed; `kd` is the Hinton setting of a KD arm.
   interface Job {
-    kind: "w2a2" | "bnn";
+    kind: "w2a2" | "bnn" | "xnor";
     arm: "kd" | "ce";
     seed: number;
     kd: { alpha: number; beta: number; temperature: number };
@@ -402,21 +444,26 @@ if (import.meta.main) {
       }
     }
   }
+  if (what === "xnor") {
+    // The XNOR-Net student, both arms, three seeds, the a-priori KD setting (RECIPE.kd).
+    const S = students.xnor;
+    for (const seed of seedsArg()) {
+      for (const arm of ["kd", "ce"] as const) {
+        jobs.push({
+          kind: "xnor",
+          arm,
+          seed,
+          kd: RECIPE.kd,
+          file: new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT),
+          command: S.command,
+        });
+      }
+    }
+  }
   if (what === "binary-long") {
     const S = students.bnn;
     const { temperature, alpha, chosenBy } = await binaryChoice();
-    const only = Deno.args.find((a) => a.startsWith("--seeds="));
-    const seeds = only === undefined
-      ? RECIPE.seeds
-      : only.slice("--seeds=".length).split(",").map(Number);
-    for (const s of seeds) {
-      if (!(RECIPE.seeds as readonly number[]).includes(s)) {
-        throw new RangeError(
-          `--seeds: each seed must be one of ${RECIPE.seeds.join(", ")}; got ${s}`,
-        );
-      }
-    }
-    for (const seed of seeds) {
+    for (const seed of seedsArg()) {
       for (const arm of ["kd", "ce"] as const) {
         jobs.push({
           kind: "bnn",
