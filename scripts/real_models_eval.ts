@@ -20,7 +20,7 @@ import { loadTfjs } from "@lowbit/onnx/tfjs";
 import { quantizeStatic, type QuantizeStaticOptions } from "@lowbit/ptq";
 import { equalizeCrossLayer } from "@lowbit/ptq/equalize";
 import { correctBias } from "@lowbit/ptq/bias-correction";
-import { weightInput, withQuantizedWeights } from "@lowbit/ptq/weights";
+import { weightSensitivity } from "@lowbit/ptq/weight-sensitivity";
 import { sqnrDb } from "@lowbit/quantize/metrics";
 import { ptqDebugReport } from "@lowbit/ptq/debug";
 import { Philox } from "@lowbit/rounding/philox";
@@ -316,14 +316,14 @@ if (only.has("rec")) {
     // stays in float
     const probe = dev.slice(0, 4).map((l) => ({ x: recInput(l.image) }));
     const probeFloat = probe.map((x) => first(runFloat(rec, x)).data as Float32Array);
-    const weakest = rec.nodes.filter((n) => weightInput(n, rec) !== undefined).map((n) => {
-      const g = withQuantizedWeights(rec, new Set([n.name]));
-      const db = probe.reduce(
-        (a, x, i) => a + sqnrDb(probeFloat[i], first(runFloat(g, x)).data as Float32Array),
-        0,
-      ) / probe.length;
-      return { node: n.name, db };
-    }).sort((a, b) => a.db - b.db)[0];
+    const weakest = weightSensitivity(
+      rec,
+      (g) =>
+        probe.reduce(
+          (a, x, i) => a + sqnrDb(probeFloat[i], first(runFloat(g, x)).data as Float32Array),
+          0,
+        ) / probe.length,
+    ).map((l) => ({ node: l.node, db: l.metric })).sort((a, b) => a.db - b.db)[0];
     log(`recognizer: weakest weight layer alone ${weakest.node} (${weakest.db.toFixed(2)} dB)`);
     const weakName = `mse, 64 calibration lines, ${weakest.node} in float`;
     calibOf[weakName] = calib64;

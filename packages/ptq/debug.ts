@@ -31,6 +31,7 @@ import {
 import { equalizeCrossLayer, type EqualizeOptions } from "./equalize.ts";
 import { type NodeOverride, type ObserverName, quantizeStatic } from "./static.ts";
 import { weightCodeRange, weightInput, withQuantizedWeights } from "./weights.ts";
+import { weightSensitivity } from "./weight_sensitivity.ts";
 
 /** A fix the report tries for a limiting layer. */
 export type PtqFixKind =
@@ -389,6 +390,14 @@ export async function ptqDebugReport(
     : "both";
 
   // (c) Layer-wise analysis: the layer's weight, then its output activations, then both.
+  const weightAlone = new Map(
+    weightSensitivity(g, metric, {
+      bits,
+      granularity,
+      layers: layerNames,
+      onLayer: (l) => progress(`${l.node} weight alone: ${l.metric.toFixed(3)}`),
+    }).map((l) => [l.node, l.metric]),
+  );
   const layers: LayerSensitivity[] = [];
   const chains = new Map<string, string[]>();
   for (const name of layerNames) {
@@ -400,10 +409,7 @@ export async function ptqDebugReport(
       const grid = grids.get(v);
       if (grid !== undefined) own.set(v, grid);
     }
-    const weights = measure(
-      `${name} weight alone`,
-      withQuantizedWeights(g, new Set([name]), { bits, granularity }),
-    );
+    const weights = weightAlone.get(name) as number;
     const activation = own.size === 0
       ? undefined
       : measure(`${name} output alone`, withQuantizedActivations(g, own));

@@ -17,6 +17,7 @@
  */
 
 export * from "./weights.ts";
+export * from "./weight_sensitivity.ts";
 export * from "./static.ts";
 export * from "./dynamic.ts";
 export * from "./convert_qat.ts";
