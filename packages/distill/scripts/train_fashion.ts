@@ -242,7 +242,8 @@ function seedsArg(): readonly number[] {
 interface StudentKind {
   name: string;
   prefix: string;
-  sweepCommand: string;
+  /** The command of its T/α sweep (students without a sweep have none). */
+  sweepCommand?: string;
   make: () => Sequential;
   optimizer: (q: Sequential) => Optimizer;
   description: string;
@@ -333,6 +334,15 @@ if (import.meta.main) {
   const calibration = subset(train, Array.from({ length: RECIPE.calibrationImages }, (_, i) => i));
   await Deno.mkdir(OUT, { recursive: true });
 
+  // Both binary students: Adam with the latent binary weights clipped to [−1, 1] after each step.
+  const clippedAdam = (q: Sequential) =>
+    new LatentClip(
+      new Adam(q.parameters(), { lr: RECIPE.lr }),
+      binarizedWeights(q),
+      latentBounds(q),
+    );
+  const clippedAdamText =
+    `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`;
   const students: Record<"w2a2" | "bnn" | "xnor", StudentKind> = {
     w2a2: {
       name: "w2a2",
@@ -350,33 +360,20 @@ if (import.meta.main) {
       prefix: `fashion-${BINARY.method}`,
       sweepCommand: "deno task train:distill sweep-binary",
       make: () => binaryStudent(stateDict),
-      optimizer: (q) =>
-        new LatentClip(
-          new Adam(q.parameters(), { lr: RECIPE.lr }),
-          binarizedWeights(q),
-          latentBounds(q),
-        ),
+      optimizer: clippedAdam,
       description:
         `binarizeModel(fashionCnn(1) with the teacher's weights, "${BINARY.method}", FASHION_CNN_PLAN) of @lowbit/binary: conv2 and fc1 sign(W), sign activations after bn1, bn2 and a new bn_fc1 (hard-tanh STE), conv1 and fc2 float`,
-      optimizerText:
-        `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`,
+      optimizerText: clippedAdamText,
       command: "deno task train:distill binary",
     },
     xnor: {
       name: "binary (XNOR-Net)",
       prefix: "fashion-xnor",
-      sweepCommand: "",
       make: () => binaryStudent(stateDict, "xnor"),
-      optimizer: (q) =>
-        new LatentClip(
-          new Adam(q.parameters(), { lr: RECIPE.lr }),
-          binarizedWeights(q),
-          latentBounds(q),
-        ),
+      optimizer: clippedAdam,
       description:
         `binarizeModel(fashionCnn(1) with the teacher's weights, "xnor", FASHION_CNN_PLAN) of @lowbit/binary: conv2 and fc1 α·sign(W) per output channel, β·sign activations at the inputs of conv2 and fc1 only (hard-tanh STE), a new bn_fc1, conv1 and fc2 float (fc2 reads the real ReLU output)`,
-      optimizerText:
-        `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`,
+      optimizerText: clippedAdamText,
       command: "deno task train:distill xnor",
     },
   };
