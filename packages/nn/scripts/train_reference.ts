@@ -41,7 +41,8 @@ export interface Recipe {
   weightDecay: number;
   mean: number;
   std: number;
-  augment: { maxShift: number; maxRotation: number; maxScale: number } | null;
+  /** randomAffine ranges and its optional left–right mirror, or null for none. */
+  augment: { maxShift: number; maxRotation: number; maxScale: number; flip?: boolean } | null;
 }
 
 export const RECIPES: readonly Recipe[] = [
