@@ -199,6 +199,16 @@ async function readModel(path: string | undefined, what: string): Promise<Graph>
   return importOnnx(bytes);
 }
 
+/** Reads a model, upgrades it to at least `opset` and runs the graph optimisations. */
+async function readOptimized(
+  path: string | undefined,
+  what: string,
+  opset: number,
+): Promise<Graph> {
+  const graph = await readModel(path, what);
+  return optimize(graph.opset < opset ? upgradeOpset(graph, opset) : graph);
+}
+
 /** Writes bytes to `path` atomically: a temporary file beside it, renamed when complete. */
 async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
   const tmp = join(dirname(path), `.${crypto.randomUUID()}.lowbit-tmp`);
@@ -323,9 +333,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       `--opset ${wanted} is too old for ${weights} ${granularity} weights (needs ${needOpset})`,
     );
   }
-  let graph = await readModel(inPath, "input model");
-  if (graph.opset < wanted) graph = upgradeOpset(graph, wanted);
-  graph = optimize(graph);
+  const graph = await readOptimized(inPath, "input model", wanted);
   let quantized: Graph;
   if (values.dynamic) {
     if (values.calib !== undefined) throw new UsageError("--dynamic takes no --calib");
@@ -433,9 +441,7 @@ async function debug(args: string[], io: Required<MainIo>): Promise<number> {
   const bits = values.bits === undefined ? 8 : parseCount(values.bits, "--bits", 8);
   if (bits < 2 || bits > 8) throw new UsageError(`--bits must be in 2..8, got ${bits}`);
   const opset = values.opset === undefined ? 13 : parseCount(values.opset, "--opset", 13);
-  let graph = await readModel(positionals[0], "model");
-  if (graph.opset < opset) graph = upgradeOpset(graph, opset);
-  graph = optimize(graph);
+  const graph = await readOptimized(positionals[0], "model", opset);
   const { samples, graph: shaped } = await samplesFor(graph, values.calib, "--calib", values, 8);
   const layers = values.layers?.split(",").filter((s) => s);
   for (const l of layers ?? []) {
