@@ -12,6 +12,7 @@
  *     deno task train:distill data-free      # only the data-free (ZeroQ images) experiment
  *     deno task train:distill binary-long [--seeds=1,2]  # the binary student, both arms, 4 epochs
  *     deno task train:distill xnor [--seeds=1,2]  # an XNOR-Net binary student, both arms
+ *     deno task train:distill bnn-scratch [--seeds=1,2]  # the BNN student from a fresh init, both arms
  *     deno task train:distill sweep-binary-at  # attention transfer added to the binary student's KD (validation)
  *
  * Teacher: `models/fashion-cnn.safetensors` (`fashionCnn(1)`, float, batch norm in eval mode).
@@ -50,6 +51,9 @@
  * FASHION_CNN_PLAN)`: α-scaled sign weights, β-scaled sign activations only at the inputs of
  * conv2 and fc1), both arms, the three seeds, the same recipe and the a-priori KD setting, into
  * `models/distill/fashion-xnor-<arm>-seed<s>.json`.
+ * `bnn-scratch` trains the BNN student from a fresh `fashionCnn(seed)` instead of the teacher's
+ * weights (`binaryStudentFromScratch`), both arms, the three seeds, the same recipe and the
+ * a-priori KD setting, into `models/distill/fashion-bnn-scratch-<arm>-seed<s>.json`.
  * `--seeds=a,b` runs only those seeds (two processes can then share the machine's cores). The
  * data-free experiment writes
  * `models/distill/fashion-w2a2-data-free.json` (256 ZeroQ images distilled from the teacher's
@@ -223,6 +227,18 @@ export function binaryStudent(
   return q;
 }
 
+/**
+ * The binary student trained from scratch (the setting of Hinton et al. and of Polino et al.'s
+ * quantized distillation, where the student does not inherit the teacher's weights):
+ * `fashionCnn(seed)` freshly initialised, binarized by `FASHION_CNN_PLAN` as
+ * {@linkcode binaryStudent}, in eval mode.
+ */
+export function binaryStudentFromScratch(seed: number): Sequential {
+  const q = binarizeModel(fashionCnn(seed), BINARY.method, FASHION_CNN_PLAN);
+  q.eval();
+  return q;
+}
+
 /** `--seeds=a,b` (each one of RECIPE.seeds), or all of RECIPE.seeds. */
 function seedsArg(): readonly number[] {
   const only = Deno.args.find((a) => a.startsWith("--seeds="));
@@ -244,7 +260,8 @@ interface StudentKind {
   prefix: string;
   /** The command of its T/α sweep (students without a sweep have none). */
   sweepCommand?: string;
-  make: () => Sequential;
+  /** The student of a run (`seed`: the run's seed; only a from-scratch student uses it). */
+  make: (seed: number) => Sequential;
   optimizer: (q: Sequential) => Optimizer;
   description: string;
   optimizerText: string;
@@ -317,6 +334,7 @@ if (import.meta.main) {
     "binary-long",
     "sweep-binary-at",
     "xnor",
+    "bnn-scratch",
     "data-free",
   ];
   if (!modes.includes(what)) {
@@ -343,7 +361,7 @@ if (import.meta.main) {
     );
   const clippedAdamText =
     `Adam lr ${RECIPE.lr}, cosine to 0 per step, batch ${RECIPE.batchSize}, latent binary weights clipped to [−1, 1] (LatentClip)`;
-  const students: Record<"w2a2" | "bnn" | "xnor", StudentKind> = {
+  const students: Record<"w2a2" | "bnn" | "xnor" | "bnnScratch", StudentKind> = {
     w2a2: {
       name: "w2a2",
       prefix: "fashion-w2a2",
@@ -376,6 +394,16 @@ if (import.meta.main) {
       optimizerText: clippedAdamText,
       command: "deno task train:distill xnor",
     },
+    bnnScratch: {
+      name: "binary (BNN) from scratch",
+      prefix: "fashion-bnn-scratch",
+      make: (seed) => binaryStudentFromScratch(seed),
+      optimizer: clippedAdam,
+      description:
+        `binarizeModel(fashionCnn(seed), "${BINARY.method}", FASHION_CNN_PLAN) of @lowbit/binary, freshly initialised (not the teacher's weights): conv2 and fc1 sign(W), sign activations after bn1, bn2 and a new bn_fc1 (hard-tanh STE), conv1 and fc2 float`,
+      optimizerText: clippedAdamText,
+      command: "deno task train:distill bnn-scratch",
+    },
   };
   const kinds: ("w2a2" | "bnn")[] = what === "all"
     ? ["w2a2", "bnn"]
@@ -386,7 +414,7 @@ if (import.meta.main) {
     : [];
   // Each job: one student, arm and seed; `kd` is the Hinton setting of a KD arm.
   interface Job {
-    kind: "w2a2" | "bnn" | "xnor";
+    kind: "w2a2" | "bnn" | "xnor" | "bnnScratch";
     arm: "kd" | "ce";
     seed: number;
     kd: { alpha: number; beta: number; temperature: number };
@@ -457,6 +485,22 @@ if (import.meta.main) {
       }
     }
   }
+  if (what === "bnn-scratch") {
+    // The BNN student from a fresh initialisation, both arms, the a-priori KD setting.
+    const S = students.bnnScratch;
+    for (const seed of seedsArg()) {
+      for (const arm of ["kd", "ce"] as const) {
+        jobs.push({
+          kind: "bnnScratch",
+          arm,
+          seed,
+          kd: RECIPE.kd,
+          file: new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT),
+          command: S.command,
+        });
+      }
+    }
+  }
   if (what === "binary-long") {
     const S = students.bnn;
     const { temperature, alpha, chosenBy } = await binaryChoice();
@@ -486,7 +530,7 @@ if (import.meta.main) {
         continue;
       } catch { /* run it */ }
       const started = performance.now();
-      const q = S.make();
+      const q = S.make(seed);
       const ptq = evaluate(q, test, norm).accuracy;
       console.log(`== ${kind} ${arm} seed ${seed}: before training ${(100 * ptq).toFixed(2)}%`);
       const steps = epochs * Math.ceil(train.count / RECIPE.batchSize);
@@ -564,7 +608,7 @@ if (import.meta.main) {
     attention?: { pairs: readonly (readonly [string, string])[]; beta: number },
   ): { accuracy: number; seconds: number } => {
     const t0 = performance.now();
-    const q = S.make();
+    const q = S.make(SWEEP.seed);
     const steps = Math.ceil(sweepTrain.count / RECIPE.batchSize);
     distill(q, sweepTrain, {
       teacher,
