@@ -39,6 +39,7 @@ import { addInt8Requantized, mulInt8Requantized } from "@lowbit/kernels/elementw
 import {
   activationClamp,
   checkOutputQuant,
+  type CodeBuffer,
   type FusedActivation,
   type OutputQuant,
 } from "./fused.ts";
@@ -49,6 +50,11 @@ export interface AddOptions {
   activation?: FusedActivation;
   /** Requantization semantics (default `"fixed"`). */
   mode?: RequantMode;
+  /**
+   * Where the output codes go on the WebAssembly path (int8/uint8 output, `"float"` mode);
+   * default a new array.
+   */
+  codes?: CodeBuffer;
 }
 
 function per(name: string, t: QuantizedTensor): void {
@@ -87,7 +93,8 @@ export function add(
   options: AddOptions = {},
 ): QuantizedTensor {
   const { shape, qa, qb, za, zb, clampMin, clampMax } = binaryOperands("add", a, b, out, options);
-  const y = new Int32Array(qa.length);
+  // int32 codes before the final clamp to the output type; not needed on the kernel path
+  let y: Int32Array;
   const mode = options.mode ?? "fixed";
   if (mode === "float") {
     const f = Math.fround;
@@ -106,6 +113,7 @@ export function add(
         dtype: out.dtype,
         clampMin,
         clampMax,
+        out: options.codes?.(out.dtype, qa.length),
       });
       return new QuantizedTensor({
         q,
@@ -115,6 +123,7 @@ export function add(
         zeroPoint: out.zeroPoint,
       });
     }
+    y = new Int32Array(qa.length);
     for (let i = 0; i < y.length; i++) {
       const v = f(f(ra * (qa[i] - za)) + f(rb * (qb[i] - zb)));
       y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
@@ -128,6 +137,7 @@ export function add(
       "2 · max(a.scale, b.scale) / (2^20 · out.scale)",
     );
     const lim = shiftLimit(mo.shift);
+    y = new Int32Array(qa.length);
     for (let i = 0; i < y.length; i++) {
       const sa = multiplyByQuantizedMultiplier(
         (qa[i] - za) * 2 ** LEFT_SHIFT,
@@ -234,7 +244,8 @@ export function mul(
   const blocks = mulByBlocks(a, b, out, options);
   if (blocks) return blocks;
   const { shape, qa, qb, za, zb, clampMin, clampMax } = binaryOperands("mul", a, b, out, options);
-  const y = new Int32Array(qa.length);
+  // int32 codes before the final clamp to the output type; not needed on the kernel path
+  let y: Int32Array;
   const mode = options.mode ?? "float";
   if (mode === "float") {
     const f = Math.fround, sa = a.scale[0], sb = b.scale[0], sy = f(out.scale);
@@ -252,6 +263,7 @@ export function mul(
         dtype: out.dtype,
         clampMin,
         clampMax,
+        out: options.codes?.(out.dtype, qa.length),
       });
       return new QuantizedTensor({
         q,
@@ -261,6 +273,7 @@ export function mul(
         zeroPoint: out.zeroPoint,
       });
     }
+    y = new Int32Array(qa.length);
     for (let i = 0; i < y.length; i++) {
       const v = f(f(f(sa * (qa[i] - za)) * f(sb * (qb[i] - zb))) / sy);
       y[i] = rneClamp(v, out.zeroPoint, clampMin, clampMax);
@@ -271,6 +284,7 @@ export function mul(
       "a.scale · b.scale / out.scale",
     );
     const lim = shiftLimit(m.shift);
+    y = new Int32Array(qa.length);
     for (let i = 0; i < y.length; i++) {
       const acc = (qa[i] - za) * (qb[i] - zb);
       if (Math.abs(acc) > lim) throw shiftOverflow("mul(a, b, out)", i, acc, m.shift);
@@ -322,6 +336,7 @@ function mulByBlocks(
       clampMin,
       clampMax,
       bInner: qx.length / qg.length,
+      out: options.codes?.(out.dtype, qx.length),
     });
     return new QuantizedTensor({
       q,

@@ -52,6 +52,24 @@ export interface OutputQuant {
   dtype: "int8" | "uint8";
 }
 
+/**
+ * Where an op writes its output codes: called once with the code type and the number of codes,
+ * it returns an array of exactly that type and length (e.g. one kept from the previous run of a
+ * compiled graph, so a run allocates nothing). Ops that take one allocate a new array without
+ * it.
+ *
+ * @example
+ * ```ts
+ * import type { CodeBuffer } from "@lowbit/runtime/fused";
+ * import { equal } from "node:assert/strict";
+ * const kept = new Uint8Array(4);
+ * const codes: CodeBuffer = (dtype, n) =>
+ *   dtype === "uint8" && n === kept.length ? kept : dtype === "int8" ? new Int8Array(n) : new Uint8Array(n);
+ * equal(codes("uint8", 4), kept);
+ * ```
+ */
+export type CodeBuffer = (dtype: "int8" | "uint8", length: number) => Int8Array | Uint8Array;
+
 export type { PackedInt8 } from "@lowbit/kernels/pack-int8";
 
 /** Options shared by the fused layers. */

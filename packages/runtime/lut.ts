@@ -24,6 +24,7 @@
 import { FLOAT_OPS } from "@lowbit/graph/executor";
 import type { Node } from "@lowbit/graph/ir";
 import { clamp8, lookup8 } from "@lowbit/kernels/elementwise-int8";
+import type { CodeBuffer } from "./fused.ts";
 
 export type { AttrValue, GraphData, GraphDType, GraphTensor, Node } from "@lowbit/graph/ir";
 
@@ -162,6 +163,7 @@ function clampOf(lut: Lut): readonly [number, number] | null {
  *
  * @param lut The table.
  * @param codes Input codes (`Int8Array` for int8, `Uint8Array` for uint8 input).
+ * @param buffer Where the output codes go (default a new array).
  * @returns Output codes, `Int8Array` or `Uint8Array` by the table's output type.
  *
  * @example
@@ -173,11 +175,21 @@ function clampOf(lut: Lut): readonly [number, number] | null {
  * deepEqual(Array.from(applyLut(neg, new Uint8Array([128, 130, 0]))), [128, 126, 255]);
  * ```
  */
-export function applyLut(lut: Lut, codes: Int8Array | Uint8Array): Int8Array | Uint8Array {
+export function applyLut(
+  lut: Lut,
+  codes: Int8Array | Uint8Array,
+  buffer?: CodeBuffer,
+): Int8Array | Uint8Array {
   const clamp = clampOf(lut);
-  if (clamp) return clamp8(codes, clamp[0], clamp[1]);
-  const lo = qmin(lut.input), t = lut.table, n = codes.length;
-  const out = lut.output === "int8" ? new Int8Array(n) : new Uint8Array(n);
+  const n = codes.length;
+  if (clamp) {
+    // a clamp keeps the code type (clampOf applies only when input and output types agree)
+    const into = buffer?.(codes instanceof Int8Array ? "int8" : "uint8", n);
+    return clamp8(codes, clamp[0], clamp[1], into as typeof codes | undefined);
+  }
+  const lo = qmin(lut.input), t = lut.table;
+  const out = buffer?.(lut.output, n) ??
+    (lut.output === "int8" ? new Int8Array(n) : new Uint8Array(n));
   // the kernels' byte table lookup: entry b is the output byte of the code whose byte is b
   const bytes = new Uint8Array(256);
   for (let b = 0; b < 256; b++) bytes[b] = t[(lo < 0 ? (b << 24) >> 24 : b) - lo] & 0xff;

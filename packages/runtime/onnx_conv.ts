@@ -29,6 +29,7 @@ import type { Conv2dParams } from "@lowbit/kernels/conv-params";
 import type { Int8Operand } from "@lowbit/kernels/gemm-int8";
 import { QuantizedTensor } from "./quantized_tensor.ts";
 import { checkConvAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
+import type { CodeBuffer } from "./fused.ts";
 import {
   type CodeTensor,
   type Int32Tensor,
@@ -65,6 +66,8 @@ export interface ConvIntegerOptions extends ConvAttributes {
 export interface QLinearConvOptions extends ConvAttributes, QLinearOptions {
   /** int32 bias `B` (one per output channel, scale x_scale·w_scale[o], zero point 0). */
   bias?: Int32Array;
+  /** Where the output codes go (NCHW); default a new array. */
+  codes?: CodeBuffer;
 }
 
 /** Resolved 2-D geometry of an ONNX convolution. */
@@ -327,6 +330,7 @@ export function qlinearConv(
     weightZeroPoint: wZp,
     bias: options.bias,
     outputStage: stage,
+    out: options.codes?.(dtype, size),
   });
   return new QuantizedTensor({ q, shape: plan.outShape, dtype, scale: output.scale, zeroPoint });
 }

@@ -46,7 +46,7 @@ import { QuantizedTensor } from "./quantized_tensor.ts";
 import { outputStageFor, type RequantMode } from "./requantize.ts";
 import { checkConvAccumulators, stageShifts, withMultiplierNames } from "./_int32_check.ts";
 import { valuesEqual } from "@lowbit/tensor/shape";
-import type { OutputQuant } from "./fused.ts";
+import type { CodeBuffer, OutputQuant } from "./fused.ts";
 
 /** A node input as a lowering sees it: codes with their grid, a float/int tensor, or absent. */
 export type LoweredInput = QuantizedTensor | GraphTensor | undefined;
@@ -64,6 +64,12 @@ export interface LoweringContext {
    * graph, whose constant codes do not change; collected with it).
    */
   packed?: WeakMap<QuantizedTensor, PackedInt8>;
+  /**
+   * Where the node being lowered writes its output codes (Conv, Add, Mul, lookup tables): set
+   * by a compiled graph's run to hand each node the arrays of its previous run, so a run
+   * allocates no codes. Unset: new arrays.
+   */
+  codes?: CodeBuffer;
 }
 
 /**
@@ -162,7 +168,7 @@ const conv: Lowering = (node, [xv, wv, bv], out, ctx) => {
   const attrs = convAttrs(node);
   if (bias === null || !attrs) return undefined;
   if (ctx.packed && onVector(x, w, attrs)) return vectorConv(x, w, bias, out, ctx);
-  return qlinearConv(x, w, out, { ...attrs, bias, mode: ctx.mode });
+  return qlinearConv(x, w, out, { ...attrs, bias, mode: ctx.mode, codes: ctx.codes });
 };
 
 /**
@@ -470,7 +476,7 @@ function tabulated(
     last.then.every((n, i) => n === then[i].node) && last.xd === g.dtype &&
     last.xs === g.scale && last.xz === g.zeroPoint && last.od === out.dtype &&
     last.os === out.scale && last.oz === out.zeroPoint && sameOperands(last.others, others)
-  ) return tableOutput(last.table, x, out);
+  ) return tableOutput(last.table, x, out, ctx.codes);
   const key = others.every((t) => t === undefined || t.data.length <= 4)
     ? [
       [node.name, ...then.map((t) => t.node.name)].join(">"),
@@ -515,7 +521,7 @@ function tabulated(
       table,
     });
   }
-  return tableOutput(table, x, out);
+  return tableOutput(table, x, out, ctx.codes);
 }
 
 // The table a node last ran with, per node, with what it was made from: a compiled graph runs
@@ -550,13 +556,18 @@ function sameOperands(
   });
 }
 
-function tableOutput(table: Lut, x: QuantizedTensor, out: OutputQuant): QuantizedTensor {
+function tableOutput(
+  table: Lut,
+  x: QuantizedTensor,
+  out: OutputQuant,
+  codes?: CodeBuffer,
+): QuantizedTensor {
   return new QuantizedTensor({
     // a table that maps every code to itself (a Relu whose input grid is already its output
     // grid, floor at the zero point) leaves the codes as they are: they are shared, not copied
     q: isIdentity(table)
       ? x.q as Int8Array | Uint8Array
-      : applyLut(table, x.q as Int8Array | Uint8Array),
+      : applyLut(table, x.q as Int8Array | Uint8Array, codes),
     shape: x.shape,
     dtype: out.dtype,
     scale: out.scale,
@@ -645,7 +656,7 @@ const arithmetic = (f: typeof add | undefined): Lowering => (node, inputs, out, 
   }
   const a = perTensor8(av), b = perTensor8(bv);
   if (!f || !a || !b) return undefined;
-  return f(a, b, out, { mode: ctx.mode });
+  return f(a, b, out, { mode: ctx.mode, codes: ctx.codes });
 };
 
 /** Ops that only move elements: computed on the codes by the float executor's kernel. */

@@ -40,7 +40,13 @@
 
 import { bindInput, FLOAT_OPS, type TensorInput } from "@lowbit/graph/executor";
 import { GraphError, UnsupportedOpError } from "@lowbit/graph/errors";
-import { type Graph, type GraphTensor, type Node, topologicalOrder } from "@lowbit/graph/ir";
+import {
+  type Graph,
+  type GraphData,
+  type GraphTensor,
+  type Node,
+  topologicalOrder,
+} from "@lowbit/graph/ir";
 import type { OutputQuant } from "./fused.ts";
 import {
   type ChainStep,
@@ -55,6 +61,7 @@ import {
 import { DTYPE_RANGE, QuantizedTensor } from "./quantized_tensor.ts";
 import { roundHalfEven } from "@lowbit/rounding/modes";
 import type { RequantMode } from "./requantize.ts";
+import { NodeBuffers } from "./_node_buffers.ts";
 import { applyLut, type Lut } from "./lut.ts";
 import { type LookupRegion, lookupRegions } from "./_qdq_regions.ts";
 
@@ -409,9 +416,13 @@ export function compileQuantized(
     packed: new WeakMap(),
   };
 
+  // The output codes of every node, kept from run to run (the runs' own executor only).
+  const buffers = new NodeBuffers();
+
   // One node's integer execution over a value environment (the run's, or a region's table
-  // run on the 256 codes of its source): returns the path the node took.
-  const executor = (env: ValueEnv) => {
+  // run on the 256 codes of its source): returns the path the node took. `reuse`: hand the
+  // lowerings the node's arrays of the previous run (the run's executor, not a table's).
+  const executor = (env: ValueEnv, reuse = false) => {
     const valueOf = (name: string): GraphTensor | undefined => {
       const s = env.get(name);
       if (!s) return undefined;
@@ -442,6 +453,8 @@ export function compileQuantized(
     const chainDone = new Set<string>();
     const exec = (node: Node): NodePath => {
       const out = node.outputs[0];
+      const codes = reuse ? buffers.forNode(node.name) : undefined;
+      ctx.codes = codes;
       const chain = chains.get(node.name);
       let chainCodes: QuantizedTensor | undefined;
       let path: NodePath = "float";
@@ -494,9 +507,14 @@ export function compileQuantized(
         const fuse = fusedAct.get(node.name);
         if (lowered && fuse) {
           // Q(act(x)) = clamp(Q(x), Q(lo), Q(hi)) for Relu/Clip: exact on the codes.
-          const q = lowered.q.slice();
+          const src = lowered.q;
+          const d = lowered.dtype;
+          const q = codes !== undefined && (d === "int8" || d === "uint8")
+            ? codes(d, src.length)
+            : src.slice();
           for (let k = 0; k < q.length; k++) {
-            q[k] = q[k] < fuse.lo ? fuse.lo : q[k] > fuse.hi ? fuse.hi : q[k];
+            const v = src[k];
+            q[k] = v < fuse.lo ? fuse.lo : v > fuse.hi ? fuse.hi : v;
           }
           const clamped = new QuantizedTensor({
             q,
@@ -589,7 +607,7 @@ export function compileQuantized(
     const wanted = runOptions.outputs ?? graph.outputs.map((o) => o.name);
     const keep = new Set([...wanted, ...(runOptions.codes ?? [])]);
     const trace: NodeTrace[] = [];
-    const { exec, valueOf } = executor(env);
+    const { exec, valueOf } = executor(env, true);
     const regionDone = new Set<string>();
     // A region as one lookup when its source holds 8-bit per-tensor codes and none of its
     // inner values was asked for.
@@ -603,7 +621,11 @@ export function compileQuantized(
       let t = cache.get(key);
       if (t === undefined) cache.set(key, t = tableOf(region, src));
       if (t === null) return false;
-      const q = applyLut(t.lut, src.q as Int8Array | Uint8Array);
+      const q = applyLut(
+        t.lut,
+        src.q as Int8Array | Uint8Array,
+        buffers.forNode(`region ${region.exit}`),
+      );
       env.set(region.exit, {
         codes: new QuantizedTensor({
           q,
@@ -635,17 +657,27 @@ export function compileQuantized(
         if (lastUse.get(v) === i && !keep.has(v) && !init.has(v)) env.delete(v);
       }
     });
+    ctx.codes = undefined;
+    // Codes may sit in arrays the next run reuses (NodeBuffers): what is returned is copied.
+    // Float values are the run's own (dequantized or computed in float).
     const outputs: Record<string, GraphTensor> = {};
     for (const name of wanted) {
       const t = valueOf(name);
       if (!t) throw new GraphError("requested value was not computed", { value: name });
-      outputs[name] = t;
+      outputs[name] = t.dtype === "float32" ? t : { ...t, data: t.data.slice() as GraphData };
     }
     const codes: Record<string, QuantizedTensor> = {};
     for (const name of runOptions.codes ?? []) {
       const c = env.get(name)?.codes;
       if (!c) throw new GraphError("requested value has no codes in this run", { value: name });
-      codes[name] = c;
+      codes[name] = new QuantizedTensor({
+        q: c.q.slice(),
+        shape: c.shape,
+        dtype: c.dtype,
+        scale: c.perChannel ? c.scale : c.scale[0],
+        zeroPoint: c.perChannel ? c.zeroPoint : c.zeroPoint[0],
+        axis: c.axis,
+      });
     }
     return { outputs, codes, trace };
   };

@@ -101,6 +101,29 @@ Deno.test("compileQuantized: every op of a MobileNet-style block runs on codes, 
   ok(same / total > 0.99, `identical codes ${same}/${total}`);
 });
 
+Deno.test("compileQuantized: runs reuse their code arrays, yet each run equals a fresh compile and earlier results stay as returned", () => {
+  const q = toQdq(cnn(), input(100), CNN_PLAN);
+  const names = codeNames(q);
+  const c = compileQuantized(q);
+  // outputs: the float graph output and one integer value (a QuantizeLinear's codes)
+  const opts = { codes: names, outputs: ["sig", names[1]] };
+  const snapshot = (r: ReturnType<typeof c.run>) => ({
+    out: Object.fromEntries(
+      Object.entries(r.outputs).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number>)]),
+    ),
+    codes: Object.fromEntries(Object.entries(r.codes).map(([k, t]) => [k, Array.from(t.q)])),
+  });
+  const runs = [300, 301, 300, 302].map((s) => c.run(input(s), opts));
+  const kept = runs.map(snapshot);
+  // every run equals the same input on a graph compiled for it alone
+  [300, 301, 300, 302].forEach((s, i) =>
+    deepEqual(kept[i], snapshot(compileQuantized(q).run(input(s), opts)), `run ${i}`)
+  );
+  // the later runs did not write into what the earlier ones returned
+  runs.forEach((r, i) => deepEqual(snapshot(r), kept[i], `run ${i} after the others`));
+  ok(JSON.stringify(kept[0]) !== JSON.stringify(kept[1]), "different inputs give different codes");
+});
+
 Deno.test("compileQuantized: tables, layout ops, max pooling and equal-grid concat reproduce the simulation code for code", () => {
   const f = graph(
     [
