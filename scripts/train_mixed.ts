@@ -23,7 +23,9 @@
  *    fine-tuning) → `mbv2-sensitivity.json`.
  * 6. `mbv2-compare` — stage 2's comparison at the uniform-4-bit size on that net (ILP, uniform
  *    4-bit, greedy, 5 random), each QAT fine-tuned 1 epoch on 10,000 training images, three
- *    seeds → `mbv2-compare.json`. Not in the default list (run it by name).
+ *    seeds → `mbv2-compare.json`. Not in the default list (run it by name). `--seeds=a,b` runs
+ *    only those seeds into `mbv2-compare-seeds-a-b.json`, so two processes can share the work;
+ *    the full stage then takes those runs instead of training them again.
  *
  * @module
  */
@@ -660,13 +662,55 @@ async function mbv2Compare(): Promise<void> {
     calibration: first(CALIBRATION_IMAGES),
     norm: mbNorm,
   };
+  // `--seeds=a,b`: only those seeds, into mbv2-compare-seeds-a-b.json (a part another process
+  // can run beside it); the full stage takes the runs of such parts made for the same model
+  // and allocations instead of training them again
+  const only = Deno.args.find((a) => a.startsWith("--seeds="));
+  const seeds = only === undefined
+    ? MBV2_COMPARE.seeds
+    : only.slice("--seeds=".length).split(",").map(Number);
+  for (const seed of seeds) {
+    if (!(MBV2_COMPARE.seeds as readonly number[]).includes(seed)) {
+      throw new RangeError(
+        `--seeds: each must be one of ${MBV2_COMPARE.seeds.join(", ")}; got ${seed}`,
+      );
+    }
+  }
+  const file = only === undefined
+    ? "mbv2-compare.json"
+    : `mbv2-compare-seeds-${seeds.join("-")}.json`;
+  // (the allocations' Ω, from this model's traces, tell parts of different weights apart)
+  const modelText = `foldBatchNorm(fashionMobileNetV2(1) with models/${MBV2_MODEL}.safetensors)`;
+  const allocationRows = allocations.map(([label, a]) => ({
+    label,
+    bits: Object.fromEntries(a.bits.map((b) => [b.name, b.weightBits])),
+    omega: a.omega,
+    sizeBits: a.usage.sizeBits,
+  }));
+  const fromParts = new Map<string, Run>();
+  if (only === undefined) {
+    for await (const e of Deno.readDir(outDir)) {
+      if (!/^mbv2-compare-seeds-[0-9-]+\.json$/.test(e.name)) continue;
+      const part = await readJson<{ model: string; allocations: unknown; runs: Run[] }>(e.name);
+      if (
+        part.model !== modelText ||
+        JSON.stringify(part.allocations) !== JSON.stringify(allocationRows)
+      ) {
+        log(`mbv2 compare: ${e.name} is for another model or allocations, not used`);
+        continue;
+      }
+      for (const r of part.runs) fromParts.set(`${r.label}|${r.seed}`, r);
+    }
+  }
   const runs: Run[] = [];
-  for (const seed of MBV2_COMPARE.seeds) {
+  for (const seed of seeds) {
     for (const [label, a] of allocations) {
-      runs.push(cachedRun(`mbv2 ${label}`, a, seed, MBV2_COMPARE.epochs, ctx));
-      await writeJson("mbv2-compare.json", {
+      const part = fromParts.get(`mbv2 ${label}|${seed}`);
+      if (part) log(`mbv2 ${label} seed ${seed}: from a --seeds part`);
+      runs.push(part ?? cachedRun(`mbv2 ${label}`, a, seed, MBV2_COMPARE.epochs, ctx));
+      await writeJson(file, {
         command: "deno task train:mixed mbv2-compare",
-        model: `foldBatchNorm(fashionMobileNetV2(1) with models/${MBV2_MODEL}.safetensors)`,
+        model: modelText,
         activationBits: ACT_BITS,
         candidates: BITS,
         budget,
@@ -674,13 +718,8 @@ async function mbv2Compare(): Promise<void> {
           `calibrate on the first ${CALIBRATION_IMAGES} Fashion-MNIST training images, then Adam lr ${QAT_LR} (cosine to 0 per step), ${MBV2_COMPARE.epochs} epoch on the first ${MBV2_COMPARE.trainImages} training images, batch ${recipe.batchSize}, no augmentation; official test set`,
         random:
           `randomAllocations(…, { random: Philox(${RANDOM_SEED}, ${MBV2_COMPARE.randomStream}), count: ${MBV2_COMPARE.randomCount}, fill: 0.9 })`,
-        seeds: MBV2_COMPARE.seeds,
-        allocations: allocations.map(([label, a]) => ({
-          label,
-          bits: Object.fromEntries(a.bits.map((b) => [b.name, b.weightBits])),
-          omega: a.omega,
-          sizeBits: a.usage.sizeBits,
-        })),
+        seeds,
+        allocations: allocationRows,
         runs,
       });
     }
@@ -695,9 +734,10 @@ const stages: Record<string, () => Promise<void>> = {
   mbv2,
   "mbv2-compare": mbv2Compare,
 };
-const wanted = Deno.args.length === 0
+const stageArgs = Deno.args.filter((a) => !a.startsWith("--"));
+const wanted = stageArgs.length === 0
   ? Object.keys(stages).filter((s) => s !== "mbv2-compare")
-  : Deno.args;
+  : stageArgs;
 for (const s of wanted) {
   if (!(s in stages)) {
     throw new RangeError(`stages are ${Object.keys(stages).join(", ")}; got ${s}`);
