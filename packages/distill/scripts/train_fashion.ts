@@ -424,21 +424,19 @@ if (import.meta.main) {
     epochs?: number;
   }
   const jobs: Job[] = [];
-  for (const kind of kinds) {
-    const S = students[kind];
-    for (const seed of RECIPE.seeds) {
-      for (const arm of ["kd", "ce"] as const) {
-        jobs.push({
-          kind,
-          arm,
-          seed,
-          kd: RECIPE.kd,
-          file: new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT),
-          command: S.command,
-        });
-      }
-    }
-  }
+  // Both arms of a student at the a-priori KD setting (RECIPE.kd), into <prefix>-<arm>-seed<s>.json.
+  const aPrioriJobs = (kind: Job["kind"], seeds: readonly number[]): Job[] =>
+    seeds.flatMap((seed) =>
+      (["kd", "ce"] as const).map((arm) => ({
+        kind,
+        arm,
+        seed,
+        kd: RECIPE.kd,
+        file: new URL(`${students[kind].prefix}-${arm}-seed${seed}.json`, OUT),
+        command: students[kind].command,
+      }))
+    );
+  for (const kind of kinds) jobs.push(...aPrioriJobs(kind, RECIPE.seeds));
   // The binary student's (T, α) as its validation sweep chose it, and where that came from.
   const binaryChoice = async () => {
     const S = students.bnn;
@@ -469,38 +467,10 @@ if (import.meta.main) {
       }
     }
   }
-  if (what === "xnor") {
-    // The XNOR-Net student, both arms, three seeds, the a-priori KD setting (RECIPE.kd).
-    const S = students.xnor;
-    for (const seed of seedsArg()) {
-      for (const arm of ["kd", "ce"] as const) {
-        jobs.push({
-          kind: "xnor",
-          arm,
-          seed,
-          kd: RECIPE.kd,
-          file: new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT),
-          command: S.command,
-        });
-      }
-    }
-  }
-  if (what === "bnn-scratch") {
-    // The BNN student from a fresh initialisation, both arms, the a-priori KD setting.
-    const S = students.bnnScratch;
-    for (const seed of seedsArg()) {
-      for (const arm of ["kd", "ce"] as const) {
-        jobs.push({
-          kind: "bnnScratch",
-          arm,
-          seed,
-          kd: RECIPE.kd,
-          file: new URL(`${S.prefix}-${arm}-seed${seed}.json`, OUT),
-          command: S.command,
-        });
-      }
-    }
-  }
+  // The XNOR-Net student and the BNN student from a fresh initialisation: both arms, the
+  // a-priori KD setting.
+  if (what === "xnor") jobs.push(...aPrioriJobs("xnor", seedsArg()));
+  if (what === "bnn-scratch") jobs.push(...aPrioriJobs("bnnScratch", seedsArg()));
   if (what === "binary-long") {
     const S = students.bnn;
     const { temperature, alpha, chosenBy } = await binaryChoice();
