@@ -9,7 +9,7 @@ import type { CodeBuffer } from "./fused.ts";
 
 /** The kept output arrays of one compiled graph, by node and request. */
 export class NodeBuffers {
-  readonly #kept = new Map<string, Int8Array | Uint8Array>();
+  readonly #kept = new Map<string, (Int8Array | Uint8Array)[]>();
 
   /**
    * The buffer source of one execution of a node.
@@ -18,16 +18,19 @@ export class NodeBuffers {
    * @returns Its {@linkcode CodeBuffer} for this run.
    */
   forNode(node: string): CodeBuffer {
+    let list = this.#kept.get(node);
+    if (list === undefined) this.#kept.set(node, list = []);
+    const kept = list;
     let k = 0;
     return (dtype, length) => {
-      const key = `${k++}|${node}`;
-      const old = this.#kept.get(key);
+      const i = k++;
+      const old = kept[i];
       if (
         old !== undefined && old.length === length &&
         (old instanceof Int8Array) === (dtype === "int8")
       ) return old;
       const fresh = dtype === "int8" ? new Int8Array(length) : new Uint8Array(length);
-      this.#kept.set(key, fresh);
+      kept[i] = fresh;
       return fresh;
     };
   }
