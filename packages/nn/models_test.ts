@@ -87,20 +87,20 @@ const count = (m: Module) => m.parameters().reduce((a, p) => a + p.size, 0);
 Deno.test("fashionMobileNetV2: output [N, 10], parameter count from the closed form", () => {
   const net = fashionMobileNetV2(1);
   deepEqual(net.forward(Variable.zeros([3, 1, 28, 28])).shape, [3, 10]);
-  // the defaults, written out: stem 24, blocks 24→32 (t3, s2), 32→48 (t4), 48→48 (t4) twice,
-  // head 192
+  // the defaults, written out: stem 24, blocks 24→32 (t3), 32→64 (t4, s2), 64→64 (t4) twice,
+  // head 256
   const defaults = [
-    { out: 32, expansion: 3, stride: 2 },
-    { out: 48, expansion: 4, stride: 1 },
-    { out: 48, expansion: 4, stride: 1 },
-    { out: 48, expansion: 4, stride: 1 },
+    { out: 32, expansion: 3, stride: 1 },
+    { out: 64, expansion: 4, stride: 2 },
+    { out: 64, expansion: 4, stride: 1 },
+    { out: 64, expansion: 4, stride: 1 },
   ];
   deepEqual(FASHION_MBV2_BLOCKS, defaults);
   // by hand: stem 9·24 + 48 = 264; block1 (m 72) 1728 + 144 + 648 + 144 + 2304 + 64 = 5032;
-  // block2 (m 128) 4096 + 256 + 1152 + 256 + 6144 + 96 = 12000; block3, block4 (m 192)
-  // 9216 + 384 + 1728 + 384 + 9216 + 96 = 21024 each; head 9216 + 384 = 9600; fc 1930
-  equal(mbv2Parameters(24, defaults, 192), 264 + 5032 + 12000 + 2 * 21024 + 9600 + 1930);
-  equal(count(net), mbv2Parameters(24, defaults, 192));
+  // block2 (m 128) 4096 + 256 + 1152 + 256 + 8192 + 128 = 14080; block3, block4 (m 256)
+  // 16384 + 512 + 2304 + 512 + 16384 + 128 = 36224 each; head 16384 + 512 = 16896; fc 2570
+  equal(mbv2Parameters(24, defaults, 256), 264 + 5032 + 14080 + 2 * 36224 + 16896 + 2570);
+  equal(count(net), mbv2Parameters(24, defaults, 256));
   const blocks = [
     { out: 8, expansion: 2, stride: 1 },
     { out: 8, expansion: 3, stride: 1 },
