@@ -1,7 +1,8 @@
 /**
- * What the training scripts of issue 18 (`train_binary.ts`, `train_fixed_point.ts`) share: their
- * `--name=value` arguments, the timed `fit` call, the per-epoch rows of the JSON they write, and
- * writing that JSON.
+ * What the training scripts (`train_binary.ts`, `train_fixed_point.ts`, `train_mixed.ts`,
+ * `packages/distill/scripts/train_fashion.ts`) share: their `--name=value` and `--seeds=a,b`
+ * arguments, the timed `fit` call, the per-epoch rows of the JSON they write, and writing that
+ * JSON.
  *
  * @module
  */
@@ -33,6 +34,41 @@ export function scriptArg(
 ): string {
   const a = args.find((s) => s.startsWith(`--${name}=`));
   return a === undefined ? fallback : a.slice(name.length + 3);
+}
+
+/**
+ * The seeds of `--seeds=a,b` among the arguments, each checked against the seeds a stage
+ * defines, or all of those seeds when the argument is absent. Lets two processes share a
+ * stage's seeds (one per core).
+ *
+ * @param allowed The stage's seeds.
+ * @param args The arguments (default `Deno.args`).
+ * @returns The seeds to run, in the order given.
+ * @throws {RangeError} If a listed seed is not one of `allowed` (naming `--seeds`).
+ *
+ * @example
+ * ```ts
+ * import { seedsArg } from "./_train_run.ts";
+ * import { deepEqual, throws } from "node:assert/strict";
+ * deepEqual(seedsArg([1, 2, 3], ["mbv2-compare", "--seeds=3,1"]), [3, 1]);
+ * deepEqual(seedsArg([1, 2, 3], ["mbv2-compare"]), [1, 2, 3]);
+ * throws(() => seedsArg([1, 2, 3], ["--seeds=4"]), /--seeds: each seed must be one of 1, 2, 3; got 4/);
+ * throws(() => seedsArg([1, 2, 3], ["--seeds=1,"]), /got NaN/);
+ * ```
+ */
+export function seedsArg(
+  allowed: readonly number[],
+  args: readonly string[] = Deno.args,
+): readonly number[] {
+  const only = args.find((a) => a.startsWith("--seeds="));
+  if (only === undefined) return allowed;
+  const seeds = only.slice("--seeds=".length).split(",").map((t) => t === "" ? NaN : Number(t));
+  for (const s of seeds) {
+    if (!allowed.includes(s)) {
+      throw new RangeError(`--seeds: each seed must be one of ${allowed.join(", ")}; got ${s}`);
+    }
+  }
+  return seeds;
 }
 
 /**

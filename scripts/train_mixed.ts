@@ -66,6 +66,7 @@ import {
   weightLayers,
 } from "@lowbit/mixed";
 import { Philox } from "@lowbit/rounding/philox";
+import { seedsArg } from "./_train_run.ts";
 
 const BITS = [2, 3, 4, 6, 8];
 const ACT_BITS = 4;
@@ -665,18 +666,9 @@ async function mbv2Compare(): Promise<void> {
   // `--seeds=a,b`: only those seeds, into mbv2-compare-seeds-a-b.json (a part another process
   // can run beside it); the full stage takes the runs of such parts made for the same model
   // and allocations instead of training them again
-  const only = Deno.args.find((a) => a.startsWith("--seeds="));
-  const seeds = only === undefined
-    ? MBV2_COMPARE.seeds
-    : only.slice("--seeds=".length).split(",").map(Number);
-  for (const seed of seeds) {
-    if (!(MBV2_COMPARE.seeds as readonly number[]).includes(seed)) {
-      throw new RangeError(
-        `--seeds: each must be one of ${MBV2_COMPARE.seeds.join(", ")}; got ${seed}`,
-      );
-    }
-  }
-  const file = only === undefined
+  const seeds = seedsArg(MBV2_COMPARE.seeds);
+  const isPart = Deno.args.some((a) => a.startsWith("--seeds="));
+  const file = !isPart
     ? "mbv2-compare.json"
     : `mbv2-compare-seeds-${seeds.join("-")}.json`;
   // (the allocations' Ω, from this model's traces, tell parts of different weights apart)
@@ -688,7 +680,7 @@ async function mbv2Compare(): Promise<void> {
     sizeBits: a.usage.sizeBits,
   }));
   const fromParts = new Map<string, Run>();
-  if (only === undefined) {
+  if (!isPart) {
     for await (const e of Deno.readDir(outDir)) {
       if (!/^mbv2-compare-seeds-[0-9-]+\.json$/.test(e.name)) continue;
       const part = await readJson<{ model: string; allocations: unknown; runs: Run[] }>(e.name);

@@ -92,6 +92,7 @@ import {
 import { LatentClip } from "@lowbit/binary/optim";
 import { syntheticDataset } from "../data_free.ts";
 import { distill } from "../trainer.ts";
+import { seedsArg } from "../../../scripts/_train_run.ts";
 import {
   computeTeacherLogits,
   loadTeacherLogits,
@@ -237,22 +238,6 @@ export function binaryStudentFromScratch(seed: number): Sequential {
   const q = binarizeModel(fashionCnn(seed), BINARY.method, FASHION_CNN_PLAN);
   q.eval();
   return q;
-}
-
-/** `--seeds=a,b` (each one of RECIPE.seeds), or all of RECIPE.seeds. */
-function seedsArg(): readonly number[] {
-  const only = Deno.args.find((a) => a.startsWith("--seeds="));
-  const seeds = only === undefined
-    ? RECIPE.seeds
-    : only.slice("--seeds=".length).split(",").map(Number);
-  for (const s of seeds) {
-    if (!(RECIPE.seeds as readonly number[]).includes(s)) {
-      throw new RangeError(
-        `--seeds: each seed must be one of ${RECIPE.seeds.join(", ")}; got ${s}`,
-      );
-    }
-  }
-  return seeds;
 }
 
 interface StudentKind {
@@ -469,12 +454,12 @@ if (import.meta.main) {
   }
   // The XNOR-Net student and the BNN student from a fresh initialisation: both arms, the
   // a-priori KD setting.
-  if (what === "xnor") jobs.push(...aPrioriJobs("xnor", seedsArg()));
-  if (what === "bnn-scratch") jobs.push(...aPrioriJobs("bnnScratch", seedsArg()));
+  if (what === "xnor") jobs.push(...aPrioriJobs("xnor", seedsArg(RECIPE.seeds)));
+  if (what === "bnn-scratch") jobs.push(...aPrioriJobs("bnnScratch", seedsArg(RECIPE.seeds)));
   if (what === "binary-long") {
     const S = students.bnn;
     const { temperature, alpha, chosenBy } = await binaryChoice();
-    for (const seed of seedsArg()) {
+    for (const seed of seedsArg(RECIPE.seeds)) {
       for (const arm of ["kd", "ce"] as const) {
         jobs.push({
           kind: "bnn",
