@@ -668,9 +668,7 @@ async function mbv2Compare(): Promise<void> {
   // and allocations instead of training them again
   const seeds = seedsArg(MBV2_COMPARE.seeds);
   const isPart = Deno.args.some((a) => a.startsWith("--seeds="));
-  const file = !isPart
-    ? "mbv2-compare.json"
-    : `mbv2-compare-seeds-${seeds.join("-")}.json`;
+  const file = !isPart ? "mbv2-compare.json" : `mbv2-compare-seeds-${seeds.join("-")}.json`;
   // (the allocations' Ω, from this model's traces, tell parts of different weights apart)
   const modelText = `foldBatchNorm(fashionMobileNetV2(1) with models/${MBV2_MODEL}.safetensors)`;
   const allocationRows = allocations.map(([label, a]) => ({
