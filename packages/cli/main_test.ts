@@ -2,6 +2,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import { exportOnnx } from "@lowbit/onnx/export";
 import { importOnnx } from "@lowbit/onnx/import";
 import { type Graph, tensor } from "@lowbit/graph/ir";
+import { runFloat } from "@lowbit/graph/executor";
 import { Philox } from "@lowbit/rounding/philox";
 import { main } from "./main.ts";
 
@@ -97,6 +98,44 @@ Deno.test("lowbit quantize --float / --float-outputs: the conv's output quantize
   const f = `${dir}/f.onnx`, o = `${dir}/o.onnx`;
   ok(quantizes(f, "c") && !quantizes(o, "c"));
   ok(quantizes(f, "r") && quantizes(o, "r"));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("lowbit quantize --bias-correction: the output's per-channel mean on the calibration samples moves back to float's", async () => {
+  const { dir, float, calib } = await setup();
+  const log: string[] = [];
+  const io = {
+    log: (s: string) => log.push(s),
+    error: (s: string) => log.push(s),
+    progress: false,
+  };
+  // int4 weights: rounding errors large enough to shift the means visibly
+  const args = ["--calib", calib, "--shape", "x=1,3,8,8", "--weights", "int4"];
+  equal(await main(["quantize", float, `${dir}/p.onnx`, ...args], io), 0, log.join("\n"));
+  equal(
+    await main(["quantize", float, `${dir}/c.onnx`, ...args, "--bias-correction"], io),
+    0,
+    log.join("\n"),
+  );
+  ok(log.some((l) => /^bias correction: 2 layers/.test(l)), log.join("\n"));
+  const x = new Float32Array(rand(16 * 192, 9)); // the calibration file's values
+  const mean = (g: Graph) => {
+    const m = [0, 0, 0];
+    for (let i = 0; i < 16; i++) {
+      const y = runFloat(g, {
+        x: { data: x.subarray(192 * i, 192 * (i + 1)), shape: [1, 3, 8, 8] },
+      })
+        .y.data as Float32Array;
+      y.forEach((v, c) => (m[c] += v / 16));
+    }
+    return m;
+  };
+  const f = mean(model());
+  const shift = (file: string) =>
+    mean(importOnnx(Deno.readFileSync(file))).reduce((a, v, c) => a + Math.abs(v - f[c]), 0);
+  const plain = shift(`${dir}/p.onnx`), corrected = shift(`${dir}/c.onnx`);
+  ok(corrected < plain / 4, `mean shift ${corrected} with, ${plain} without`);
+  equal(await main(["quantize", float, `${dir}/d.onnx`, "--dynamic", "--bias-correction"], io), 2);
   await Deno.remove(dir, { recursive: true });
 });
 
