@@ -51,14 +51,18 @@ async function setup(): Promise<{ dir: string; float: string; calib: string }> {
   return { dir, float: `${dir}/tiny.onnx`, calib: `${dir}/calib.bin` };
 }
 
+/** An io for `main` that keeps every line it prints, without progress bars. */
+function captured(): {
+  log: string[];
+  io: { log: (s: string) => void; error: (s: string) => void; progress: boolean };
+} {
+  const log: string[] = [];
+  return { log, io: { log: (s) => log.push(s), error: (s) => log.push(s), progress: false } };
+}
+
 Deno.test("lowbit quantize writes a QDQ model that imports again; compare reports full agreement on the output", async () => {
   const { dir, float, calib } = await setup();
-  const log: string[] = [];
-  const io = {
-    log: (s: string) => log.push(s),
-    error: (s: string) => log.push(s),
-    progress: false,
-  };
+  const { log, io } = captured();
   equal(
     await main(["quantize", float, `${dir}/q.onnx`, "--calib", calib, "--shape", "x=1,3,8,8"], io),
     0,
@@ -103,12 +107,7 @@ Deno.test("lowbit quantize --float / --float-outputs: the conv's output quantize
 
 Deno.test("lowbit quantize --bias-correction: the output's per-channel mean on the calibration samples moves back to float's", async () => {
   const { dir, float, calib } = await setup();
-  const log: string[] = [];
-  const io = {
-    log: (s: string) => log.push(s),
-    error: (s: string) => log.push(s),
-    progress: false,
-  };
+  const { log, io } = captured();
   // int4 weights: rounding errors large enough to shift the means visibly
   const args = ["--calib", calib, "--shape", "x=1,3,8,8", "--weights", "int4"];
   equal(await main(["quantize", float, `${dir}/p.onnx`, ...args], io), 0, log.join("\n"));
@@ -188,12 +187,7 @@ Deno.test("lowbit inspect prints op counts and the per-channel range ratio", asy
 
 Deno.test("lowbit quantize --format qoperator writes QLinear nodes that onnxruntime-web runs", async () => {
   const { dir, float, calib } = await setup();
-  const log: string[] = [];
-  const io = {
-    log: (s: string) => log.push(s),
-    error: (s: string) => log.push(s),
-    progress: false,
-  };
+  const { log, io } = captured();
   const out = `${dir}/qop.onnx`;
   const args = ["quantize", float, out, "--calib", calib, "--shape", "x=1,3,8,8"];
   equal(await main([...args, "--format", "qoperator"], io), 0, log.join("\n"));
@@ -222,12 +216,7 @@ Deno.test("lowbit debug: an outlier channel in conv's weights makes conv the lim
   const g = model();
   (g.initializers.get("w")!.data as Float32Array)[0] = 50;
   await Deno.writeFile(`${dir}/outlier.onnx`, exportOnnx(g));
-  const log: string[] = [];
-  const io = {
-    log: (s: string) => log.push(s),
-    error: (s: string) => log.push(s),
-    progress: false,
-  };
+  const { log, io } = captured();
   equal(
     await main([
       "debug",
