@@ -28,6 +28,7 @@ import { toQOperator } from "@lowbit/onnx/qoperator";
 import {
   type BiasCorrection,
   correctBias,
+  equalizeCrossLayer,
   formatPtqDebugReport,
   ptqDebugReport,
   quantizeDynamic,
@@ -101,6 +102,9 @@ Conv/Gemm/MatMul its weight range and max/min per-channel range ratio.
                         quantized where a quantized node reads them, as onnxruntime does)
   --float-outputs NODES   node names to keep in float with their outputs: no grid on those
                         values, their readers compute in float on them
+  --equalize            cross-layer equalization first (DFQ / white paper §4.1): rescale the
+                        channels of consecutive Conv/Gemm pairs joined by ReLU-like ops so their
+                        weight ranges meet (the written model carries the rescaled weights)
   --bias-correction     after calibrating, move each Conv/Gemm int32 bias so its per-channel
                         output mean on the calibration samples matches float (empirical bias
                         correction, DFQ / white paper §4.2; depthwise-heavy models gain most)
@@ -316,6 +320,7 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       float: { type: "string" },
       "float-outputs": { type: "string" },
       "bias-correction": { type: "boolean" },
+      equalize: { type: "boolean" },
       dynamic: { type: "boolean" },
       opset: { type: "string" },
       format: { type: "string" },
@@ -339,7 +344,9 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
       `--opset ${wanted} is too old for ${weights} ${granularity} weights (needs ${needOpset})`,
     );
   }
-  const graph = await readOptimized(inPath, "input model", wanted);
+  const read = await readOptimized(inPath, "input model", wanted);
+  const equalized = values.equalize ? equalizeCrossLayer(read) : undefined;
+  const graph = equalized?.graph ?? read;
   let quantized: Graph;
   let corrected: BiasCorrection[] | undefined;
   if (values.dynamic) {
@@ -393,6 +400,9 @@ async function quantize(args: string[], io: Required<MainIo>): Promise<number> {
   }
   const bytes = exportOnnx(format === "qoperator" ? toQOperator(quantized) : quantized);
   await writeAtomically(outPath, bytes);
+  if (equalized !== undefined) {
+    io.log(`equalization: ${equalized.pairs.length} layer pairs rescaled`);
+  }
   if (corrected !== undefined) {
     const worst = corrected.reduce((m, c) => Math.max(m, c.maxShift), 0);
     io.log(

@@ -138,6 +138,58 @@ Deno.test("lowbit quantize --bias-correction: the output's per-channel mean on t
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("lowbit quantize --equalize: per-tensor weights of two convolutions whose channel ranges differ 1000× lose far less", async () => {
+  // 1×1 conv (2 channels, weights 1000 and 1) → Relu → 1×1 conv (weights 0.001 and 1)
+  const g: Graph = {
+    name: "pair",
+    opset: 13,
+    values: new Map(),
+    initializers: new Map([
+      ["w1", tensor("float32", [2, 1, 1, 1], [1000, 1])],
+      ["b1", tensor("float32", [2], [0, 0.5])],
+      ["w2", tensor("float32", [1, 2, 1, 1], [0.001, 1])],
+      ["b2", tensor("float32", [1], [0])],
+    ]),
+    inputs: [{ name: "x", dtype: "float32", shape: [1, 1, 1, 4] }],
+    outputs: [{ name: "y", dtype: "float32", shape: [1, 1, 1, 4] }],
+    nodes: [
+      { name: "a", op: "Conv", inputs: ["x", "w1", "b1"], outputs: ["h"], attrs: {} },
+      { name: "relu", op: "Relu", inputs: ["h"], outputs: ["r"], attrs: {} },
+      { name: "b", op: "Conv", inputs: ["r", "w2", "b2"], outputs: ["y"], attrs: {} },
+    ],
+  };
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/pair.onnx`, exportOnnx(g));
+  const xs = new Float32Array(rand(32, 5).map((v) => Math.abs(v)));
+  await Deno.writeFile(`${dir}/calib.bin`, new Uint8Array(xs.buffer));
+  const { log, io } = captured();
+  const args = ["--calib", `${dir}/calib.bin`, "--per-tensor"];
+  equal(
+    await main(["quantize", `${dir}/pair.onnx`, `${dir}/p.onnx`, ...args], io),
+    0,
+    log.join("\n"),
+  );
+  equal(
+    await main(["quantize", `${dir}/pair.onnx`, `${dir}/e.onnx`, ...args, "--equalize"], io),
+    0,
+    log.join("\n"),
+  );
+  ok(log.includes("equalization: 1 layer pairs rescaled"), log.join("\n"));
+  const err = (file: string) => {
+    const q = importOnnx(Deno.readFileSync(file));
+    let e = 0;
+    for (let i = 0; i < 8; i++) {
+      const x = { x: { data: xs.subarray(4 * i, 4 * i + 4), shape: [1, 1, 1, 4] } };
+      const a = runFloat(g, x).y.data as Float32Array, b = runFloat(q, x).y.data as Float32Array;
+      a.forEach((v, k) => (e += (v - b[k]) ** 2));
+    }
+    return e;
+  };
+  const plain = err(`${dir}/p.onnx`), equalized = err(`${dir}/e.onnx`);
+  ok(equalized < plain / 10, `squared error ${equalized} equalized, ${plain} plain`);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("lowbit: failures write nothing and name the argument; usage errors exit 2", async () => {
   const { dir, float, calib } = await setup();
   const err: string[] = [];
