@@ -335,9 +335,9 @@ if (only.has("rec")) {
       ...mse,
       nodes: { [weakest.node]: { float: true } },
     }, calib64));
-    // the white paper's empirical bias correction (§4.2) after each observer's grids: PP-LCNet's
-    // depthwise kernels sum to almost zero on inputs with large means, so their rounding error
-    // shifts output means (see packages/ptq/README.md)
+    // the white paper's empirical bias correction (§4.2) after each observer's grids: kernels of
+    // PP-LCNet's first depthwise layer sum to almost zero on inputs with large means, so their
+    // rounding error shifts output means (docs/ptq-equalization.md)
     candidates.push(recipe("percentile, bias correction", percentile, calib, true));
     candidates.push(recipe("mse, bias correction", mse, calib, true));
     candidates.push(recipe("mse, 64 calibration lines, bias correction", mse, calib64, true));
