@@ -27,6 +27,7 @@ import { Philox } from "@lowbit/rounding/philox";
 import { graphAgreement } from "@lowbit/runtime/graph-agreement";
 import { compileQuantized } from "@lowbit/runtime/qdq-run";
 import { npmFile } from "../notebooks/_lib/repo.ts";
+import { clsEvalImages } from "./_cls_eval_images.ts";
 import {
   argmaxHeads,
   clsInput,
@@ -100,15 +101,10 @@ if (only.has("cls")) {
       x: [1, 3, 48, 192],
     },
   );
-  // the notebook's calibration: 48 lines (Philox 11/1) + 16 photo crops (11/2) = 64 images
-  const calib = [
-    ...textLines(48, new Philox(11, 1)).map((l) => l.image),
-    ...photoCrops(16, new Philox(11, 2)),
-  ]
-    .map((im) => ({ x: clsInput(im) }));
-  // test seeds 101/102, distinct from calibration (11) and the notebook's test (12, 13)
-  const lines = textLines(clsLines, new Philox(101, 1)).map((l) => l.image);
-  const crops = photoCrops(clsCrops, new Philox(102, 1));
+  // calibration (the notebook's 64 images), test (seeds 101/102) and dev (105/103) images
+  const images = clsEvalImages(clsLines, clsCrops);
+  const calib = images.calibration.map((im) => ({ x: clsInput(im) }));
+  const { lines, crops } = images;
   const agree = (integer: ReturnType<typeof compileQuantized>, ims: RgbImage[], label: string) => {
     let same = 0;
     ims.forEach((im, i) => {
@@ -120,11 +116,8 @@ if (only.has("cls")) {
     });
     return same;
   };
-  // development (seeds 103/105, disjoint from calibration and test): pick the recipe
-  const devIms = [
-    ...textLines(100, new Philox(105, 1)).map((l) => l.image),
-    ...photoCrops(100, new Philox(103, 1)),
-  ];
+  // development (disjoint from calibration and test): pick the recipe
+  const devIms = images.dev;
   const clsCandidates: [string, Graph, QuantizeStaticOptions][] = [
     ["min-max", cls, {}],
     ["percentile", cls, { activations: { observer: "percentile" } }],
